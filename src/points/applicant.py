@@ -1,0 +1,376 @@
+"""The facts of one applicant as of one evaluation date (`Applicant`), and their metadata.
+
+An `Applicant` is flat: every field is a number, a flag, a level or a date, so one applicant
+is one row of a table. Durations are whole **months**; money is yuan as `Decimal`; shared
+patent credit is an exact `Fraction`. Counts whose name ends in `_5y` / `_3y` are events in
+the look-back window of that many years before the evaluation date.
+
+Every field's bounds are `annotated_types` metadata (read by pydantic, Hypothesis and JSON
+Schema); `FACTS` describes every fact a schedule may name, `age` included (derived from
+`birth_date` when only that is given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal, get_args
+
+import attrs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ApplicantError
+
+__all__ = [
+    "FACTS",
+    "LEVELS",
+    "Applicant",
+    "Education",
+    "FactInfo",
+    "Housing",
+    "SkillGrade",
+    "Title",
+    "age_on",
+]
+
+Education = Literal[
+    "none",
+    "junior_high",
+    "high_school",
+    "associate",
+    "bachelor",
+    "bachelor_degree",
+    "master",
+    "doctorate",
+]
+Title = Literal["none", "junior", "intermediate", "senior"]
+SkillGrade = Literal["none", "level5", "level4", "level3", "level2", "level1"]
+Housing = Literal["none", "dormitory", "rental", "owned"]
+Sex = Literal["female", "male"]
+
+#: Chinese and English labels of every level value, by level type.
+LEVELS: dict[str, dict[str, tuple[str, str]]] = {
+    "education": {
+        "none": ("初中以下", "below junior high"),
+        "junior_high": ("初中", "junior high school"),
+        "high_school": ("高中、中专、中职", "senior high or secondary vocational"),
+        "associate": ("大专、高职", "associate (junior college)"),
+        "bachelor": ("本科（无学位）", "bachelor's course, no degree"),
+        "bachelor_degree": ("本科及学士学位", "bachelor's degree"),
+        "master": ("硕士研究生", "master's degree"),
+        "doctorate": ("博士研究生", "doctorate"),
+    },
+    "title": {
+        "none": ("无职称", "no professional title"),
+        "junior": ("初级职称", "junior professional title"),
+        "intermediate": ("中级职称", "intermediate professional title"),
+        "senior": ("高级职称", "senior professional title"),
+    },
+    "skill": {
+        "none": ("无技能等级", "no skill grade"),
+        "level5": ("五级/初级工", "grade 5 (elementary worker)"),
+        "level4": ("四级/中级工", "grade 4 (intermediate worker)"),
+        "level3": ("三级/高级工", "grade 3 (senior worker)"),
+        "level2": ("二级/技师", "grade 2 (technician)"),
+        "level1": ("一级/高级技师", "grade 1 (senior technician)"),
+    },
+    "housing": {
+        "none": ("无", "none"),
+        "dormitory": ("单位宿舍", "employer dormitory"),
+        "rental": ("登记租赁住房", "registered rental"),
+        "owned": ("自有住房", "owned home"),
+    },
+    "sex": {"female": ("女", "female"), "male": ("男", "male")},
+}
+
+_MAX_MONTHS = 1200
+_MAX_COUNT = 1000
+_MAX_YUAN = Decimal("1000000000000")
+
+
+def _meta(zh: str, en: str, unit: str | None = None, window: int | None = None) -> Any:
+    extra: dict[str, Any] = {"zh": zh, "en": en}
+    if unit:
+        extra["unit"] = unit
+    if window:
+        extra["window_years"] = window
+    return extra
+
+
+def _months(zh: str, en: str) -> Any:
+    return Field(default=0, ge=0, le=_MAX_MONTHS, json_schema_extra=_meta(zh, en, "month"))
+
+
+def _count(zh: str, en: str, window: int | None = None, hi: int = _MAX_COUNT) -> Any:
+    return Field(default=0, ge=0, le=hi, json_schema_extra=_meta(zh, en, "count", window))
+
+
+def _hours(zh: str, en: str, hi: int = 8784) -> Any:
+    return Field(default=0, ge=0, le=hi, json_schema_extra=_meta(zh, en, "hour"))
+
+
+def _flag(zh: str, en: str, window: int | None = None) -> Any:
+    return Field(default=False, json_schema_extra=_meta(zh, en, None, window))
+
+
+def _yuan(zh: str, en: str, window: int | None = None) -> Any:
+    return Field(
+        default=Decimal(0), ge=0, le=_MAX_YUAN, max_digits=16, decimal_places=2,
+        json_schema_extra=_meta(zh, en, "yuan", window),
+    )
+
+
+def _share(zh: str, en: str, window: int | None = None) -> Any:
+    return Field(default=Fraction(0), ge=0, le=1000,
+                 json_schema_extra=_meta(zh, en, "share", window))
+
+
+class Applicant(BaseModel):
+    """The flat facts of one applicant on one evaluation date.
+
+    Every field but `age`/`birth_date` has a default (zero, false, "none"), so a caller
+    gives only what it knows. Give `age` or `birth_date` (or both, if they agree).
+
+    >>> Applicant(age=30, permit_months=36).permit_months
+    36
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False,
+                              validate_default=False)
+
+    # identity
+    applicant_id: str | None = Field(
+        default=None, max_length=200, json_schema_extra=_meta("编号", "applicant id"))
+    birth_date: date | None = Field(
+        default=None, json_schema_extra=_meta("出生日期", "date of birth"))
+    age: int | None = Field(
+        default=None, ge=0, le=120, json_schema_extra=_meta("年龄", "age in full years", "year"))
+    sex: Sex | None = Field(default=None, json_schema_extra=_meta("性别", "sex"))
+
+    # residence
+    residence_months: int = _months("在本地连续居住月数", "months lived in the city")
+    has_permit: bool = _flag("持有本地有效居住证", "holds a valid local residence permit")
+    permit_months: int = _months("连续持有居住证月数", "months continuously holding the permit")
+    housing: Housing = Field(
+        default="none", json_schema_extra=_meta("住所类型", "current housing"))
+    owned_home_months: int = _months("拥有自有住房月数", "months owning a home in the city")
+    rental_months: int = _months(
+        "登记租赁住房或单位宿舍居住月数", "months in a registered rental or employer dormitory")
+    owned_home_outer_district: bool = _flag(
+        "自有住房位于外围区（如从化、增城）", "owned home is in a designated outer district")
+    moved_out_central_months: int = _months(
+        "迁出中心城区后居住月数", "months living outside the central districts after moving out")
+    outer_district_work_and_home_months: int = _months(
+        "在远郊重点区域就业并居住月数", "months working and living in a designated outer district")
+
+    # employment and social insurance (local months; back-paid and transferred-in excluded)
+    employed: bool = _flag("合法稳定就业或经营", "lawful stable employment or business")
+    pension_months: int = _months("养老保险缴费月数", "months of pension insurance")
+    medical_months: int = _months("医疗保险缴费月数", "months of medical insurance")
+    unemployment_months: int = _months("失业保险缴费月数", "months of unemployment insurance")
+    injury_months: int = _months("工伤保险缴费月数", "months of work-injury insurance")
+    maternity_months: int = _months("生育保险缴费月数", "months of maternity insurance")
+    insurance_back_paid_months: int = _months("社保补缴月数", "back-paid insurance months")
+    housing_fund_months: int = _months("住房公积金缴存月数", "months of housing-fund deposits")
+    insurance_base_ratio: Decimal = Field(
+        default=Decimal(0), ge=0, le=100, max_digits=8, decimal_places=4,
+        json_schema_extra=_meta("社保缴费基数与平均工资之比",
+                                "insurance contribution base / city average wage", "ratio"))
+    rd_high_tech_months: int = _months(
+        "在高新技术企业或新型研发机构从事研发月数",
+        "months of R&D work at a high-tech enterprise or R&D institution")
+    hardship_industry: bool = _flag(
+        "现从事特殊艰苦行业一线工作", "works front-line in a special-skill or hardship industry")
+    hardship_industry_months: int = _months(
+        "从事特殊艰苦行业一线工作月数", "months front-line in a special-skill or hardship industry")
+    shortage_occupation: bool = _flag("从事急需紧缺工种", "works in a listed shortage occupation")
+    works_in_qualified_trade: bool = _flag(
+        "从事与职称或技能等级对应的工作", "works in the trade matching the title or skill grade")
+    public_service_field_months: int = _months(
+        "在特定公共服务领域就业月数", "months employed in a designated public-service field")
+    spouse_local_hukou_months: int = _months(
+        "与本地户籍配偶结婚月数", "months married to a local-hukou spouse")
+
+    # education and skills
+    education: Education = Field(
+        default="none", json_schema_extra=_meta("文化程度", "education level"))
+    student: bool = _flag("全日制在校学生", "enrolled full-time student")
+    recent_graduate: bool = _flag("全日制应届高校毕业生", "full-time new graduate")
+    shortage_major: bool = _flag("紧缺急需专业", "field of study on the shortage list")
+    professional_title: Title = Field(
+        default="none", json_schema_extra=_meta("专业技术职称", "professional title"))
+    skill_grade: SkillGrade = Field(
+        default="none", json_schema_extra=_meta("职业技能等级", "vocational skill grade"))
+    talent_certified: bool = _flag("经认定的人才", "certified as talent by the city")
+
+    # innovation, awards, honours
+    invention_patent_share: Fraction = _share(
+        "发明专利份额（每项专利1÷发明人数之和）",
+        "invention patents, each counted as 1 ÷ number of inventors", 5)
+    utility_patent_share: Fraction = _share(
+        "实用新型专利份额", "utility-model patents, each 1 ÷ number of inventors", 5)
+    design_patent_share: Fraction = _share(
+        "外观设计专利份额", "design patents, each 1 ÷ number of inventors", 5)
+    awards_national: int = _count("国家级表彰奖励项数", "distinct national awards")
+    awards_provincial: int = _count(
+        "省部级表彰奖励项数", "distinct provincial or ministerial awards")
+    awards_municipal: int = _count("市级表彰奖励项数", "distinct municipal awards")
+    awards_district: int = _count("区级或市直部门表彰奖励项数",
+                                  "distinct district or municipal-department awards")
+    merit_first_class: int = _count("一等功次数", "first-class military merits", hi=100)
+    merit_second_class: int = _count("二等功次数", "second-class military merits", hi=100)
+    merit_third_class: int = _count("三等功次数", "third-class military merits", hi=100)
+    model_worker_honour: bool = _flag(
+        "省部级以上劳动模范等荣誉", "provincial-or-higher model worker or similar honour")
+
+    # social service
+    blood_donations_5y: int = _count("近5年无偿献血次数", "blood donations", 5, hi=200)
+    volunteer_hours_year1: int = _hours("最近第1年志愿服务时数", "volunteer hours, latest year")
+    volunteer_hours_year2: int = _hours("最近第2年志愿服务时数", "volunteer hours, 2nd year")
+    volunteer_hours_year3: int = _hours("最近第3年志愿服务时数", "volunteer hours, 3rd year")
+    volunteer_hours_year4: int = _hours("最近第4年志愿服务时数", "volunteer hours, 4th year")
+    volunteer_hours_year5: int = _hours("最近第5年志愿服务时数", "volunteer hours, 5th year")
+
+    # tax
+    income_tax_3y: Decimal = _yuan("近3个纳税年度个人所得税", "personal income tax paid", 3)
+    business_tax_3y: Decimal = _yuan("近3个纳税年度投资企业纳税份额",
+                                     "investor's share of company tax paid", 3)
+    local_hires_3y: int = _count("近3年带动本地户籍就业人数", "local-hukou people hired", 3)
+
+    # negative records
+    credit_records_under_90d: int = _count(
+        "不良信用记录（逾期不足90天）", "bad credit records, overdue under 90 days", 5)
+    credit_records_over_90d: int = _count(
+        "不良信用记录（逾期90天及以上）", "bad credit records, overdue 90 days or more", 5)
+    court_defaulter: bool = _flag("失信被执行人", "listed by a court as a defaulting debtor")
+    tax_evasion_records_5y: int = _count("近5年偷逃税记录", "tax-evasion records", 5)
+    public_security_penalties_5y: int = _count(
+        "近5年治安管理处罚记录", "public-security penalties", 5)
+    detention_records_5y: int = _count("近5年行政拘留记录", "administrative detentions", 5)
+    false_material_3y: int = _count("近3年提供虚假材料记录", "false-material findings", 3)
+    criminal_records_5y: int = _count("近5年刑事处罚记录", "criminal penalties", 5)
+    criminal_record: bool = _flag("有刑事犯罪记录", "has ever had a criminal penalty")
+    drug_records: int = _count("涉毒记录", "drug-related penalties")
+    family_planning_violation: bool = _flag("违反计划生育政策", "violated family-planning rules")
+
+    @model_validator(mode="after")
+    def _age_or_birth_date(self) -> Applicant:
+        if self.age is None and self.birth_date is None:
+            raise ValueError("give age or birth_date")
+        return self
+
+    @classmethod
+    def parse(
+        cls, data: Mapping[str, Any], *, row: int | None = None, source: str | None = None
+    ) -> Applicant:
+        """Validate a mapping of facts, raising `ApplicantError` naming every bad field."""
+        if isinstance(data, Applicant):
+            return data
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise _applicant_error(exc, row=row, source=source) from None
+
+    def age_on(self, on: date) -> int:
+        """Age in full years on `on` (from `birth_date` when given, else `age`)."""
+        if self.birth_date is not None:
+            years = age_on(self.birth_date, on)
+            if self.age is not None and self.age != years:
+                raise ApplicantError(
+                    [("age", self.age,
+                      f"does not match birth_date {self.birth_date} on {on} ({years})")])
+            return years
+        assert self.age is not None
+        return self.age
+
+
+def age_on(birth: date, on: date) -> int:
+    """Full years between `birth` and `on` (a birthday on 29 February counts on 1 March)."""
+    if on < birth:
+        raise ApplicantError([("birth_date", birth, f"is after the evaluation date {on}")])
+    years = on.year - birth.year
+    if (on.month, on.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+def _applicant_error(
+    exc: ValidationError, *, row: int | None, source: str | None
+) -> ApplicantError:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "(applicant)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        problems.append((loc, err.get("input"), msg))
+    return ApplicantError(problems, row=row, source=source)
+
+
+@attrs.frozen
+class FactInfo:
+    """What a schedule needs to know about one fact."""
+
+    name: str
+    kind: Literal["int", "decimal", "fraction", "bool", "level"]
+    zh: str
+    en: str
+    unit: str | None = None
+    minimum: int | Decimal | None = None
+    maximum: int | Decimal | None = None
+    levels: tuple[str, ...] = ()
+    level_type: str | None = None
+    window_years: int | None = None
+
+
+_LEVEL_TYPES = {
+    "education": "education",
+    "professional_title": "title",
+    "skill_grade": "skill",
+    "housing": "housing",
+    "sex": "sex",
+}
+
+
+def _facts() -> dict[str, FactInfo]:
+    out: dict[str, FactInfo] = {}
+    for name, field in Applicant.model_fields.items():
+        if name in ("applicant_id", "birth_date"):
+            continue
+        extra = field.json_schema_extra
+        assert isinstance(extra, dict)
+        lo = hi = None
+        for m in field.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        ann = field.annotation
+        args = [a for a in get_args(ann) if a is not type(None)] or [ann]
+        base = args[0]
+        kind: Literal["int", "decimal", "fraction", "bool", "level"]
+        levels: tuple[str, ...] = ()
+        if name in _LEVEL_TYPES:
+            kind = "level"
+            levels = tuple(get_args(base)) if get_args(base) else tuple(get_args(ann))
+        elif base is bool:
+            kind = "bool"
+        elif base is int:
+            kind = "int"
+        elif base is Decimal:
+            kind = "decimal"
+        elif base is Fraction:
+            kind = "fraction"
+        else:  # pragma: no cover - guarded by the test of FACTS
+            raise TypeError(f"fact {name} has unsupported type {ann!r}")
+        out[name] = FactInfo(
+            name=name, kind=kind, zh=str(extra["zh"]), en=str(extra["en"]),
+            unit=extra.get("unit"),  # type: ignore[arg-type]
+            minimum=lo, maximum=hi, levels=levels, level_type=_LEVEL_TYPES.get(name),
+            window_years=extra.get("window_years"),  # type: ignore[arg-type]
+        )
+    return out
+
+
+#: Every fact a schedule may name, by name.
+FACTS: dict[str, FactInfo] = _facts()

@@ -1,0 +1,275 @@
+"""The result of scoring one applicant: a frozen `ScoreCard` that explains every point.
+
+`to_dict()` gives the documented JSON shape (`"format": "points.scorecard/1"`, see
+docs/scorecard.md); `ScoreCard.from_dict()` reads it back; `explain()` gives readable text
+with Chinese or English labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = ["FORMAT", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard"]
+
+FORMAT = "points.scorecard/1"
+
+
+def _dec(v: Any) -> Decimal:
+    return v if isinstance(v, Decimal) else Decimal(str(v))
+
+
+@attrs.frozen
+class Line:
+    """One factor or deduction of the card: its fact, the rule applied, and its points.
+
+    `applied` is false when the factor did not apply (its `when` fact is false, or a
+    deduction outside the purpose) and `counted` is false when a `highest` group took
+    another member instead; `capped` says the factor's own cap cut its points.
+    """
+
+    id: str
+    kind: str  # "factor" or "deduction"
+    label_zh: str
+    label_en: str
+    fact: str
+    value: Any
+    rule_zh: str
+    rule_en: str
+    points: Decimal = attrs.field(converter=_dec)
+    capped: bool
+    applied: bool
+    counted: bool
+    group: str | None
+    ref: str
+    status: str
+    why_not: str | None = None
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def rule(self, lang: str = "en") -> str:
+        return self.rule_zh if lang == "zh" else self.rule_en
+
+
+@attrs.frozen
+class GroupResult:
+    """A group's points after combining its members and applying its cap."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    combine: str
+    points: Decimal = attrs.field(converter=_dec)
+    capped: bool
+    group: str | None
+
+
+@attrs.frozen
+class GateResult:
+    """Whether one gate passed, and why, in words."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    passed: bool
+    reason: str
+    veto: bool
+    ref: str
+    status: str
+
+
+@attrs.frozen
+class NextTier:
+    """The first tier of the purpose not yet unlocked: points still missing, gates failing."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    min_score: Decimal | None
+    missing: Decimal = attrs.field(converter=_dec)
+    failed_gates: tuple[str, ...]
+
+
+def _lines_eq(a: ScoreCard, b: ScoreCard) -> bool:
+    return a.lines == b.lines
+
+
+@attrs.frozen(eq=False)
+class ScoreCard:
+    """The scored and explained result for one applicant under one schedule and purpose.
+
+    `total` is the sum of the top-level groups, the ungrouped factors and the deductions
+    that apply, raised to the schedule's floor. `lines`, one per factor and deduction, are
+    built when first read.
+    """
+
+    schedule_id: str
+    schedule_hash: str
+    library_version: str
+    purpose: str | None
+    on: date
+    in_force: bool
+    applicant_id: str | None
+    total: Decimal = attrs.field(converter=_dec)
+    raw_total: Decimal = attrs.field(converter=_dec)
+    floor_applied: bool
+    groups: tuple[GroupResult, ...]
+    gates: tuple[GateResult, ...]
+    eligible: bool
+    tiers: tuple[str, ...]
+    services: tuple[str, ...]
+    next_tier: NextTier | None
+    _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
+    _make_lines: Callable[[], tuple[Line, ...]] | None = attrs.field(
+        default=None, alias="make_lines", repr=False)
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """One line per factor and deduction, in schedule order."""
+        if self._lines is None:
+            assert self._make_lines is not None
+            object.__setattr__(self, "_lines", self._make_lines())
+            object.__setattr__(self, "_make_lines", None)
+        assert self._lines is not None
+        return self._lines
+
+    def line(self, id: str) -> Line:
+        """The line of factor or deduction `id`."""
+        for ln in self.lines:
+            if ln.id == id:
+                return ln
+        raise KeyError(id)
+
+    def points(self, id: str) -> Decimal:
+        """Points of a factor, deduction or group by id (`"total"` for the total)."""
+        if id == "total":
+            return self.total
+        for g in self.groups:
+            if g.id == id:
+                return g.points
+        return self.line(id).points
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScoreCard):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- JSON ----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The card as JSON-ready data, in the documented `points.scorecard/1` shape."""
+        return {
+            "format": FORMAT,
+            "provenance": {
+                "schedule": self.schedule_id,
+                "schedule_hash": self.schedule_hash,
+                "library_version": self.library_version,
+                "on": self.on.isoformat(),
+                "in_force": self.in_force,
+            },
+            "applicant_id": self.applicant_id,
+            "purpose": self.purpose,
+            "total": str(self.total),
+            "raw_total": str(self.raw_total),
+            "floor_applied": self.floor_applied,
+            "eligible": self.eligible,
+            "tiers": list(self.tiers),
+            "services": list(self.services),
+            "next_tier": None if self.next_tier is None else {
+                "id": self.next_tier.id,
+                "label": {"zh": self.next_tier.label_zh, "en": self.next_tier.label_en},
+                "min_score": None if self.next_tier.min_score is None
+                else str(self.next_tier.min_score),
+                "missing": str(self.next_tier.missing),
+                "failed_gates": list(self.next_tier.failed_gates),
+            },
+            "lines": [
+                {
+                    "id": ln.id, "kind": ln.kind,
+                    "label": {"zh": ln.label_zh, "en": ln.label_en},
+                    "fact": ln.fact, "value": _json_value(ln.value),
+                    "rule": {"zh": ln.rule_zh, "en": ln.rule_en},
+                    "points": str(ln.points), "capped": ln.capped, "applied": ln.applied,
+                    "counted": ln.counted, "group": ln.group, "ref": ln.ref,
+                    "status": ln.status, "why_not": ln.why_not,
+                }
+                for ln in self.lines
+            ],
+            "groups": [
+                {"id": g.id, "label": {"zh": g.label_zh, "en": g.label_en},
+                 "combine": g.combine, "points": str(g.points), "capped": g.capped,
+                 "group": g.group}
+                for g in self.groups
+            ],
+            "gates": [
+                {"id": g.id, "label": {"zh": g.label_zh, "en": g.label_en},
+                 "passed": g.passed, "reason": g.reason, "veto": g.veto, "ref": g.ref,
+                 "status": g.status}
+                for g in self.gates
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreCard:
+        """Read back what `to_dict()` wrote."""
+        if data.get("format") != FORMAT:
+            from .errors import InputError
+            raise InputError(f"not a {FORMAT} score card", value=data.get("format"))
+        p = data["provenance"]
+        nt = data["next_tier"]
+        return cls(
+            schedule_id=p["schedule"], schedule_hash=p["schedule_hash"],
+            library_version=p["library_version"], on=date.fromisoformat(p["on"]),
+            in_force=p["in_force"], applicant_id=data["applicant_id"],
+            purpose=data["purpose"], total=Decimal(data["total"]),
+            raw_total=Decimal(data["raw_total"]), floor_applied=data["floor_applied"],
+            eligible=data["eligible"], tiers=tuple(data["tiers"]),
+            services=tuple(data["services"]),
+            next_tier=None if nt is None else NextTier(
+                id=nt["id"], label_zh=nt["label"]["zh"], label_en=nt["label"]["en"],
+                min_score=None if nt["min_score"] is None else Decimal(nt["min_score"]),
+                missing=Decimal(nt["missing"]), failed_gates=tuple(nt["failed_gates"])),
+            groups=tuple(
+                GroupResult(id=g["id"], label_zh=g["label"]["zh"], label_en=g["label"]["en"],
+                            combine=g["combine"], points=Decimal(g["points"]),
+                            capped=g["capped"], group=g["group"])
+                for g in data["groups"]),
+            gates=tuple(
+                GateResult(id=g["id"], label_zh=g["label"]["zh"], label_en=g["label"]["en"],
+                           passed=g["passed"], reason=g["reason"], veto=g["veto"],
+                           ref=g["ref"], status=g["status"])
+                for g in data["gates"]),
+            lines=tuple(
+                Line(id=ln["id"], kind=ln["kind"], label_zh=ln["label"]["zh"],
+                     label_en=ln["label"]["en"], fact=ln["fact"], value=ln["value"],
+                     rule_zh=ln["rule"]["zh"], rule_en=ln["rule"]["en"],
+                     points=Decimal(ln["points"]), capped=ln["capped"],
+                     applied=ln["applied"], counted=ln["counted"], group=ln["group"],
+                     ref=ln["ref"], status=ln["status"], why_not=ln["why_not"])
+                for ln in data["lines"]),
+        )
+
+    # --- text ----------------------------------------------------------------------------
+
+    def explain(self, lang: str = "en") -> str:
+        """The card as readable text: every line, gate and tier, and what is missing."""
+        from .explain import explain_text
+
+        return explain_text(self, lang)
+
+    def __repr__(self) -> str:
+        return (f"ScoreCard(schedule={self.schedule_id!r}, purpose={self.purpose!r}, "
+                f"total={self.total}, tiers={self.tiers!r}, eligible={self.eligible})")
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return v
+    return str(v)

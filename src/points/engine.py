@@ -1,0 +1,415 @@
+"""Score one applicant under one schedule: `score(applicant, schedule, purpose=, on=)`.
+
+A schedule is compiled once (cached on the schedule) into plain functions over integer
+ticks; scoring an applicant runs them and builds a `ScoreCard`.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._version import __version__
+from .applicant import FACTS, LEVELS, Applicant
+from .card import GateResult, GroupResult, Line, NextTier, ScoreCard
+from .errors import UnknownPurpose
+from .rules import RuleFn, compile_rule, describe_rule, to_ticks
+from .schedule.loader import load_schedule
+from .schedule.model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactCondition,
+    NotOf,
+    Schedule,
+    ScoreCondition,
+)
+
+__all__ = ["compile_schedule", "describe_condition", "score"]
+
+Facts = Mapping[str, Any]
+Scores = Mapping[str, int]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq, "ne": operator.ne,
+}
+_OP_TEXT = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠", "in": "in"}
+
+
+@attrs.frozen
+class CompiledFactor:
+    id: str
+    kind: str
+    fact: str
+    when: str | None
+    group: str | None
+    purposes: frozenset[str] | None
+    fn: RuleFn
+    label_zh: str
+    label_en: str
+    rule_zh: str
+    rule_en: str
+    ref: str
+    status: str
+
+
+@attrs.frozen
+class CompiledGroup:
+    id: str
+    combine: str
+    cap: int | None
+    parent: str | None
+    members: tuple[str, ...]  # factor ids and group ids, schedule order
+    label_zh: str
+    label_en: str
+
+
+@attrs.frozen
+class CompiledGate:
+    id: str
+    test: Callable[[Facts, Scores], bool]
+    text: str
+    facts: tuple[str, ...]
+    label_zh: str
+    label_en: str
+    veto: bool
+    ref: str
+    status: str
+
+
+@attrs.frozen
+class CompiledTier:
+    id: str
+    min_ticks: int | None
+    gates: tuple[str, ...]
+    purposes: frozenset[str] | None
+    services: tuple[str, ...]
+    label_zh: str
+    label_en: str
+    min_score: Decimal | None
+
+
+@attrs.frozen
+class Compiled:
+    """A schedule turned into functions over ticks; built once per schedule."""
+
+    schedule: Schedule
+    scale: int
+    places: int
+    floor: int | None
+    factors: tuple[CompiledFactor, ...]
+    deductions: tuple[CompiledFactor, ...]
+    groups: tuple[CompiledGroup, ...]  # children before parents
+    roots: tuple[str, ...]  # top-level factor and group ids
+    gates: dict[str, CompiledGate]
+    purpose_gates: dict[str | None, tuple[str, ...]]
+    tiers: tuple[CompiledTier, ...]
+
+    def to_points(self, ticks: int) -> Decimal:
+        return Decimal(ticks).scaleb(-self.places)
+
+
+def compile_schedule(schedule: Schedule) -> Compiled:
+    """Compile `schedule` (cached on it: compiling twice returns the same object)."""
+    if schedule._compiled is not None:
+        return schedule._compiled  # type: ignore[no-any-return]
+    meta = schedule.schedule
+    places = -meta.precision.normalize().as_tuple().exponent  # type: ignore[operator]
+    places = max(places, 0)
+    scale = 10 ** places
+
+    def factor(key: str, spec: Any, kind: str, sign: int) -> CompiledFactor:
+        return CompiledFactor(
+            id=key, kind=kind, fact=spec.fact, when=spec.when, group=spec.group,
+            purposes=None if spec.purposes is None else frozenset(spec.purposes),
+            fn=compile_rule(spec, scale, meta.rounding, sign),
+            label_zh=spec.label.zh, label_en=spec.label.en,
+            rule_zh=describe_rule(spec, "zh"), rule_en=describe_rule(spec, "en"),
+            ref=spec.ref, status=spec.status)
+
+    factors = tuple(factor(k, f, "factor", 1) for k, f in schedule.factors.items())
+    deductions = tuple(factor(k, f, "deduction", -1) for k, f in schedule.deductions.items())
+
+    members: dict[str, list[str]] = {g: [] for g in schedule.groups}
+    for f in factors:
+        if f.group is not None:
+            members[f.group].append(f.id)
+    for gid, g in schedule.groups.items():
+        if g.group is not None:
+            members[g.group].append(gid)
+    order: list[str] = []
+
+    def visit(gid: str) -> None:
+        if gid in order:
+            return
+        for m in members[gid]:
+            if m in schedule.groups:
+                visit(m)
+        order.append(gid)
+
+    for gid in schedule.groups:
+        visit(gid)
+    groups = tuple(
+        CompiledGroup(
+            id=gid, combine=schedule.groups[gid].combine,
+            cap=None if schedule.groups[gid].cap is None
+            else to_ticks(schedule.groups[gid].cap, scale),  # type: ignore[arg-type]
+            parent=schedule.groups[gid].group, members=tuple(members[gid]),
+            label_zh=schedule.groups[gid].label.zh, label_en=schedule.groups[gid].label.en)
+        for gid in order)
+    roots = tuple([f.id for f in factors if f.group is None]
+                  + [g for g, spec in schedule.groups.items() if spec.group is None])
+
+    gates = {
+        gid: CompiledGate(
+            id=gid, test=_compile_condition(g.condition, scale),
+            text=describe_condition(g.condition), facts=tuple(_condition_facts(g.condition)),
+            label_zh=g.label.zh, label_en=g.label.en,
+            veto=g.veto, ref=g.ref, status=g.status)
+        for gid, g in schedule.gates.items()}
+    purpose_gates: dict[str | None, tuple[str, ...]] = {
+        pid: tuple(p.gates) for pid, p in schedule.purposes.items()}
+    purpose_gates[None] = ()
+    tiers = tuple(
+        CompiledTier(
+            id=t.id, min_ticks=None if t.min_score is None else to_ticks(t.min_score, scale),
+            gates=tuple(t.gates), purposes=None if t.purposes is None else frozenset(t.purposes),
+            services=tuple(t.services), label_zh=t.label.zh, label_en=t.label.en,
+            min_score=t.min_score)
+        for t in schedule.tiers)
+    compiled = Compiled(
+        schedule=schedule, scale=scale, places=places,
+        floor=None if meta.floor is None else to_ticks(meta.floor, scale),
+        factors=factors, deductions=deductions, groups=groups, roots=roots, gates=gates,
+        purpose_gates=purpose_gates, tiers=tiers)
+    schedule._compiled = compiled
+    return compiled
+
+
+def _compile_condition(c: Condition, scale: int) -> Callable[[Facts, Scores], bool]:
+    if isinstance(c, AllOf):
+        subs = [_compile_condition(x, scale) for x in c.all]
+        return lambda f, s: all(t(f, s) for t in subs)
+    if isinstance(c, AnyOf):
+        subs = [_compile_condition(x, scale) for x in c.any]
+        return lambda f, s: any(t(f, s) for t in subs)
+    if isinstance(c, NotOf):
+        sub = _compile_condition(c.not_, scale)
+        return lambda f, s: not sub(f, s)
+    op, value = c.comparison()
+    if isinstance(c, ScoreCondition):
+        key = c.score
+        if op == "in":
+            targets = {to_ticks(Decimal(v), scale) for v in value}
+            return lambda f, s: s[key] in targets
+        target = to_ticks(Decimal(value), scale)
+        cmp = _OPS[op]
+        return lambda f, s: cmp(s[key], target)
+    assert isinstance(c, FactCondition)
+    name = c.fact
+    info = FACTS[name]
+    if info.kind == "level" and op in ("lt", "le", "gt", "ge"):
+        rank = {lv: i for i, lv in enumerate(info.levels)}
+        target_rank = rank[value]
+        cmp = _OPS[op]
+        return lambda f, s: f[name] is not None and cmp(rank[f[name]], target_rank)
+    if op == "in":
+        options = set(value)
+        return lambda f, s: f[name] in options
+    cmp = _OPS[op]
+    if info.kind in ("int", "decimal", "fraction"):
+        return lambda f, s: f[name] is not None and cmp(f[name], value)
+    return lambda f, s: cmp(f[name], value)
+
+
+def _condition_facts(c: Condition) -> list[str]:
+    if isinstance(c, AllOf):
+        return [n for x in c.all for n in _condition_facts(x)]
+    if isinstance(c, AnyOf):
+        return [n for x in c.any for n in _condition_facts(x)]
+    if isinstance(c, NotOf):
+        return _condition_facts(c.not_)
+    return [c.fact] if isinstance(c, FactCondition) else []
+
+
+def _actual(names: tuple[str, ...], facts: Facts) -> str:
+    if not names:
+        return ""
+    seen = dict.fromkeys(names)
+    return " (" + ", ".join(f"{n} is {_value_text(n, facts[n])}" for n in seen) + ")"
+
+
+def _value_text(name: str | None, v: Any, lang: str = "en") -> str:
+    info = FACTS.get(name or "")
+    if info is not None and info.kind == "level" and isinstance(v, str):
+        return LEVELS[info.level_type or ""].get(v, (v, v))[0 if lang == "zh" else 1]
+    if isinstance(v, bool):
+        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
+    if isinstance(v, Decimal):
+        return f"{v.normalize():f}"
+    return str(v)
+
+
+def describe_condition(c: Condition) -> str:
+    """A condition in words: `age ≤ 45`, `all of (…)`."""
+    if isinstance(c, AllOf):
+        return "all of (" + "; ".join(describe_condition(x) for x in c.all) + ")"
+    if isinstance(c, AnyOf):
+        return "any of (" + "; ".join(describe_condition(x) for x in c.any) + ")"
+    if isinstance(c, NotOf):
+        return "not (" + describe_condition(c.not_) + ")"
+    op, value = c.comparison()
+    name = c.fact if isinstance(c, FactCondition) else f"score {c.score}"
+    fact = c.fact if isinstance(c, FactCondition) else None
+    if op == "in":
+        shown = "{" + ", ".join(_value_text(fact, v) for v in value) + "}"
+    else:
+        shown = _value_text(fact, value)
+    return f"{name} {_OP_TEXT[op]} {shown}"
+
+
+def _facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
+    facts = dict(applicant.__dict__)
+    facts["age"] = applicant.age_on(on)
+    return facts
+
+
+def score(
+    applicant: Applicant | Mapping[str, Any],
+    schedule: Schedule | str,
+    *,
+    purpose: str | None = None,
+    on: date | None = None,
+) -> ScoreCard:
+    """Score one applicant: every factor, group, deduction, gate and tier, explained.
+
+    `applicant` is an `Applicant` or a mapping of facts (validated, `ApplicantError` on bad
+    input); `schedule` a loaded `Schedule` or a bundled id or path; `purpose` one of the
+    schedule's purposes (default: its `default_purpose`); `on` the evaluation date (default:
+    today), used for age from `birth_date` and recorded in the card.
+    """
+    if not isinstance(schedule, Schedule):
+        schedule = load_schedule(schedule)
+    c = compile_schedule(schedule)
+    if not isinstance(applicant, Applicant):
+        applicant = Applicant.parse(applicant)
+    if on is None:
+        on = date.today()
+    if purpose is None:
+        purpose = schedule.schedule.default_purpose
+    elif purpose not in schedule.purposes:
+        raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    facts = _facts_of(applicant, on)
+    return _score(c, facts, applicant.applicant_id, purpose, on)
+
+
+def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
+           purpose: str | None, on: date) -> ScoreCard:
+    ticks: dict[str, int] = {}
+    capped: dict[str, bool] = {}
+    for f in c.factors:
+        if f.when is not None and not facts[f.when]:
+            ticks[f.id] = 0
+            capped[f.id] = False
+            continue
+        ticks[f.id], capped[f.id] = f.fn(facts[f.fact])
+    chosen: dict[str, str | None] = {}
+    for g in c.groups:
+        values = [ticks[m] for m in g.members]
+        if g.combine == "highest":
+            best = max(values, default=0)
+            chosen[g.id] = g.members[values.index(best)] if values and best > 0 else None
+        else:
+            best = sum(values)
+        if g.cap is not None and best > g.cap:
+            ticks[g.id], capped[g.id] = g.cap, True
+        else:
+            ticks[g.id], capped[g.id] = best, False
+    raw = sum(ticks[r] for r in c.roots)
+    for d in c.deductions:
+        if (d.purposes is not None and purpose not in d.purposes) or \
+                (d.when is not None and not facts[d.when]):
+            ticks[d.id], capped[d.id] = 0, False
+        else:
+            ticks[d.id], capped[d.id] = d.fn(facts[d.fact])
+            raw += ticks[d.id]
+    total = raw if c.floor is None or raw >= c.floor else c.floor
+    ticks["total"] = total
+
+    gate_pass = {gid: g.test(facts, ticks) for gid, g in c.gates.items()}
+    purpose_gates = c.purpose_gates.get(purpose, ())
+    eligible = all(gate_pass[g] for g in purpose_gates)
+    unlocked: list[str] = []
+    services: list[str] = []
+    next_tier: NextTier | None = None
+    for t in c.tiers:
+        if t.purposes is not None and purpose not in t.purposes:
+            continue
+        scoped = purpose_gates if t.purposes is not None else ()
+        failed = tuple(g for g in (*scoped, *t.gates) if not gate_pass[g])
+        short = 0 if t.min_ticks is None else max(0, t.min_ticks - total)
+        if not failed and short == 0:
+            unlocked.append(t.id)
+            for s in t.services:
+                if s not in services:
+                    services.append(s)
+        elif next_tier is None:
+            next_tier = NextTier(id=t.id, label_zh=t.label_zh, label_en=t.label_en,
+                                 min_score=t.min_score, missing=c.to_points(short),
+                                 failed_gates=failed)
+
+    to_points = c.to_points
+    groups = tuple(
+        GroupResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en, combine=g.combine,
+                    points=to_points(ticks[g.id]), capped=capped[g.id], group=g.parent)
+        for g in c.groups)
+    gates = tuple(
+        GateResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en,
+                   passed=gate_pass[g.id],
+                   reason=("passed: " if gate_pass[g.id] else "failed: ") + g.text
+                   + _actual(g.facts, facts),
+                   veto=g.veto, ref=g.ref, status=g.status)
+        for g in c.gates.values())
+
+    def make_lines() -> tuple[Line, ...]:
+        return _lines(c, facts, ticks, capped, chosen, purpose)
+
+    return ScoreCard(
+        schedule_id=c.schedule.id, schedule_hash=c.schedule.content_hash,
+        library_version=__version__, purpose=purpose, on=on,
+        in_force=c.schedule.in_force(on), applicant_id=applicant_id,
+        total=to_points(total), raw_total=to_points(raw), floor_applied=total != raw,
+        groups=groups, gates=gates, eligible=eligible, tiers=tuple(unlocked),
+        services=tuple(services), next_tier=next_tier, make_lines=make_lines)
+
+
+def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: Mapping[str, bool],
+           chosen: Mapping[str, str | None], purpose: str | None) -> tuple[Line, ...]:
+    highest = {g.id for g in c.groups if g.combine == "highest"}
+    out = []
+    for f in (*c.factors, *c.deductions):
+        why_not = None
+        applied = True
+        if f.when is not None and not facts[f.when]:
+            applied = False
+            why_not = f"{f.when} is false"
+        elif f.purposes is not None and purpose not in f.purposes:
+            applied = False
+            why_not = f"not applied for purpose {purpose}"
+        counted = applied
+        if applied and f.group in highest and chosen.get(f.group) not in (None, f.id):
+            counted = False
+            why_not = f"group {f.group} counts only its highest member"
+        out.append(Line(
+            id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
+            value=facts[f.fact], rule_zh=f.rule_zh, rule_en=f.rule_en,
+            points=c.to_points(ticks[f.id]), capped=capped[f.id], applied=applied,
+            counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not))
+    return tuple(out)
+

@@ -1,0 +1,300 @@
+"""Checks that need the whole schedule: names, references, signs, bands, tier order.
+
+Each check yields `(key_path, message, value)`; the loader turns them into errors with
+the file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..applicant import FACTS, FactInfo
+from .model import (
+    AllOf,
+    AnyOf,
+    BandsRule,
+    Condition,
+    CountRule,
+    FactCondition,
+    FlagRule,
+    FlatPlusRateRule,
+    LevelsRule,
+    NotOf,
+    RateRule,
+    Schedule,
+    ScoreCondition,
+    ServiceSpec,
+)
+
+Problem = tuple[tuple[str | int, ...], str, Any]
+_NUMERIC = ("int", "decimal", "fraction")
+_KINDS = {"rate": _NUMERIC, "levels": ("level",), "bands": _NUMERIC, "flag": ("bool",),
+          "flat_plus_rate": _NUMERIC, "count": ("int",)}
+
+
+def check(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> list[Problem]:
+    """Every semantic problem of `s`, in file order as far as possible."""
+    return list(_all(s, catalogue))
+
+
+def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]:
+    meta = s.schedule
+    q = meta.precision
+    if meta.id.split("/")[0] != meta.place:
+        yield ("schedule", "id"), f"id must start with the place {meta.place!r}", meta.id
+    if meta.supersedes == meta.id:
+        yield ("schedule", "supersedes"), "a schedule cannot supersede itself", meta.supersedes
+    if meta.floor is not None:
+        yield from _fine(("schedule", "floor"), meta.floor, q)
+    if meta.default_purpose is not None and meta.default_purpose not in s.purposes:
+        yield (("schedule", "default_purpose"), "names no purpose of this schedule",
+               meta.default_purpose)
+
+    names: dict[str, str] = {}
+    for section in ("factors", "groups", "deductions"):
+        for key in getattr(s, section):
+            if key in names:
+                yield ((section, key),
+                       f"id is already used in [{names[key]}]; ids must be unique", key)
+            names[key] = section
+    if "total" in names:
+        yield (names["total"], "total"), "'total' is reserved for the total score", "total"
+
+    for section, sign in (("factors", 1), ("deductions", -1)):
+        for key, f in getattr(s, section).items():
+            yield from _factor((section, key), f, sign, s, q)
+
+    for key, g in s.groups.items():
+        if g.cap is not None:
+            yield from _fine(("groups", key, "cap"), g.cap, q)
+        if g.group is not None and g.group not in s.groups:
+            yield ("groups", key, "group"), "names no group", g.group
+    yield from _group_cycles(s)
+    members = {f.group for f in s.factors.values()} | {g.group for g in s.groups.values()}
+    for key in s.groups:
+        if key not in members:
+            yield ("groups", key), "group has no member factor or group", key
+
+    scores = {"total", *s.factors, *s.groups, *s.deductions}
+    for key, gate in s.gates.items():
+        yield from _condition(("gates", key, "condition"), gate.condition, scores)
+
+    for key, p in s.purposes.items():
+        for i, gid in enumerate(p.gates):
+            if gid not in s.gates:
+                yield ("purposes", key, "gates", i), "names no gate", gid
+
+    services = {**catalogue, **s.services}
+    seen: set[str] = set()
+    for i, t in enumerate(s.tiers):
+        if t.id in seen:
+            yield ("tiers", i, "id"), "duplicate tier id", t.id
+        seen.add(t.id)
+        if t.min_score is not None:
+            yield from _fine(("tiers", i, "min_score"), t.min_score, q)
+        for j, gid in enumerate(t.gates):
+            if gid not in s.gates:
+                yield ("tiers", i, "gates", j), "names no gate", gid
+        for j, pid in enumerate(t.purposes or ()):
+            if pid not in s.purposes:
+                yield ("tiers", i, "purposes", j), "names no purpose", pid
+        for j, sid in enumerate(t.services):
+            if sid not in services:
+                yield ("tiers", i, "services", j), "unknown service (not in the catalogue)", sid
+        if t.min_score is None and not t.gates and not (
+            t.purposes and any(s.purposes[p].gates for p in t.purposes if p in s.purposes)
+        ) and i > 0:
+            yield ("tiers", i), "a tier after the first needs min_score or gates", t.id
+    yield from _tier_order(s)
+
+    r = s.ranking
+    if r is not None:
+        if r.purpose is not None and r.purpose not in s.purposes:
+            yield ("ranking", "purpose"), "names no purpose", r.purpose
+        if r.key not in scores:
+            yield ("ranking", "key"), "names no score (total, a group or a factor)", r.key
+        for i, tb in enumerate(r.tie_breaks):
+            if tb.fact is not None and tb.fact not in FACTS:
+                yield ("ranking", "tie_breaks", i, "fact"), "unknown fact", tb.fact
+            if tb.score is not None and tb.score not in scores:
+                yield ("ranking", "tie_breaks", i, "score"), "names no score", tb.score
+        if r.final == "lottery" and r.seed is None:
+            yield ("ranking", "final"), "a lottery needs a seed", r.final
+
+
+def _fine(path: tuple[str | int, ...], v: Decimal, q: Decimal) -> Iterator[Problem]:
+    if v % q != 0:
+        yield path, f"is finer than the schedule's precision {q}", v
+
+
+def _fact(path: tuple[str | int, ...], name: str, kinds: tuple[str, ...],
+          what: str) -> Iterator[Problem]:
+    info = FACTS.get(name)
+    if info is None:
+        yield path, "unknown fact", name
+    elif info.kind not in kinds:
+        yield path, f"{what} needs a {' or '.join(kinds)} fact, not a {info.kind} fact", name
+
+
+def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
+            q: Decimal) -> Iterator[Problem]:
+    what = "a deduction" if sign < 0 else "a factor"
+    kinds: tuple[str, ...] = _KINDS[f.rule]
+    yield from _fact((*path, "fact"), f.fact, kinds, f"rule {f.rule!r}")
+    if f.when is not None:
+        yield from _fact((*path, "when"), f.when, ("bool",), "when")
+    if sign > 0 and f.purposes is not None:
+        yield (*path, "purposes"), "only deductions are scoped to purposes", f.purposes
+    for i, pid in enumerate(f.purposes or ()):
+        if pid not in s.purposes:
+            yield (*path, "purposes", i), "names no purpose", pid
+    if sign < 0 and f.group is not None:
+        yield (*path, "group"), "deductions are not grouped", f.group
+    if f.group is not None and f.group not in s.groups:
+        yield (*path, "group"), "names no group", f.group
+
+    def amount(key: str, v: Decimal, signed: bool = True) -> Iterator[Problem]:
+        yield from _fine((*path, key), v, q)
+        if signed and v * sign < 0:
+            yield (*path, key), f"must be {'negative' if sign < 0 else 'zero or more'} in {what}", v
+
+    if isinstance(f, RateRule):
+        yield from amount("rate", f.rate)
+        if f.cap is not None:
+            yield from amount("cap", f.cap, signed=False)
+    elif isinstance(f, FlatPlusRateRule):
+        yield from amount("flat", f.flat)
+        yield from amount("rate", f.rate)
+        if f.cap is not None:
+            yield from amount("cap", f.cap, signed=False)
+    elif isinstance(f, CountRule):
+        yield from amount("each", f.each)
+        if f.cap is not None:
+            yield from amount("cap", f.cap, signed=False)
+        info = FACTS.get(f.fact)
+        if f.window_years is not None and info is not None and \
+                info.window_years != f.window_years:
+            yield ((*path, "window_years"),
+                   f"fact {f.fact!r} counts a {info.window_years or 'no'}-year window",
+                   f.window_years)
+    elif isinstance(f, FlagRule):
+        yield from amount("points", f.points)
+    elif isinstance(f, LevelsRule):
+        info = FACTS.get(f.fact)
+        for level, pts in f.points.items():
+            if info is not None and info.kind == "level" and level not in info.levels:
+                yield ((*path, "points", level),
+                       f"not a level of {f.fact} ({', '.join(info.levels)})", level)
+            yield from amount("points", pts)
+    elif isinstance(f, BandsRule):
+        yield from _bands(path, f, sign, q)
+
+
+def _bands(path: tuple[str | int, ...], f: BandsRule, sign: int,
+           q: Decimal) -> Iterator[Problem]:
+    prev_below: Decimal | None = None
+    for i, b in enumerate(f.bands):
+        bp = (*path, "bands", i)
+        yield from _fine((*bp, "points"), b.points, q)
+        yield from _fine((*bp, "slope"), b.slope, q)
+        if b.below is not None and b.below <= b.min:
+            yield (*bp, "below"), f"must be above min {b.min}", b.below
+        if i > 0:
+            if prev_below is None:
+                yield (*bp, "min"), "bands overlap: the band before it has no upper bound", b.min
+            elif b.min < prev_below:
+                yield ((*bp, "min"),
+                       f"bands overlap or are unsorted (previous below {prev_below})", b.min)
+        prev_below = b.below
+        for v in (b.points, _band_end(b)):
+            if v is not None and v * sign < 0:
+                yield (*bp, "points"), "a band's points cross zero", v
+                break
+
+
+def _band_end(b: Any) -> Decimal | None:
+    if b.slope == 0:
+        return Decimal(b.points)
+    if b.below is None:
+        return None if b.slope > 0 else Decimal(b.slope)  # unbounded decline crosses zero
+    span = b.below - b.min
+    whole = span == span.to_integral_value()
+    full = span - 1 if whole else span.to_integral_value(rounding="ROUND_FLOOR")
+    return Decimal(b.points + b.slope * full)
+
+
+def _group_cycles(s: Schedule) -> Iterator[Problem]:
+    for key in s.groups:
+        seen = {key}
+        g = s.groups[key].group
+        while g is not None and g in s.groups:
+            if g in seen:
+                yield ("groups", key, "group"), "groups form a cycle", g
+                break
+            seen.add(g)
+            g = s.groups[g].group
+
+
+def _condition(path: tuple[str | int, ...], c: Condition,
+               scores: set[str]) -> Iterator[Problem]:
+    if isinstance(c, AllOf):
+        for i, sub in enumerate(c.all):
+            yield from _condition((*path, "all", i), sub, scores)
+    elif isinstance(c, AnyOf):
+        for i, sub in enumerate(c.any):
+            yield from _condition((*path, "any", i), sub, scores)
+    elif isinstance(c, NotOf):
+        yield from _condition((*path, "not"), c.not_, scores)
+    elif isinstance(c, ScoreCondition):
+        if c.score not in scores:
+            yield (*path, "score"), "names no score (total, a group or a factor)", c.score
+        op, value = c.comparison()
+        for v in (value if isinstance(value, list) else [value]):
+            if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+                yield (*path, op), "a score is compared with a number", v
+    elif isinstance(c, FactCondition):
+        info = FACTS.get(c.fact)
+        if info is None:
+            yield (*path, "fact"), "unknown fact", c.fact
+            return
+        op, value = c.comparison()
+        for v in (value if isinstance(value, list) else [value]):
+            problem = _value_problem(info, op, v)
+            if problem:
+                yield (*path, op), problem, v
+
+
+def _value_problem(info: FactInfo, op: str, v: Any) -> str | None:
+    if info.kind == "bool":
+        if not isinstance(v, bool):
+            return f"{info.name} is true/false"
+        if op not in ("eq", "ne", "in"):
+            return f"{info.name} is true/false: compare it with eq or ne"
+    elif info.kind == "level":
+        if v not in info.levels:
+            return f"not a level of {info.name} ({', '.join(info.levels)})"
+    elif isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        if isinstance(v, date):
+            return f"{info.name} is a number, not a date"
+        return f"{info.name} is a number"
+    return None
+
+
+def _tier_order(s: Schedule) -> Iterator[Problem]:
+    for pid in [None, *s.purposes]:
+        last: tuple[int, Decimal] | None = None
+        for i, t in enumerate(s.tiers):
+            if pid is not None and t.purposes is not None and pid not in t.purposes:
+                continue
+            if pid is None and t.purposes is not None:
+                continue
+            if t.min_score is None:
+                continue
+            if last is not None and t.min_score < last[1]:
+                yield (("tiers", i, "min_score"),
+                       f"tiers are unsorted: {t.id!r} needs less than the tier before it "
+                       f"({last[1]})", t.min_score)
+            last = (i, t.min_score)

@@ -1,0 +1,310 @@
+"""Read a schedule TOML file into a validated `Schedule`, and find bundled schedules.
+
+Loading fails loud: a TOML syntax error, an unknown key, a wrong type, an unknown fact or
+service, overlapping bands or unsorted tiers raise a `ScheduleError` naming the file, the
+line and the key path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import (
+    NoScheduleInForce,
+    ScheduleError,
+    ScheduleNotFound,
+    ScheduleSyntaxError,
+    ScheduleValidationError,
+)
+from . import _checks
+from ._locate import key_lines, locate
+from .model import Schedule, ServiceSpec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "bundled_dir",
+    "bundled_ids",
+    "load_schedule",
+    "loads_schedule",
+    "schedule_for",
+    "service_catalogue",
+]
+
+_ID = re.compile(r"^[a-z][a-z0-9-]*/[0-9A-Za-z._-]+$")
+_MERGED_TABLES = ("factors", "groups", "deductions", "gates", "purposes", "services")
+
+
+def bundled_dir() -> Path:
+    """The folder holding the bundled schedules (inside the wheel, or the source tree)."""
+    packaged = Path(str(resources.files("points"))) / "_bundled"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "schedules"
+
+
+def bundled_ids() -> list[str]:
+    """Ids of every bundled schedule, sorted."""
+    root = bundled_dir()
+    return sorted(
+        p.relative_to(root).with_suffix("").as_posix()
+        for p in root.glob("*/*.toml")
+    )
+
+
+@lru_cache(maxsize=1)
+def service_catalogue() -> dict[str, ServiceSpec]:
+    """The bundled catalogue of public services, by id."""
+    path = bundled_dir() / "services.toml"
+    raw = _parse(path.read_text(encoding="utf-8"), str(path))
+    out: dict[str, ServiceSpec] = {}
+    for key, value in raw.get("services", {}).items():
+        try:
+            out[key] = ServiceSpec.model_validate(value)
+        except ValidationError as exc:  # pragma: no cover - guarded by tests
+            raise _validation_error(exc, str(path), key_lines(path.read_text("utf-8")),
+                                    prefix=("services", key)) from None
+    return out
+
+
+def load_schedule(ref: str | Path) -> Schedule:
+    """Load a schedule by bundled id (`"guangzhou/2021"`) or by path to a TOML file."""
+    path = _resolve(ref)
+    return _load_cached(str(path), path.stat().st_mtime_ns)
+
+
+def loads_schedule(text: str, *, source: str = "<string>") -> Schedule:
+    """Load a schedule from TOML text (`extends` is looked up among the bundled ids)."""
+    return _build(text, source)
+
+
+def schedule_for(place: str, on: date, *, strict: bool = True) -> Schedule:
+    """The bundled version of `place`'s schedule in force on `on`.
+
+    Strict (the default): raise `NoScheduleInForce` when none is. Lenient: the latest
+    version that took effect on or before `on`, or failing that the earliest one.
+    """
+    versions = [load_schedule(i) for i in bundled_ids() if i.split("/")[0] == place]
+    if not versions:
+        raise ScheduleNotFound(
+            "no bundled schedule for this place", path="place", value=place)
+    in_force = [s for s in versions if s.in_force(on)]
+    if in_force:
+        # a supersedes chain resolves overlaps: a version superseded by another in force yields
+        superseded = {s.schedule.supersedes for s in in_force}
+        latest = [s for s in in_force if s.id not in superseded]
+        return max(latest or in_force, key=lambda s: s.schedule.effective_from)
+    if strict:
+        spans = ", ".join(
+            f"{s.id} [{s.schedule.effective_from}, {s.schedule.effective_until or '…'})"
+            for s in sorted(versions, key=lambda s: s.schedule.effective_from))
+        raise NoScheduleInForce(
+            f"no version of {place!r} is in force on {on}; versions: {spans}",
+            path="on", value=on)
+    started = [s for s in versions if s.schedule.effective_from <= on]
+    if started:
+        return max(started, key=lambda s: s.schedule.effective_from)
+    return min(versions, key=lambda s: s.schedule.effective_from)
+
+
+# --- implementation ----------------------------------------------------------------------
+
+
+def _resolve(ref: str | Path) -> Path:
+    if isinstance(ref, Path) or str(ref).endswith(".toml") or "\\" in str(ref):
+        path = Path(ref)
+        if not path.is_file():
+            raise ScheduleNotFound("no schedule file at this path", value=str(ref))
+        return path
+    if not _ID.match(ref):
+        raise ScheduleNotFound(
+            'not a schedule id ("place/version") nor a path to a .toml file', value=ref)
+    path = bundled_dir() / f"{ref}.toml"
+    if not path.is_file():
+        known = ", ".join(bundled_ids())
+        raise ScheduleNotFound(f"no bundled schedule with this id (bundled: {known})", value=ref)
+    return path
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, mtime: int) -> Schedule:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScheduleSyntaxError(f"not UTF-8 text ({exc.reason})", file=path) from None
+    except OSError as exc:
+        raise ScheduleNotFound(f"cannot read: {exc.strerror}", file=path) from None
+    return _build(text, path)
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = tomllib.loads(text, parse_float=Decimal)
+        return data
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        raise ScheduleSyntaxError(f"invalid TOML: {reason}", file=source, line=line) from None
+
+
+def _build(text: str, source: str) -> Schedule:
+    raw = _parse(text, source)
+    lines = key_lines(text)
+    merged, chain = _resolve_extends(raw, source, lines, seen=())
+    try:
+        schedule = Schedule.model_validate(merged)
+    except ValidationError as exc:
+        raise _validation_error(exc, source, lines, chain=chain) from None
+    problems = _checks.check(schedule, service_catalogue())
+    if problems:
+        errors = []
+        for path, msg, value in problems:
+            file, line = _where(path, source, lines, chain)
+            errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path),
+                                        value=value))
+        raise ScheduleValidationError(errors)
+    schedule._source = source
+    schedule._hash = _content_hash(merged)
+    return schedule
+
+
+def _resolve_extends(
+    raw: dict[str, Any], source: str, lines: dict[tuple[str | int, ...], int],
+    seen: tuple[str, ...],
+) -> tuple[dict[str, Any], list[tuple[str, dict[tuple[str | int, ...], int]]]]:
+    meta = raw.get("schedule")
+    base_id = meta.get("extends") if isinstance(meta, dict) else None
+    chain = [(source, lines)]
+    if base_id is None:
+        return raw, chain
+    line = locate(lines, ("schedule", "extends"))
+    if not isinstance(base_id, str):
+        raise ScheduleValidationError([ScheduleError(
+            "extends names a schedule id", file=source, line=line, path="schedule.extends",
+            value=base_id)])
+    if base_id in seen:
+        raise ScheduleValidationError([ScheduleError(
+            "schedules extend each other in a cycle", file=source, line=line,
+            path="schedule.extends", value=base_id)])
+    try:
+        base_path = _resolve(base_id)
+    except ScheduleNotFound as exc:
+        raise ScheduleValidationError([ScheduleError(
+            exc.reason, file=source, line=line, path="schedule.extends",
+            value=base_id)]) from None
+    base_text = base_path.read_text(encoding="utf-8")
+    base_raw, base_chain = _resolve_extends(
+        _parse(base_text, str(base_path)), str(base_path), key_lines(base_text),
+        seen=(*seen, base_id))
+    return _merge(base_raw, raw), chain + base_chain
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """The child over its base: tables merge by id, tiers by id (new ones appended)."""
+    out = dict(base)
+    for key, value in child.items():
+        if key in _MERGED_TABLES and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        elif key == "tiers" and isinstance(value, list) and isinstance(out.get(key), list):
+            tiers = list(out[key])
+            index = {t.get("id"): i for i, t in enumerate(tiers) if isinstance(t, dict)}
+            for t in value:
+                tid = t.get("id") if isinstance(t, dict) else None
+                if tid in index:
+                    tiers[index[tid]] = t
+                else:
+                    tiers.append(t)
+            out[key] = tiers
+        else:
+            out[key] = value
+    return out
+
+
+def _where(
+    path: tuple[str | int, ...], source: str,
+    lines: dict[tuple[str | int, ...], int],
+    chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
+) -> tuple[str, int | None]:
+    for file, ls in chain or [(source, lines)]:
+        if tuple(path) in ls:
+            return file, ls[tuple(path)]
+    return source, locate(lines, path)
+
+
+def _dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + p
+    return out
+
+
+def _validation_error(
+    exc: ValidationError, source: str, lines: dict[tuple[str | int, ...], int],
+    *, prefix: tuple[str | int, ...] = (),
+    chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
+) -> ScheduleValidationError:
+    errors = []
+    for err in exc.errors(include_url=False):
+        path = prefix + tuple(_clean_loc(err["loc"]))
+        msg = err["msg"]
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = "unknown key"
+        elif kind == "missing":
+            msg = "missing required key"
+        value = err.get("input")
+        if kind in ("missing",):
+            value = None
+        file, line = _where(path, source, lines, chain)
+        if isinstance(value, (dict, list)) and kind != "extra_forbidden":
+            errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path)))
+        else:
+            errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path),
+                                        value=value))
+    return ScheduleValidationError(errors)
+
+
+def _clean_loc(path: tuple[Any, ...]) -> Iterator[str | int]:
+    """Drop the union tags pydantic puts in error locations."""
+    for p in path:
+        if isinstance(p, str) and p.startswith(("rule=", "cond=")):
+            continue
+        yield p
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in sorted(v.items())}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Decimal):
+        return str(v.normalize()) if v == v.to_integral_value() else str(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def _content_hash(merged: dict[str, Any]) -> str:
+    text = json.dumps(_jsonable(merged), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,421 @@
+"""The schedule format: one pydantic model per TOML table.
+
+These models are the single definition of the format: the loader validates with them and
+`points schema` exports their JSON Schema. Semantic checks that need the whole schedule
+(fact names, references between tables, band overlaps, tier order) live in `_checks.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "BandsRule",
+    "Condition",
+    "CountRule",
+    "FactCondition",
+    "FactorSpec",
+    "FlagRule",
+    "FlatPlusRateRule",
+    "GateSpec",
+    "GroupSpec",
+    "Label",
+    "LevelsRule",
+    "Meta",
+    "NotOf",
+    "PurposeSpec",
+    "RankingSpec",
+    "RateRule",
+    "Schedule",
+    "ScoreCondition",
+    "ServiceSpec",
+    "TieBreak",
+    "TierSpec",
+]
+
+Status = Literal["confirmed", "provisional"]
+Rounding = Literal["half_up", "half_even", "down", "up"]
+Points = Decimal
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Label(_Strict):
+    """A label in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class _Sourced(_Strict):
+    ref: str = Field(min_length=1, description="Legal reference: document number and article.")
+    status: Status = Field(description="confirmed against the official text, or provisional.")
+    note: str | None = None
+
+
+class Meta(_Strict):
+    """The `[schedule]` table: which document this is and how to do its arithmetic."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*/[0-9A-Za-z._-]+$",
+                    description='"place/version", e.g. "guangzhou/2021".')
+    place: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: Label
+    document: str = Field(min_length=1, description="文号 of the policy document.")
+    effective_from: date = Field(description="First day in force (inclusive).")
+    effective_until: date | None = Field(
+        default=None, description="First day no longer in force (exclusive).")
+    supersedes: str | None = None
+    extends: str | None = None
+    precision: Decimal = Field(default=Decimal("0.01"), gt=0)
+    rounding: Rounding = "half_up"
+    floor: Points | None = Field(default=None, description="Lowest total; none if absent.")
+    default_purpose: Id | None = None
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @field_validator("precision")
+    @classmethod
+    def _power_of_ten(cls, v: Decimal) -> Decimal:
+        if v.normalize() not in {Decimal(1).scaleb(-k) for k in range(0, 7)}:
+            raise ValueError("precision must be 1, 0.1, 0.01, ... or 0.000001")
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self) -> Meta:
+        if self.effective_until is not None and self.effective_until <= self.effective_from:
+            raise ValueError(
+                f"effective_until {self.effective_until} is not after "
+                f"effective_from {self.effective_from}")
+        return self
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+class _FactorBase(_Sourced):
+    label: Label
+    fact: str
+    group: Id | None = None
+    when: str | None = Field(default=None, description="A true/false fact the factor needs.")
+    purposes: list[Id] | None = Field(
+        default=None, description="Deductions only: the purposes they apply to (all if absent).")
+
+
+class RateRule(_FactorBase):
+    """`rate` points per full `per` units of the fact (or pro rata when `whole = false`)."""
+
+    rule: Literal["rate"]
+    rate: Points
+    per: Decimal = Field(default=Decimal(1), gt=0)
+    cap: Points | None = Field(default=None, ge=0)
+    whole: bool = True
+    min_units: int = Field(default=0, ge=0,
+                           description="Units needed before any count (vesting).")
+
+
+class LevelsRule(_FactorBase):
+    """Points by the level of a level fact; `at_least` takes the best listed level reached."""
+
+    rule: Literal["levels"]
+    points: dict[str, Points] = Field(min_length=1)
+    match: Literal["at_least", "exact"] = "at_least"
+
+
+class Band(_Strict):
+    """`min <= value < below` scores `points`, plus `slope` per full unit above `min`."""
+
+    min: Decimal
+    below: Decimal | None = None
+    points: Points
+    slope: Points = Decimal(0)
+
+
+class BandsRule(_FactorBase):
+    """Points by the band a number falls in; outside every band, zero."""
+
+    rule: Literal["bands"]
+    bands: list[Band] = Field(min_length=1)
+
+
+class FlagRule(_FactorBase):
+    """`points` when a true/false fact is true."""
+
+    rule: Literal["flag"]
+    points: Points
+
+
+class FlatPlusRateRule(_FactorBase):
+    """From `start` on: `flat`, plus `rate` per full `per` units beyond `start`, capped."""
+
+    rule: Literal["flat_plus_rate"]
+    flat: Points
+    rate: Points
+    per: Decimal = Field(default=Decimal(1), gt=0)
+    start: Decimal = Decimal(0)
+    cap: Points | None = Field(default=None, ge=0, description="Cap on the increment.")
+
+
+class CountRule(_FactorBase):
+    """`each` per event counted in the look-back window, capped."""
+
+    rule: Literal["count"]
+    each: Points
+    cap: Points | None = Field(default=None, ge=0)
+    window_years: int | None = Field(default=None, gt=0)
+
+
+def _rule_tag(v: Any) -> str | None:
+    rule = v.get("rule") if isinstance(v, dict) else getattr(v, "rule", None)
+    return f"rule={rule}" if isinstance(rule, str) else None
+
+
+FactorSpec = Annotated[
+    Annotated[RateRule, Tag("rule=rate")]
+    | Annotated[LevelsRule, Tag("rule=levels")]
+    | Annotated[BandsRule, Tag("rule=bands")]
+    | Annotated[FlagRule, Tag("rule=flag")]
+    | Annotated[FlatPlusRateRule, Tag("rule=flat_plus_rate")]
+    | Annotated[CountRule, Tag("rule=count")],
+    Discriminator(
+        _rule_tag,
+        custom_error_type="unknown_rule",
+        custom_error_message=(
+            "rule must be one of rate, levels, bands, flag, flat_plus_rate, count"),
+    ),
+]
+
+RULE_KINDS = ("rate", "levels", "bands", "flag", "flat_plus_rate", "count")
+
+
+class GroupSpec(_Sourced):
+    """Combines its member factors and groups: `sum` or `highest`, then an optional cap."""
+
+    label: Label
+    combine: Literal["sum", "highest"] = "sum"
+    cap: Points | None = Field(default=None, ge=0)
+    group: Id | None = None
+
+
+# --- conditions --------------------------------------------------------------------------
+
+Scalar = bool | int | Decimal | str | date
+
+
+class _Compare(_Strict):
+    lt: Scalar | None = None
+    le: Scalar | None = None
+    gt: Scalar | None = None
+    ge: Scalar | None = None
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> _Compare:
+        ops = self.operators()
+        if len(ops) != 1:
+            raise ValueError(
+                "give exactly one comparison of lt, le, gt, ge, eq, ne, in "
+                f"(got {', '.join(ops) or 'none'})")
+        return self
+
+    def operators(self) -> list[str]:
+        return [k for k in ("lt", "le", "gt", "ge", "eq", "ne", "in_")
+                if getattr(self, k) is not None]
+
+    def comparison(self) -> tuple[str, Any]:
+        op = self.operators()[0]
+        return ("in" if op == "in_" else op), getattr(self, op)
+
+
+class FactCondition(_Compare):
+    """Compares a fact with a value: `{ fact = "age", le = 45 }`."""
+
+    fact: str
+
+
+class ScoreCondition(_Compare):
+    """Compares a score with a value: `"total"`, a group id or a factor id."""
+
+    score: str
+
+
+class AllOf(_Strict):
+    """True when every condition is."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Strict):
+    """True when at least one condition is."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Strict):
+    """True when the condition is false."""
+
+    not_: Condition = Field(alias="not")
+
+
+def _condition_tag(v: Any) -> str | None:
+    if isinstance(v, dict):
+        for key in ("fact", "score", "all", "any", "not"):
+            if key in v:
+                return f"cond={key}"
+        return None
+    tags = {FactCondition: "fact", ScoreCondition: "score", AllOf: "all", AnyOf: "any",
+            NotOf: "not"}
+    tag = tags.get(type(v))  # type: ignore[call-overload]
+    return None if tag is None else f"cond={tag}"
+
+
+Condition = Annotated[
+    Annotated[FactCondition, Tag("cond=fact")]
+    | Annotated[ScoreCondition, Tag("cond=score")]
+    | Annotated[AllOf, Tag("cond=all")]
+    | Annotated[AnyOf, Tag("cond=any")]
+    | Annotated[NotOf, Tag("cond=not")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="unknown_condition",
+        custom_error_message="a condition needs one of the keys fact, score, all, any, not",
+    ),
+]
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+class GateSpec(_Sourced):
+    """A named condition: an eligibility precondition or a veto (一票否决)."""
+
+    label: Label
+    condition: Condition
+    veto: bool = Field(default=False, description="Shown as a veto rather than a precondition.")
+
+
+class PurposeSpec(_Sourced):
+    """What a score is for; its gates apply to every tier of the purpose."""
+
+    label: Label
+    gates: list[Id] = Field(default_factory=list)
+
+
+class ServiceSpec(_Strict):
+    """A public service a tier may grant (the bundled catalogue, or a schedule's own)."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    family: Literal[
+        "employment", "education", "health", "family_planning", "housing",
+        "social_assistance", "culture", "legal", "convenience", "settlement", "insurance",
+        "other",
+    ]
+
+
+class TierSpec(_Sourced):
+    """A level of entitlement: minimum score and/or gates, and the services it grants."""
+
+    id: Id
+    label: Label
+    min_score: Points | None = None
+    gates: list[Id] = Field(default_factory=list)
+    purposes: list[Id] | None = None
+    services: list[Id] = Field(default_factory=list)
+    follow: list[Literal["spouse", "unmarried_children", "children", "parents",
+                         "close_relatives"]] = Field(default_factory=list)
+    register_in: list[str] = Field(default_factory=list,
+                                   description="Where to register the household, in order.")
+
+
+class TieBreak(_Strict):
+    """One tie-break key: a fact or a score, high-to-low (`desc`) or low-to-high (`asc`)."""
+
+    fact: str | None = None
+    score: str | None = None
+    order: Literal["asc", "desc"] = "desc"
+
+    @model_validator(mode="after")
+    def _one_key(self) -> TieBreak:
+        if (self.fact is None) == (self.score is None):
+            raise ValueError("a tie-break names exactly one of fact or score")
+        return self
+
+
+class RankingSpec(_Sourced):
+    """How a batch is ranked under the quota."""
+
+    purpose: Id | None = None
+    key: str = "total"
+    tie_breaks: list[TieBreak] = Field(default_factory=list)
+    final: Literal["all_admitted", "lottery", "timestamp"] = "all_admitted"
+    seed: int | None = None
+    quota: int | None = Field(default=None, gt=0)
+
+
+class Schedule(_Strict):
+    """One validated version of one policy document.
+
+    Load it with `points.load_schedule`; never build it by hand.
+    """
+
+    schedule: Meta
+    factors: dict[Id, FactorSpec] = Field(default_factory=dict)
+    groups: dict[Id, GroupSpec] = Field(default_factory=dict)
+    deductions: dict[Id, FactorSpec] = Field(default_factory=dict)
+    gates: dict[Id, GateSpec] = Field(default_factory=dict)
+    purposes: dict[Id, PurposeSpec] = Field(default_factory=dict)
+    services: dict[Id, ServiceSpec] = Field(default_factory=dict)
+    tiers: list[TierSpec] = Field(default_factory=list)
+    ranking: RankingSpec | None = None
+
+    _source: str = PrivateAttr(default="<memory>")
+    _hash: str = PrivateAttr(default="")
+    _compiled: Any = PrivateAttr(default=None)
+
+    @property
+    def id(self) -> str:
+        return self.schedule.id
+
+    @property
+    def source(self) -> str:
+        """The file it was loaded from."""
+        return self._source
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the schedule's resolved content (after `extends`), in canonical JSON."""
+        return self._hash
+
+    def in_force(self, on: date) -> bool:
+        """True when `effective_from <= on < effective_until`."""
+        m = self.schedule
+        return m.effective_from <= on and (m.effective_until is None or on < m.effective_until)
+
+    def __repr__(self) -> str:
+        return f"<Schedule {self.id} ({self.schedule.document}) from {self._source}>"
+
+    __str__ = __repr__
