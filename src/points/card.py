@@ -18,9 +18,9 @@ __all__ = ["FORMAT", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard
 
 FORMAT = "points.scorecard/1"
 
+Detail = tuple[tuple["Line", ...], tuple["GroupResult", ...], tuple["GateResult", ...]]
 
-def _dec(v: Any) -> Decimal:
-    return v if isinstance(v, Decimal) else Decimal(str(v))
+
 
 
 @attrs.frozen
@@ -40,7 +40,7 @@ class Line:
     value: Any
     rule_zh: str
     rule_en: str
-    points: Decimal = attrs.field(converter=_dec)
+    points: Decimal
     capped: bool
     applied: bool
     counted: bool
@@ -64,7 +64,7 @@ class GroupResult:
     label_zh: str
     label_en: str
     combine: str
-    points: Decimal = attrs.field(converter=_dec)
+    points: Decimal
     capped: bool
     group: str | None
 
@@ -91,12 +91,8 @@ class NextTier:
     label_zh: str
     label_en: str
     min_score: Decimal | None
-    missing: Decimal = attrs.field(converter=_dec)
+    missing: Decimal
     failed_gates: tuple[str, ...]
-
-
-def _lines_eq(a: ScoreCard, b: ScoreCard) -> bool:
-    return a.lines == b.lines
 
 
 @attrs.frozen(eq=False)
@@ -105,7 +101,7 @@ class ScoreCard:
 
     `total` is the sum of the top-level groups, the ungrouped factors and the deductions
     that apply, raised to the schedule's floor. `lines`, one per factor and deduction, are
-    built when first read.
+    and the `groups` and `gates` results, are built from the recorded ticks when first read.
     """
 
     schedule_id: str
@@ -115,28 +111,44 @@ class ScoreCard:
     on: date
     in_force: bool
     applicant_id: str | None
-    total: Decimal = attrs.field(converter=_dec)
-    raw_total: Decimal = attrs.field(converter=_dec)
+    total: Decimal
+    raw_total: Decimal
     floor_applied: bool
-    groups: tuple[GroupResult, ...]
-    gates: tuple[GateResult, ...]
     eligible: bool
     tiers: tuple[str, ...]
     services: tuple[str, ...]
     next_tier: NextTier | None
     _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
-    _make_lines: Callable[[], tuple[Line, ...]] | None = attrs.field(
-        default=None, alias="make_lines", repr=False)
+    _groups: tuple[GroupResult, ...] | None = attrs.field(
+        default=None, alias="groups", repr=False)
+    _gates: tuple[GateResult, ...] | None = attrs.field(default=None, alias="gates", repr=False)
+    _detail: Callable[[], Detail] | None = attrs.field(default=None, alias="detail", repr=False)
+
+    def _explained(self) -> None:
+        if self._detail is not None:
+            lines, groups, gates = self._detail()
+            object.__setattr__(self, "_lines", lines)
+            object.__setattr__(self, "_groups", groups)
+            object.__setattr__(self, "_gates", gates)
+            object.__setattr__(self, "_detail", None)
 
     @property
     def lines(self) -> tuple[Line, ...]:
         """One line per factor and deduction, in schedule order."""
-        if self._lines is None:
-            assert self._make_lines is not None
-            object.__setattr__(self, "_lines", self._make_lines())
-            object.__setattr__(self, "_make_lines", None)
-        assert self._lines is not None
-        return self._lines
+        self._explained()
+        return self._lines or ()
+
+    @property
+    def groups(self) -> tuple[GroupResult, ...]:
+        """One result per group, members before the groups that hold them."""
+        self._explained()
+        return self._groups or ()
+
+    @property
+    def gates(self) -> tuple[GateResult, ...]:
+        """Every gate of the schedule, passed or failed, with the reason in words."""
+        self._explained()
+        return self._gates or ()
 
     def line(self, id: str) -> Line:
         """The line of factor or deduction `id`."""

@@ -110,6 +110,14 @@ class Compiled:
     gates: dict[str, CompiledGate]
     purpose_gates: dict[str | None, tuple[str, ...]]
     tiers: tuple[CompiledTier, ...]
+    schedule_id: str
+    schedule_hash: str
+    effective_from: date
+    effective_until: date | None
+    factor_plan: tuple[tuple[str, str, str | None, RuleFn], ...]
+    group_plan: tuple[tuple[str, bool, int | None, tuple[str, ...]], ...]
+    deduction_plan: dict[str | None, tuple[tuple[str, str, str | None, RuleFn], ...]]
+    gate_plan: tuple[tuple[str, Callable[[Facts, Scores], bool]], ...]
 
     def to_points(self, ticks: int) -> Decimal:
         return Decimal(ticks).scaleb(-self.places)
@@ -187,7 +195,16 @@ def compile_schedule(schedule: Schedule) -> Compiled:
         schedule=schedule, scale=scale, places=places,
         floor=None if meta.floor is None else to_ticks(meta.floor, scale),
         factors=factors, deductions=deductions, groups=groups, roots=roots, gates=gates,
-        purpose_gates=purpose_gates, tiers=tiers)
+        purpose_gates=purpose_gates, tiers=tiers, schedule_id=schedule.id,
+        schedule_hash=schedule.content_hash, effective_from=meta.effective_from,
+        effective_until=meta.effective_until,
+        factor_plan=tuple((f.id, f.fact, f.when, f.fn) for f in factors),
+        group_plan=tuple((g.id, g.combine == "highest", g.cap, g.members) for g in groups),
+        deduction_plan={
+            p: tuple((d.id, d.fact, d.when, d.fn) for d in deductions
+                     if d.purposes is None or p in d.purposes)
+            for p in [None, *schedule.purposes]},
+        gate_plan=tuple((gid, g.test) for gid, g in gates.items()))
     schedule._compiled = compiled
     return compiled
 
@@ -312,62 +329,88 @@ def score(
 def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
     ticks: dict[str, int] = {}
-    capped: dict[str, bool] = {}
-    for f in c.factors:
-        if f.when is not None and not facts[f.when]:
-            ticks[f.id] = 0
-            capped[f.id] = False
+    capped: set[str] = set()
+    for fid, fact, when, fn in c.factor_plan:
+        if when is not None and not facts[when]:
+            ticks[fid] = 0
             continue
-        ticks[f.id], capped[f.id] = f.fn(facts[f.fact])
+        t, hit = fn(facts[fact])
+        ticks[fid] = t
+        if hit:
+            capped.add(fid)
     chosen: dict[str, str | None] = {}
-    for g in c.groups:
-        values = [ticks[m] for m in g.members]
-        if g.combine == "highest":
-            best = max(values, default=0)
-            chosen[g.id] = g.members[values.index(best)] if values and best > 0 else None
+    for gid, highest, cap, members in c.group_plan:
+        if highest:
+            best = 0
+            pick = None
+            for m in members:
+                if ticks[m] > best:
+                    best, pick = ticks[m], m
+            chosen[gid] = pick
         else:
-            best = sum(values)
-        if g.cap is not None and best > g.cap:
-            ticks[g.id], capped[g.id] = g.cap, True
-        else:
-            ticks[g.id], capped[g.id] = best, False
-    raw = sum(ticks[r] for r in c.roots)
+            best = sum([ticks[m] for m in members])
+        if cap is not None and best > cap:
+            best = cap
+            capped.add(gid)
+        ticks[gid] = best
+    raw = sum([ticks[r] for r in c.roots])
     for d in c.deductions:
-        if (d.purposes is not None and purpose not in d.purposes) or \
-                (d.when is not None and not facts[d.when]):
-            ticks[d.id], capped[d.id] = 0, False
-        else:
-            ticks[d.id], capped[d.id] = d.fn(facts[d.fact])
-            raw += ticks[d.id]
+        ticks[d.id] = 0
+    for fid, fact, when, fn in c.deduction_plan.get(purpose, c.deduction_plan[None]):
+        if when is not None and not facts[when]:
+            continue
+        t, hit = fn(facts[fact])
+        ticks[fid] = t
+        raw += t
+        if hit:
+            capped.add(fid)
     total = raw if c.floor is None or raw >= c.floor else c.floor
     ticks["total"] = total
 
-    gate_pass = {gid: g.test(facts, ticks) for gid, g in c.gates.items()}
+    gate_pass = {gid: test(facts, ticks) for gid, test in c.gate_plan}
     purpose_gates = c.purpose_gates.get(purpose, ())
-    eligible = all(gate_pass[g] for g in purpose_gates)
+    eligible = all([gate_pass[g] for g in purpose_gates])
     unlocked: list[str] = []
     services: list[str] = []
     next_tier: NextTier | None = None
-    for t in c.tiers:
-        if t.purposes is not None and purpose not in t.purposes:
+    for tier in c.tiers:
+        if tier.purposes is not None and purpose not in tier.purposes:
             continue
-        scoped = purpose_gates if t.purposes is not None else ()
-        failed = tuple(g for g in (*scoped, *t.gates) if not gate_pass[g])
-        short = 0 if t.min_ticks is None else max(0, t.min_ticks - total)
+        scoped = purpose_gates if tier.purposes is not None else ()
+        failed = tuple([g for g in (*scoped, *tier.gates) if not gate_pass[g]])
+        short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
         if not failed and short == 0:
-            unlocked.append(t.id)
-            for s in t.services:
+            unlocked.append(tier.id)
+            for s in tier.services:
                 if s not in services:
                     services.append(s)
         elif next_tier is None:
-            next_tier = NextTier(id=t.id, label_zh=t.label_zh, label_en=t.label_en,
-                                 min_score=t.min_score, missing=c.to_points(short),
+            next_tier = NextTier(id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
+                                 min_score=tier.min_score, missing=c.to_points(short),
                                  failed_gates=failed)
 
+    def detail() -> tuple[tuple[Line, ...], tuple[GroupResult, ...], tuple[GateResult, ...]]:
+        return _detail(c, facts, ticks, capped, chosen, gate_pass, purpose)
+
+    places = c.places
+    return ScoreCard(
+        schedule_id=c.schedule_id, schedule_hash=c.schedule_hash,
+        library_version=__version__, purpose=purpose, on=on,
+        in_force=c.effective_from <= on and (c.effective_until is None or on < c.effective_until),
+        applicant_id=applicant_id,
+        total=Decimal(total).scaleb(-places), raw_total=Decimal(raw).scaleb(-places),
+        floor_applied=total != raw, eligible=eligible, tiers=tuple(unlocked),
+        services=tuple(services), next_tier=next_tier, detail=detail)
+
+
+def _detail(
+    c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
+    chosen: Mapping[str, str | None], gate_pass: Mapping[str, bool], purpose: str | None,
+) -> tuple[tuple[Line, ...], tuple[GroupResult, ...], tuple[GateResult, ...]]:
     to_points = c.to_points
     groups = tuple(
         GroupResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en, combine=g.combine,
-                    points=to_points(ticks[g.id]), capped=capped[g.id], group=g.parent)
+                    points=to_points(ticks[g.id]), capped=g.id in capped, group=g.parent)
         for g in c.groups)
     gates = tuple(
         GateResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en,
@@ -376,20 +419,10 @@ def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
                    + _actual(g.facts, facts),
                    veto=g.veto, ref=g.ref, status=g.status)
         for g in c.gates.values())
-
-    def make_lines() -> tuple[Line, ...]:
-        return _lines(c, facts, ticks, capped, chosen, purpose)
-
-    return ScoreCard(
-        schedule_id=c.schedule.id, schedule_hash=c.schedule.content_hash,
-        library_version=__version__, purpose=purpose, on=on,
-        in_force=c.schedule.in_force(on), applicant_id=applicant_id,
-        total=to_points(total), raw_total=to_points(raw), floor_applied=total != raw,
-        groups=groups, gates=gates, eligible=eligible, tiers=tuple(unlocked),
-        services=tuple(services), next_tier=next_tier, make_lines=make_lines)
+    return _lines(c, facts, ticks, capped, chosen, purpose), groups, gates
 
 
-def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: Mapping[str, bool],
+def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
            chosen: Mapping[str, str | None], purpose: str | None) -> tuple[Line, ...]:
     highest = {g.id for g in c.groups if g.combine == "highest"}
     out = []
@@ -409,7 +442,7 @@ def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: Mapping[str, bool],
         out.append(Line(
             id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
             value=facts[f.fact], rule_zh=f.rule_zh, rule_en=f.rule_en,
-            points=c.to_points(ticks[f.id]), capped=capped[f.id], applied=applied,
+            points=c.to_points(ticks[f.id]), capped=f.id in capped, applied=applied,
             counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not))
     return tuple(out)
 
