@@ -425,6 +425,7 @@ def _detail(
 def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
            chosen: Mapping[str, str | None], purpose: str | None) -> tuple[Line, ...]:
     highest = {g.id for g in c.groups if g.combine == "highest"}
+    parent = {g.id: g.parent for g in c.groups}
     out = []
     for f in (*c.factors, *c.deductions):
         why_not = None
@@ -436,9 +437,12 @@ def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
             applied = False
             why_not = f"not applied for purpose {purpose}"
         counted = applied
-        if applied and f.group in highest and chosen.get(f.group) not in (None, f.id):
-            counted = False
-            why_not = f"group {f.group} counts only its highest member"
+        member, g = f.id, f.group
+        while counted and g is not None:  # every `highest` ancestor must have chosen this path
+            if g in highest and chosen.get(g) not in (None, member):
+                counted = False
+                why_not = f"group {g} counts only its highest member"
+            member, g = g, parent[g]
         out.append(Line(
             id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
             value=facts[f.fact], rule_zh=f.rule_zh, rule_en=f.rule_en,
