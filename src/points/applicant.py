@@ -16,10 +16,18 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from .errors import ApplicantError
 
@@ -49,6 +57,8 @@ Title = Literal["none", "junior", "intermediate", "senior"]
 SkillGrade = Literal["none", "level5", "level4", "level3", "level2", "level1"]
 Housing = Literal["none", "dormitory", "rental", "owned"]
 Sex = Literal["female", "male"]
+Relative = Literal["none", "spouse", "parent", "child", "other_close"]
+Veteran = Literal["none", "discharged", "resettled_cadre"]
 
 #: Chinese and English labels of every level value, by level type.
 LEVELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -83,6 +93,19 @@ LEVELS: dict[str, dict[str, tuple[str, str]]] = {
         "owned": ("自有住房", "owned home"),
     },
     "sex": {"female": ("女", "female"), "male": ("男", "male")},
+    "relative": {
+        "none": ("无", "none"),
+        "spouse": ("配偶", "spouse"),
+        "parent": ("父母", "parent"),
+        "child": ("子女", "child"),
+        "other_close": ("其他近亲属", "other close relative"),
+    },
+    "military": {
+        "none": ("无", "none"),
+        "discharged": ("复员、退伍、转业军人", "discharged from active service"),
+        "resettled_cadre": ("接受安置的军队转业、退役、离退休干部",
+                            "military cadre resettled by the state"),
+    },
 }
 
 _MAX_MONTHS = 1200
@@ -120,6 +143,16 @@ def _yuan(zh: str, en: str, window: int | None = None) -> Any:
         default=Decimal(0), ge=0, le=_MAX_YUAN, max_digits=16, decimal_places=2,
         json_schema_extra=_meta(zh, en, "yuan", window),
     )
+
+
+def _exact_share(v: Any) -> Any:
+    """A float share is read from its shortest decimal text (0.1 is 1/10, not 2^-55 × …)."""
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    return v
+
+
+Share = Annotated[Fraction, BeforeValidator(_exact_share)]
 
 
 def _share(zh: str, en: str, window: int | None = None) -> Any:
@@ -206,12 +239,12 @@ class Applicant(BaseModel):
     talent_certified: bool = _flag("经认定的人才", "certified as talent by the city")
 
     # innovation, awards, honours
-    invention_patent_share: Fraction = _share(
+    invention_patent_share: Share = _share(
         "发明专利份额（每项专利1÷发明人数之和）",
         "invention patents, each counted as 1 ÷ number of inventors", 5)
-    utility_patent_share: Fraction = _share(
+    utility_patent_share: Share = _share(
         "实用新型专利份额", "utility-model patents, each 1 ÷ number of inventors", 5)
-    design_patent_share: Fraction = _share(
+    design_patent_share: Share = _share(
         "外观设计专利份额", "design patents, each 1 ÷ number of inventors", 5)
     awards_national: int = _count("国家级表彰奖励项数", "distinct national awards")
     awards_provincial: int = _count(
@@ -255,10 +288,66 @@ class Applicant(BaseModel):
     drug_records: int = _count("涉毒记录", "drug-related penalties")
     family_planning_violation: bool = _flag("违反计划生育政策", "violated family-planning rules")
 
+    # settlement routes (落户通道): family, origin, status
+    married: bool = _flag("已婚", "married")
+    local_relative: Relative = Field(
+        default="none", json_schema_extra=_meta(
+            "可投靠的本地户籍近亲属", "close relative with local hukou the applicant joins"))
+    local_relative_rural: bool = _flag(
+        "所投靠近亲属为本地农村户籍且有宅基地",
+        "that relative has rural local hukou and a homestead")
+    rural_origin: bool = _flag("农村籍（原户籍在农村）", "rural hukou origin")
+    rural_land_rights: bool = _flag(
+        "在原籍拥有宅基地使用权和土地承包经营权",
+        "holds homestead and contracted-land rights at the rural origin")
+    lives_in_rural_area: bool = _flag("在农村经常居住生活", "usually lives in a rural village")
+    returned_to_work: bool = _flag(
+        "返乡入乡就业创业", "returned home or moved to the countryside to work or start a business")
+    veteran: Veteran = Field(
+        default="none", json_schema_extra=_meta("退出现役军人", "military service ended"))
+    vocational_secondary: bool = _flag(
+        "就读或毕业于中专、中职或技工学校",
+        "enrolled at or graduated from a secondary vocational or technical school")
+    stable_income: bool = _flag(
+        "有合法稳定收入", "lawful stable income (work, business, pension or other)")
+    child_junior_school_months: int = _months(
+        "随迁子女在本地初中阶段连续就读月数",
+        "months an accompanying child has studied continuously at a local junior secondary")
+    child_senior_school_months: int = _months(
+        "随迁子女在本地高中阶段连续就读月数",
+        "months an accompanying child has studied continuously at a local senior secondary")
+
+    # big-city points schemes (Shanghai, Beijing, Shenzhen)
+    cadre: bool = _flag(
+        "干部身份（管理或专业技术岗位，女性55岁退休）",
+        "in a cadre post (management or professional), women retire at 55 not 50")
+    incubator_startup_months: int = _months(
+        "在孵化器或众创空间内创业企业投资或就业月数",
+        "months as investor or employee of a start-up inside an incubator or maker space")
+    incubator_service_months: int = _months(
+        "在孵化器、众创空间、技术转移或科技服务机构投资或就业月数",
+        "months as investor or employee of an incubator, maker space, tech-transfer or "
+        "tech-service organisation")
+    serious_criminal_record: bool = _flag("有严重刑事犯罪记录", "has a serious criminal record")
+    banned_organisation: bool = _flag(
+        "参加过国家禁止的组织或活动", "took part in a banned organisation or activity")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        # pydantic's lax mode reads True as 1; a flag in a number field is a mistake
+        if isinstance(data, dict):
+            for name in _NUMBER_FIELDS.intersection(data):
+                if isinstance(data[name], bool):
+                    raise PydanticCustomError(
+                        "bool_not_number", "{field} is a number, not true/false",
+                        {"field": name})
+        return data
+
     @model_validator(mode="after")
     def _age_or_birth_date(self) -> Applicant:
         if self.age is None and self.birth_date is None:
-            raise ValueError("give age or birth_date")
+            raise PydanticCustomError("age_missing", "give age or birth_date")
         return self
 
     @classmethod
@@ -302,6 +391,10 @@ def _applicant_error(
     problems = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "(applicant)"
+        if err["type"] == "age_missing":
+            loc = "age"
+        elif err["type"] == "bool_not_number":
+            loc = str(err.get("ctx", {}).get("field", loc))
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
@@ -326,6 +419,8 @@ class FactInfo:
 
 
 _LEVEL_TYPES = {
+    "local_relative": "relative",
+    "veteran": "military",
     "education": "education",
     "professional_title": "title",
     "skill_grade": "skill",
@@ -374,3 +469,5 @@ def _facts() -> dict[str, FactInfo]:
 
 #: Every fact a schedule may name, by name.
 FACTS: dict[str, FactInfo] = _facts()
+_NUMBER_FIELDS = frozenset(
+    n for n, f in FACTS.items() if f.kind in ("int", "decimal", "fraction"))

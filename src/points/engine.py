@@ -118,6 +118,9 @@ class Compiled:
     group_plan: tuple[tuple[str, bool, int | None, tuple[str, ...]], ...]
     deduction_plan: dict[str | None, tuple[tuple[str, str, str | None, RuleFn], ...]]
     gate_plan: tuple[tuple[str, Callable[[Facts, Scores], bool]], ...]
+    #: groups with `within`: (shared fact, ((factor id, fact, when), ...) in order); the
+    #: factor plan reads such a member's counted value under the key `_counted(id)`
+    budget_plan: tuple[tuple[str, tuple[tuple[str, str, str | None], ...]], ...] = ()
 
     def to_points(self, ticks: int) -> Decimal:
         return Decimal(ticks).scaleb(-self.places)
@@ -191,6 +194,10 @@ def compile_schedule(schedule: Schedule) -> Compiled:
             services=tuple(t.services), label_zh=t.label.zh, label_en=t.label.en,
             min_score=t.min_score)
         for t in schedule.tiers)
+    budget_plan = tuple(
+        (g.within, tuple((f.id, f.fact, f.when) for f in factors if f.group == gid))
+        for gid, g in schedule.groups.items() if g.within is not None)
+    shared = {fid for _, ms in budget_plan for fid, _, _ in ms}
     compiled = Compiled(
         schedule=schedule, scale=scale, places=places,
         floor=None if meta.floor is None else to_ticks(meta.floor, scale),
@@ -198,15 +205,37 @@ def compile_schedule(schedule: Schedule) -> Compiled:
         purpose_gates=purpose_gates, tiers=tiers, schedule_id=schedule.id,
         schedule_hash=schedule.content_hash, effective_from=meta.effective_from,
         effective_until=meta.effective_until,
-        factor_plan=tuple((f.id, f.fact, f.when, f.fn) for f in factors),
+        factor_plan=tuple((f.id, _counted(f.id) if f.id in shared else f.fact, f.when, f.fn)
+                          for f in factors),
         group_plan=tuple((g.id, g.combine == "highest", g.cap, g.members) for g in groups),
         deduction_plan={
             p: tuple((d.id, d.fact, d.when, d.fn) for d in deductions
                      if d.purposes is None or p in d.purposes)
             for p in [None, *schedule.purposes]},
-        gate_plan=tuple((gid, g.test) for gid, g in gates.items()))
+        gate_plan=tuple((gid, g.test) for gid, g in gates.items()),
+        budget_plan=budget_plan)
     schedule._compiled = compiled
     return compiled
+
+
+def _counted(factor_id: str) -> str:
+    """The key of a `within` member's counted value among the facts (never a fact name)."""
+    return f"{factor_id}@within"
+
+
+def _share(plan: tuple[tuple[str, tuple[tuple[str, str, str | None], ...]], ...],
+           facts: Facts) -> dict[str, Any]:
+    """What each member of a `within` group counts: in order, at most what is left."""
+    out: dict[str, Any] = {}
+    for within, members in plan:
+        left = facts[within]
+        for fid, fact, when in members:
+            v = 0 if when is not None and not facts[when] else facts[fact]
+            if v > left:
+                v = left
+            left -= v
+            out[_counted(fid)] = v
+    return out
 
 
 def _compile_condition(c: Condition, scale: int) -> Callable[[Facts, Scores], bool]:
@@ -330,6 +359,8 @@ def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
     ticks: dict[str, int] = {}
     capped: set[str] = set()
+    if c.budget_plan:
+        facts = {**facts, **_share(c.budget_plan, facts)}
     for fid, fact, when, fn in c.factor_plan:
         if when is not None and not facts[when]:
             ticks[fid] = 0
@@ -426,9 +457,15 @@ def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
            chosen: Mapping[str, str | None], purpose: str | None) -> tuple[Line, ...]:
     highest = {g.id for g in c.groups if g.combine == "highest"}
     parent = {g.id: g.parent for g in c.groups}
+    shares = {fid: within for within, ms in c.budget_plan for fid, _, _ in ms}
     out = []
     for f in (*c.factors, *c.deductions):
         why_not = None
+        value = facts[f.fact]
+        if f.id in shares and facts[_counted(f.id)] != value:
+            value = facts[_counted(f.id)]
+            why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at most "
+                       f"{shares[f.id]} ({facts[shares[f.id]]}) in all")
         applied = True
         if f.when is not None and not facts[f.when]:
             applied = False
@@ -445,7 +482,7 @@ def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
             member, g = g, parent[g]
         out.append(Line(
             id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
-            value=facts[f.fact], rule_zh=f.rule_zh, rule_en=f.rule_en,
+            value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
             points=c.to_points(ticks[f.id]), capped=f.id in capped, applied=applied,
             counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not))
     return tuple(out)

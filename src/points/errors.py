@@ -7,6 +7,9 @@ offending value, in its message and as attributes, so a caller can report it wit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 __all__ = [
@@ -25,7 +28,8 @@ _MISSING = object()
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A value as a message shows it: dates and numbers as written, anything else by repr."""
+    text = str(value) if isinstance(value, (date, Decimal, Fraction)) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -82,8 +86,9 @@ class ScheduleValidationError(ScheduleError):
         )
         if len(self.problems) > 1:
             lines = [str(p) for p in self.problems]
+            head = f"{first.file}: " if first.file else ""
             self.args = (
-                f"{len(self.problems)} problems in schedule:\n  " + "\n  ".join(lines),
+                f"{head}{len(self.problems)} problems in schedule:\n  " + "\n  ".join(lines),
             )
 
 

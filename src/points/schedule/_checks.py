@@ -31,6 +31,8 @@ from .model import (
 
 Problem = tuple[tuple[str | int, ...], str, Any]
 _NUMERIC = ("int", "decimal", "fraction")
+#: every number in a schedule is below this in magnitude (exact tick arithmetic needs it)
+_LIMIT = Decimal(10) ** 15
 _KINDS = {"rate": _NUMERIC, "levels": ("level",), "bands": _NUMERIC, "flag": ("bool",),
           "flat_plus_rate": _NUMERIC, "count": ("int",)}
 
@@ -77,6 +79,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
     for key in s.groups:
         if key not in members:
             yield ("groups", key), "group has no member factor or group", key
+    yield from _within(s)
 
     scores = {"total", *s.factors, *s.groups, *s.deductions}
     for key, gate in s.gates.items():
@@ -104,6 +107,12 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
         for j, sid in enumerate(t.services):
             if sid not in services:
                 yield ("tiers", i, "services", j), "unknown service (not in the catalogue)", sid
+        for j, hid in enumerate(t.register_in):
+            if hid not in s.households:
+                yield (("tiers", i, "register_in", j),
+                       "names no household (declare it in [households.<id>])", hid)
+        if len(set(t.register_in)) != len(t.register_in):
+            yield ("tiers", i, "register_in"), "a household is listed twice", t.register_in
         if t.min_score is None and not t.gates and not (
             t.purposes and any(s.purposes[p].gates for p in t.purposes if p in s.purposes)
         ) and i > 0:
@@ -126,8 +135,15 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
 
 
 def _fine(path: tuple[str | int, ...], v: Decimal, q: Decimal) -> Iterator[Problem]:
-    if v % q != 0:
+    if not abs(v) < _LIMIT:
+        yield from _huge(path, v)
+    elif v % q != 0:
         yield path, f"is finer than the schedule's precision {q}", v
+
+
+def _huge(path: tuple[str | int, ...], v: Decimal | None) -> Iterator[Problem]:
+    if v is not None and not abs(v) < _LIMIT:
+        yield path, "is too large (numbers in a schedule are below 10^15)", v
 
 
 def _fact(path: tuple[str | int, ...], name: str, kinds: tuple[str, ...],
@@ -161,6 +177,8 @@ def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
         if signed and v * sign < 0:
             yield (*path, key), f"must be {'negative' if sign < 0 else 'zero or more'} in {what}", v
 
+    for key in ("per", "start"):
+        yield from _huge((*path, key), getattr(f, key, None))
     if isinstance(f, RateRule):
         yield from amount("rate", f.rate)
         if f.cap is not None:
@@ -200,6 +218,8 @@ def _bands(path: tuple[str | int, ...], f: BandsRule, sign: int,
         bp = (*path, "bands", i)
         yield from _fine((*bp, "points"), b.points, q)
         yield from _fine((*bp, "slope"), b.slope, q)
+        yield from _huge((*bp, "min"), b.min)
+        yield from _huge((*bp, "below"), b.below)
         if b.below is not None and b.below <= b.min:
             yield (*bp, "below"), f"must be above min {b.min}", b.below
         if i > 0:
@@ -226,15 +246,45 @@ def _band_end(b: Any) -> Decimal | None:
     return Decimal(b.points + b.slope * full)
 
 
+def _within(s: Schedule) -> Iterator[Problem]:
+    """A group's `within` fact is a number its members' facts share, in the same unit."""
+    for key, g in s.groups.items():
+        if g.within is None:
+            continue
+        path = ("groups", key, "within")
+        info = FACTS.get(g.within)
+        if info is None:
+            yield path, "unknown fact", g.within
+            continue
+        if info.kind not in ("int", "decimal"):
+            yield path, f"within needs an int or decimal fact, not a {info.kind} fact", g.within
+            continue
+        for sub, spec in s.groups.items():
+            if spec.group == key:
+                yield (("groups", sub, "group"),
+                       f"group {key!r} shares {g.within!r} among factors only", key)
+        for fid, f in s.factors.items():
+            member = FACTS.get(f.fact)
+            if f.group != key or member is None:
+                continue
+            if member.kind not in ("int", "decimal") or member.unit != info.unit:
+                yield (("factors", fid, "fact"),
+                       f"a member of group {key!r} counts in {info.unit or 'no unit'} like "
+                       f"{g.within!r}", f.fact)
+
+
 def _group_cycles(s: Schedule) -> Iterator[Problem]:
     for key in s.groups:
-        seen = {key}
+        chain = [key]
         g = s.groups[key].group
         while g is not None and g in s.groups:
-            if g in seen:
-                yield ("groups", key, "group"), "groups form a cycle", g
+            if g in chain:  # reported at each group in the cycle, not at those leading in
+                if g == key:
+                    yield (("groups", key, "group"),
+                           f"groups form a cycle ({' → '.join([*chain, key])})",
+                           s.groups[key].group)
                 break
-            seen.add(g)
+            chain.append(g)
             g = s.groups[g].group
 
 

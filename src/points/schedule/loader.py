@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -29,7 +29,7 @@ from ..errors import (
     ScheduleValidationError,
 )
 from . import _checks
-from ._locate import key_lines, locate
+from ._locate import key_lines, locate, path_at
 from .model import Schedule, ServiceSpec
 
 if sys.version_info >= (3, 11):
@@ -47,7 +47,8 @@ __all__ = [
 ]
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*/[0-9A-Za-z._-]+$")
-_MERGED_TABLES = ("factors", "groups", "deductions", "gates", "purposes", "services")
+_MERGED_TABLES = ("factors", "groups", "deductions", "gates", "purposes", "services",
+                  "households")
 
 
 def bundled_dir() -> Path:
@@ -96,30 +97,44 @@ def loads_schedule(text: str, *, source: str = "<string>") -> Schedule:
 def schedule_for(place: str, on: date, *, strict: bool = True) -> Schedule:
     """The bundled version of `place`'s schedule in force on `on`.
 
-    Strict (the default): raise `NoScheduleInForce` when none is. Lenient: the latest
-    version that took effect on or before `on`, or failing that the earliest one.
+    A version is in force when `effective_from <= on < effective_until` and no version that
+    `supersedes` it (directly or down a chain) has taken effect by `on`; of several, the one
+    that took effect last. Strict (the default): raise `NoScheduleInForce`, naming every
+    version and its dates, when none is. Lenient: the latest version that took effect on or
+    before `on`, or failing that the earliest one.
     """
-    versions = [load_schedule(i) for i in bundled_ids() if i.split("/")[0] == place]
+    if isinstance(on, datetime):
+        on = on.date()  # a datetime is a date, but does not compare with one
+    ids = bundled_ids()
+    versions = [load_schedule(i) for i in ids if i.split("/")[0] == place]
     if not versions:
+        places = ", ".join(sorted({i.split("/")[0] for i in ids}))
         raise ScheduleNotFound(
-            "no bundled schedule for this place", path="place", value=place)
-    in_force = [s for s in versions if s.in_force(on)]
+            f"no bundled schedule for this place (places: {places})", path="place",
+            value=place)
+    by_id = {s.id: s for s in versions}
+    started = [s for s in versions if s.schedule.effective_from <= on]
+    replaced: set[str] = set()
+    for s in started:
+        prev = s.schedule.supersedes
+        while prev is not None and prev not in replaced:
+            replaced.add(prev)
+            before = by_id.get(prev)
+            prev = None if before is None else before.schedule.supersedes
+    in_force = [s for s in started if s.in_force(on) and s.id not in replaced]
     if in_force:
-        # a supersedes chain resolves overlaps: a version superseded by another in force yields
-        superseded = {s.schedule.supersedes for s in in_force}
-        latest = [s for s in in_force if s.id not in superseded]
-        return max(latest or in_force, key=lambda s: s.schedule.effective_from)
+        return max(in_force, key=lambda s: (s.schedule.effective_from, s.id))
     if strict:
         spans = ", ".join(
             f"{s.id} [{s.schedule.effective_from}, {s.schedule.effective_until or '…'})"
-            for s in sorted(versions, key=lambda s: s.schedule.effective_from))
+            + (" (superseded)" if s.id in replaced else "")
+            for s in sorted(versions, key=lambda s: (s.schedule.effective_from, s.id)))
         raise NoScheduleInForce(
-            f"no version of {place!r} is in force on {on}; versions: {spans}",
-            path="on", value=on)
-    started = [s for s in versions if s.schedule.effective_from <= on]
+            f"no version of {place!r} is in force on {on} (from inclusive, until exclusive); "
+            f"versions: {spans}", path="on", value=on)
     if started:
-        return max(started, key=lambda s: s.schedule.effective_from)
-    return min(versions, key=lambda s: s.schedule.effective_from)
+        return max(started, key=lambda s: (s.schedule.effective_from, s.id))
+    return min(versions, key=lambda s: (s.schedule.effective_from, s.id))
 
 
 # --- implementation ----------------------------------------------------------------------
@@ -129,7 +144,8 @@ def _resolve(ref: str | Path) -> Path:
     if isinstance(ref, Path) or str(ref).endswith(".toml") or "\\" in str(ref):
         path = Path(ref)
         if not path.is_file():
-            raise ScheduleNotFound("no schedule file at this path", value=str(ref))
+            raise ScheduleNotFound("no schedule file at this path", file=str(ref),
+                                   value=str(ref))
         return path
     if not _ID.match(ref):
         raise ScheduleNotFound(
@@ -143,13 +159,23 @@ def _resolve(ref: str | Path) -> Path:
 
 @lru_cache(maxsize=64)
 def _load_cached(path: str, mtime: int) -> Schedule:
+    return _build(_read(Path(path)), path)
+
+
+def _read(path: Path) -> str:
+    """The text of a schedule file; not UTF-8 names the line and the bytes."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScheduleSyntaxError(f"not UTF-8 text ({exc.reason})", file=path) from None
+        data = path.read_bytes()
     except OSError as exc:
-        raise ScheduleNotFound(f"cannot read: {exc.strerror}", file=path) from None
-    return _build(text, path)
+        raise ScheduleNotFound(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        at = path_at(data.decode("utf-8", "replace"), line)
+        raise ScheduleSyntaxError(f"not UTF-8 text ({exc.reason})", file=str(path), line=line,
+                                  path=_dotted(at) if at else None,
+                                  value=data[exc.start:exc.end]) from None
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:
@@ -161,13 +187,23 @@ def _parse(text: str, source: str) -> dict[str, Any]:
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(m.group(1)) if m else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-        raise ScheduleSyntaxError(f"invalid TOML: {reason}", file=source, line=line) from None
+        text_lines = text.splitlines()
+        if line is None or not 0 < line <= len(text_lines):
+            raise ScheduleSyntaxError(f"invalid TOML: {reason}", file=source, line=line) from None
+        # name the key (or table) on that line, and show the line itself
+        at = path_at(text, line)
+        raise ScheduleSyntaxError(
+            f"invalid TOML: {reason}", file=source, line=line,
+            path=_dotted(at) if at else None, value=text_lines[line - 1].strip()) from None
 
 
 def _build(text: str, source: str) -> Schedule:
     raw = _parse(text, source)
     lines = key_lines(text)
     merged, chain = _resolve_extends(raw, source, lines, seen=())
+    from ..families import expand_families  # families build on this module's error helpers
+
+    merged = expand_families(merged, chain)
     try:
         schedule = Schedule.model_validate(merged)
     except ValidationError as exc:
@@ -203,13 +239,16 @@ def _resolve_extends(
         raise ScheduleValidationError([ScheduleError(
             "schedules extend each other in a cycle", file=source, line=line,
             path="schedule.extends", value=base_id)])
+    ref = base_id
+    if base_id.endswith(".toml") and not Path(base_id).is_absolute() and Path(source).is_file():
+        ref = str(Path(source).parent / base_id)  # a relative path is read from this file's folder
     try:
-        base_path = _resolve(base_id)
+        base_path = _resolve(ref)
     except ScheduleNotFound as exc:
         raise ScheduleValidationError([ScheduleError(
             exc.reason, file=source, line=line, path="schedule.extends",
             value=base_id)]) from None
-    base_text = base_path.read_text(encoding="utf-8")
+    base_text = _read(base_path)
     base_raw, base_chain = _resolve_extends(
         _parse(base_text, str(base_path)), str(base_path), key_lines(base_text),
         seen=(*seen, base_id))
@@ -264,30 +303,74 @@ def _validation_error(
     chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
 ) -> ScheduleValidationError:
     errors = []
-    for err in exc.errors(include_url=False):
+    for err in _merge_scalar_unions(exc.errors(include_url=False)):
         path = prefix + tuple(_clean_loc(err["loc"]))
         msg = err["msg"]
         kind = err["type"]
+        value = err.get("input")
         if kind == "extra_forbidden":
             msg = "unknown key"
         elif kind == "missing":
-            msg = "missing required key"
-        value = err.get("input")
-        if kind in ("missing",):
-            value = None
+            # the key is missing from its table: point at the table (in the file that has it)
+            file, line = _where(path[:-1], source, lines, chain)
+            errors.append(ScheduleError("missing required key", file=file, line=line,
+                                        path=_dotted(path)))
+            continue
+        elif kind == "unknown_rule":
+            if not isinstance(value, dict):
+                msg = "a factor is a table with a rule"
+            elif "rule" not in value:
+                file, line = _where(path, source, lines, chain)
+                errors.append(ScheduleError("missing required key", file=file, line=line,
+                                            path=_dotted((*path, "rule"))))
+                continue
+            else:
+                path, value = (*path, "rule"), value["rule"]
+        elif kind == "string_pattern_mismatch" and \
+                err.get("ctx", {}).get("pattern") == _ID_KEY.pattern:
+            msg = "an id is lower-case letters, digits and _, starting with a letter"
+        elif kind == "value_error":
+            msg = str(err.get("ctx", {}).get("error", msg.removeprefix("Value error, ")))
+            # a check of a whole table whose message starts with one of its keys is about it
+            first = re.match(r"\w+", msg)
+            if isinstance(value, dict) and first and first.group() in value:
+                path, value = (*path, first.group()), value[first.group()]
         file, line = _where(path, source, lines, chain)
-        if isinstance(value, (dict, list)) and kind != "extra_forbidden":
-            errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path)))
-        else:
-            errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path),
-                                        value=value))
+        errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path),
+                                    value=value))
     return ScheduleValidationError(errors)
 
 
+_ID_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+#: the members of `model.Scalar`, as pydantic names them in error locations
+_SCALAR_TAGS = frozenset({"bool", "int", "decimal", "str", "date"})
+
+
+def _merge_scalar_unions(errs: list[Any]) -> list[Any]:
+    """One error, not five, for a value that fits no member of the `Scalar` union."""
+    tags: dict[tuple[Any, ...], set[str]] = {}
+    for e in errs:
+        loc = tuple(e["loc"])
+        if loc and loc[-1] in _SCALAR_TAGS:
+            tags.setdefault(loc[:-1], set()).add(loc[-1])
+    merged = {p for p, t in tags.items() if t == _SCALAR_TAGS}
+    out, done = [], set()
+    for e in errs:
+        loc = tuple(e["loc"])
+        if loc and loc[:-1] in merged and loc[-1] in _SCALAR_TAGS:
+            if loc[:-1] not in done:
+                done.add(loc[:-1])
+                out.append({**e, "loc": loc[:-1], "type": "scalar",
+                            "msg": "must be a number, true/false, text or a date"})
+            continue
+        out.append(e)
+    return out
+
+
 def _clean_loc(path: tuple[Any, ...]) -> Iterator[str | int]:
-    """Drop the union tags pydantic puts in error locations."""
+    """Drop the union and dict-key tags pydantic puts in error locations."""
     for p in path:
-        if isinstance(p, str) and p.startswith(("rule=", "cond=")):
+        if isinstance(p, str) and (p.startswith(("rule=", "cond=")) or p == "[key]"):
             continue
         yield p
 

@@ -215,6 +215,11 @@ class GroupSpec(_Sourced):
     combine: Literal["sum", "highest"] = "sum"
     cap: Points | None = Field(default=None, ge=0)
     group: Id | None = None
+    within: str | None = Field(
+        default=None,
+        description="A number fact the members' facts share: each member factor, in order, "
+                    "counts at most what is left of it (Beijing: housing years, owned first, "
+                    "at most the insurance years).")
 
 
 # --- conditions --------------------------------------------------------------------------
@@ -346,9 +351,11 @@ class TierSpec(_Sourced):
     purposes: list[Id] | None = None
     services: list[Id] = Field(default_factory=list)
     follow: list[Literal["spouse", "unmarried_children", "children", "parents",
-                         "close_relatives"]] = Field(default_factory=list)
-    register_in: list[str] = Field(default_factory=list,
-                                   description="Where to register the household, in order.")
+                         "close_relatives", "minor_children"]] = Field(
+        default_factory=list, description="Who may settle with the applicant (routes).")
+    register_in: list[Id] = Field(
+        default_factory=list,
+        description="Where to register the household, in order: ids of [households.*].")
 
 
 class TieBreak(_Strict):
@@ -389,6 +396,8 @@ class Schedule(_Strict):
     gates: dict[Id, GateSpec] = Field(default_factory=dict)
     purposes: dict[Id, PurposeSpec] = Field(default_factory=dict)
     services: dict[Id, ServiceSpec] = Field(default_factory=dict)
+    households: dict[Id, Label] = Field(
+        default_factory=dict, description="Where a settling household may register.")
     tiers: list[TierSpec] = Field(default_factory=list)
     ranking: RankingSpec | None = None
 
