@@ -8,6 +8,7 @@
 Decimal('54.00')
 """
 
+from . import families
 from ._version import __version__
 from .applicant import FACTS, Applicant, FactInfo
 from .card import GateResult, GroupResult, Line, NextTier, ScoreCard
@@ -53,6 +54,7 @@ __all__ = [
     "UnknownPurpose",
     "__version__",
     "bundled_ids",
+    "families",
     "load_schedule",
     "loads_schedule",
     "schedule_for",
