@@ -28,6 +28,7 @@ from .schedule.model import (
     NotOf,
     Schedule,
     ScoreCondition,
+    condition_facts,
 )
 
 __all__ = ["compile_schedule", "describe_condition", "score"]
@@ -180,7 +181,7 @@ def compile_schedule(schedule: Schedule) -> Compiled:
     gates = {
         gid: CompiledGate(
             id=gid, test=_compile_condition(g.condition, scale),
-            text=describe_condition(g.condition), facts=tuple(_condition_facts(g.condition)),
+            text=describe_condition(g.condition), facts=tuple(condition_facts(g.condition)),
             label_zh=g.label.zh, label_en=g.label.en,
             veto=g.veto, ref=g.ref, status=g.status)
         for gid, g in schedule.gates.items()}
@@ -272,16 +273,6 @@ def _compile_condition(c: Condition, scale: int) -> Callable[[Facts, Scores], bo
     if info.kind in ("int", "decimal", "fraction"):
         return lambda f, s: f[name] is not None and cmp(f[name], value)
     return lambda f, s: cmp(f[name], value)
-
-
-def _condition_facts(c: Condition) -> list[str]:
-    if isinstance(c, AllOf):
-        return [n for x in c.all for n in _condition_facts(x)]
-    if isinstance(c, AnyOf):
-        return [n for x in c.any for n in _condition_facts(x)]
-    if isinstance(c, NotOf):
-        return _condition_facts(c.not_)
-    return [c.fact] if isinstance(c, FactCondition) else []
 
 
 def _actual(names: tuple[str, ...], facts: Facts) -> str:

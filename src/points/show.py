@@ -35,6 +35,7 @@ from .schedule.model import (
     Schedule,
     ScoreCondition,
     ServiceSpec,
+    condition_facts,
 )
 
 __all__ = [
@@ -598,20 +599,10 @@ def _facts_used(s: Schedule) -> list[str]:
         if f.when:
             names.append(f.when)
     for g in s.gates.values():
-        names.extend(_cond_facts(g.condition))
+        names.extend(condition_facts(g.condition))
     if s.ranking is not None:
         names.extend(tb.fact for tb in s.ranking.tie_breaks if tb.fact)
     return [n for n in dict.fromkeys(names) if n in FACTS]
-
-
-def _cond_facts(c: Condition) -> list[str]:
-    if isinstance(c, AllOf):
-        return [n for x in c.all for n in _cond_facts(x)]
-    if isinstance(c, AnyOf):
-        return [n for x in c.any for n in _cond_facts(x)]
-    if isinstance(c, NotOf):
-        return _cond_facts(c.not_)
-    return [c.fact] if isinstance(c, FactCondition) else []
 
 
 def _notes(specs: Mapping[str, Any], w: Mapping[str, str]) -> list[Block]:

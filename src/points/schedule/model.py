@@ -46,6 +46,7 @@ __all__ = [
     "ServiceSpec",
     "TieBreak",
     "TierSpec",
+    "condition_facts",
 ]
 
 Status = Literal["confirmed", "provisional"]
@@ -312,6 +313,17 @@ Condition = Annotated[
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotOf.model_rebuild()
+
+
+def condition_facts(c: Condition) -> list[str]:
+    """The facts a condition reads, in order of appearance (repeats kept)."""
+    if isinstance(c, AllOf):
+        return [n for x in c.all for n in condition_facts(x)]
+    if isinstance(c, AnyOf):
+        return [n for x in c.any for n in condition_facts(x)]
+    if isinstance(c, NotOf):
+        return condition_facts(c.not_)
+    return [c.fact] if isinstance(c, FactCondition) else []
 
 
 class GateSpec(_Sourced):
