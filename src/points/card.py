@@ -276,6 +276,49 @@ class ScoreCard:
 
         return explain_text(self, lang)
 
+    def _repr_html_(self) -> str:
+        """The card as an HTML table, for Jupyter: lines, groups, gates, tiers, next tier."""
+        from html import escape
+
+        from .explain import fact_text
+
+        def row(*cells: object, head: bool = False) -> str:
+            tag = "th" if head else "td"
+            return "<tr>" + "".join(f"<{tag}>{escape(str(c))}</{tag}>" for c in cells) + "</tr>"
+
+        caption = (f"{self.schedule_id} · purpose {self.purpose or '-'} · {self.on} · "
+                   f"total {self.total}" + (" (floor)" if self.floor_applied else ""))
+        parts = [f'<table class="points-scorecard"><caption>{escape(caption)}</caption>',
+                 row("factor", "value", "rule", "points", "note", head=True)]
+        for ln in self.lines:
+            note = "; ".join(x for x in (
+                "cap reached" if ln.capped else "",
+                "" if ln.counted else (ln.why_not or "not counted"),
+                ln.status if ln.status == "provisional" else "") if x)
+            parts.append(row(ln.label_en, fact_text(ln.fact, ln.value), ln.rule_en,
+                             ln.points, note))
+        for g in self.groups:
+            parts.append(row(f"group: {g.label_en}", "", g.combine, g.points,
+                             "cap reached" if g.capped else ""))
+        parts.append(row("total", "", "", self.total, f"raw {self.raw_total}"
+                         if self.floor_applied else "", head=True))
+        parts.append("</table>")
+        if self.gates:
+            parts.append('<table class="points-gates">'
+                         + row("gate", "passed", "reason", head=True)
+                         + "".join(row(g.label_en, "yes" if g.passed else "no", g.reason)
+                                   for g in self.gates) + "</table>")
+        tiers = ", ".join(self.tiers) or "none"
+        text = f"Tiers unlocked: {tiers}."
+        if self.next_tier is not None:
+            nt = self.next_tier
+            text += f" Next tier: {nt.id}, {nt.missing} points missing"
+            if nt.failed_gates:
+                text += f", blocked by gates {', '.join(nt.failed_gates)}"
+            text += "."
+        parts.append(f"<p>{escape(text)}</p>")
+        return "\n".join(parts)
+
     def __repr__(self) -> str:
         return (f"ScoreCard(schedule={self.schedule_id!r}, purpose={self.purpose!r}, "
                 f"total={self.total}, tiers={self.tiers!r}, eligible={self.eligible})")

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .applicant import FACTS, LEVELS
 from .schedule.model import (
@@ -25,7 +27,20 @@ from .schedule.model import (
     RateRule,
 )
 
-__all__ = ["RuleFn", "compile_rule", "describe_rule", "round_fraction", "to_ticks"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "FactColumn",
+    "RuleFn",
+    "column_rule",
+    "compare_column",
+    "compile_rule",
+    "describe_rule",
+    "round_div_column",
+    "round_fraction",
+    "to_ticks",
+]
 
 #: value of the fact → (ticks, cap hit)
 RuleFn = Callable[[Any], tuple[int, bool]]
@@ -207,6 +222,200 @@ def compile_rule(spec: AnyRule, scale: int, rounding: str, sign: int = 1) -> Rul
                     return pts, False
             return 0, False
         return bands_fn
+
+    raise TypeError(f"unknown rule {spec!r}")  # pragma: no cover
+
+
+# --- columns -----------------------------------------------------------------------------
+# The batch engine (`points.batch`) runs the same rules on Polars columns. Each function here
+# is the column twin of the scalar code above and keeps its meaning exactly: integer ticks,
+# floor division for full units, the same rounding of pro-rata rates, the same bounds.
+# Arithmetic is done in 32-bit integers when the fact's bounds prove it cannot overflow, else
+# in 64 or 128 bits; every rule's result is an Int64 column of ticks. Polars is imported
+# only when a column rule is built, so per-record scoring never needs it.
+
+
+@attrs.frozen
+class FactColumn:
+    """A fact as a column, for `column_rule`.
+
+    For numbers the value is exactly `num / den`, `den > 0`: an integer fact has `den = 1`,
+    a decimal fact is an integer scaled by `den = 10**places`, a fraction has a denominator
+    column. For flags `num` is the boolean column; for levels an `Enum` of the fact's levels
+    in `FACTS` order. `top` bounds `abs(num)` (and `abs(den)` when it is a column) where
+    known, to choose the integer width; `low` is a lower bound of `num` where known (0 for
+    the facts of `Applicant`, which are never negative).
+    """
+
+    num: pl.Expr
+    den: int | pl.Expr = 1
+    top: int | None = None
+    low: int | None = None
+
+    @property
+    def nonneg(self) -> bool:
+        return self.low is not None and self.low >= 0
+
+
+def _ratio(value: Decimal | int) -> tuple[int, int]:
+    f = Fraction(value)
+    return f.numerator, f.denominator
+
+
+def _bits(fact: FactColumn, *factors: int) -> int:
+    """The integer width in which `num` (or `den`) times `factors` cannot overflow."""
+    if fact.top is None:
+        return 128
+    bound = fact.top
+    for f in factors:
+        bound *= max(abs(f), 1)
+    if bound < 2**30:
+        return 32
+    return 64 if bound < 2**62 else 128
+
+
+def _int(bits: int) -> Any:
+    import polars as pl
+
+    return {32: pl.Int32, 64: pl.Int64, 128: pl.Int128}[bits]
+
+
+def _num(fact: FactColumn, bits: int) -> pl.Expr:
+    return fact.num.cast(_int(bits))
+
+
+def _den(fact: FactColumn, bits: int) -> int | pl.Expr:
+    return fact.den if isinstance(fact.den, int) else fact.den.cast(_int(bits))
+
+
+def _bound_column(ticks: pl.Expr, cap: int | None, sign: int, nonneg: bool = False) -> pl.Expr:
+    """`_bound` on a column of ticks (without the cap flag); `nonneg`: ticks are never < 0."""
+    import polars as pl
+
+    if sign > 0:
+        if not nonneg:
+            ticks = pl.max_horizontal(ticks, 0)
+        return ticks if cap is None else pl.min_horizontal(ticks, cap)
+    ticks = pl.min_horizontal(ticks, 0)
+    return ticks if cap is None else pl.max_horizontal(ticks, -cap)
+
+
+def _units_column(fact: FactColumn, per: Decimal, start: Decimal = Decimal(0),
+                  *more: int) -> tuple[pl.Expr, int]:
+    """`_units`: full `per`-sized units in `value - start`, by floor division, and the width
+    in which they may be multiplied by `more`."""
+    pn, pd = _ratio(per)
+    sn, sd = _ratio(start)
+    # (num/den - sn/sd) / (pn/pd) = (num*sd*pd - sn*den*pd) / (den*sd*pn)
+    bits = _bits(fact, sd * pd, abs(sn * pd) + 1, pn, *more)
+    top = _num(fact, bits)
+    if sd * pd != 1:
+        top = top * (sd * pd)
+    den = _den(fact, bits)
+    if sn:
+        top = top - den * (sn * pd)
+    return top // (den * (sd * pn)), bits
+
+
+def compare_column(fact: FactColumn, op: str, value: Decimal | int) -> pl.Expr:
+    """`num / den <op> value`, exact (op: lt, le, gt, ge, eq, ne)."""
+    vn, vd = _ratio(value)
+    bits = _bits(fact, vd, abs(vn) + 1)
+    left = _num(fact, bits)
+    if vd != 1:
+        left = left * vd
+    right = _den(fact, bits) * vn
+    return getattr(left, f"__{op}__")(right)  # type: ignore[no-any-return]
+
+
+def round_div_column(n: pl.Expr, d: pl.Expr | int, mode: str) -> pl.Expr:
+    """`round_div(n, d, mode)` on integer columns (d > 0): the same exact rounding."""
+    import polars as pl
+
+    q = n // d  # floor
+    r = n - q * d  # 0 <= r < d
+    if mode == "down":  # towards zero
+        up = (r != 0) & (n < 0)
+    elif mode == "up":  # away from zero
+        up = (r != 0) & (n >= 0)
+    else:
+        twice = r * 2
+        tie = (q % 2 != 0) if mode == "half_even" else (n >= 0)
+        up = (twice > d) | ((twice == d) & tie)
+    return q + up.cast(pl.Int32)
+
+
+def column_rule(spec: AnyRule, scale: int, rounding: str, sign: int,
+                fact: FactColumn) -> pl.Expr:
+    """The rule of `spec` as a Polars expression of Int64 ticks: `compile_rule` on columns."""
+    import polars as pl
+
+    def t(v: Decimal | None) -> int | None:
+        return None if v is None else to_ticks(v, scale)
+
+    if isinstance(spec, RateRule):
+        rate, cap, min_units = to_ticks(spec.rate, scale), t(spec.cap), spec.min_units
+        pn, pd = _ratio(spec.per)
+        nonneg = fact.nonneg and rate >= 0
+        if spec.whole:
+            units, _ = _units_column(fact, spec.per, Decimal(0), rate)
+            out = _bound_column(units * rate, cap, sign, nonneg)
+            if min_units:
+                out = pl.when(units < min_units).then(0).otherwise(out)
+            return out.cast(pl.Int64)
+        # pro rata: units = value / per = num*pd / (den*pn); ticks = round(rate * units)
+        bits = _bits(fact, pd, pn, rate)
+        num = _num(fact, bits) * pd
+        den = _den(fact, bits) * pn
+        out = _bound_column(round_div_column(num * rate, den, rounding), cap, sign, nonneg)
+        if min_units:
+            out = pl.when(num < den * min_units).then(0).otherwise(out)
+        return out.cast(pl.Int64)
+
+    if isinstance(spec, FlagRule):
+        return pl.when(fact.num).then(pl.lit(t(spec.points), pl.Int64)).otherwise(0)
+
+    if isinstance(spec, CountRule):
+        each, cap = to_ticks(spec.each, scale), t(spec.cap)
+        ticks = _num(fact, _bits(fact, each)) * each
+        return _bound_column(ticks, cap, sign, fact.nonneg and each >= 0).cast(pl.Int64)
+
+    if isinstance(spec, FlatPlusRateRule):
+        flat, cap, rate = to_ticks(spec.flat, scale), t(spec.cap), to_ticks(spec.rate, scale)
+        units, _ = _units_column(fact, spec.per, spec.start, rate, 2)
+        # below `start` the units are negative, but those rows score 0 anyway
+        inc = _bound_column(units * rate, cap, sign, fact.nonneg and rate >= 0)
+        return (pl.when(compare_column(fact, "lt", spec.start)).then(0)
+                .otherwise(inc.cast(pl.Int64) + flat))
+
+    if isinstance(spec, LevelsRule):
+        info = FACTS[spec.fact]
+        listed = {k: to_ticks(v, scale) for k, v in spec.points.items()}
+        table: dict[str, int] = {}
+        best = 0
+        for level in info.levels:
+            best = listed.get(level, 0 if spec.match == "exact" else best)
+            table[level] = best
+        if not any(table.values()):
+            return pl.lit(0, pl.Int64)
+        # `num` is an Enum of info.levels: its physical value is the level's index
+        lookup = pl.Series([table[level] for level in info.levels], dtype=pl.Int64)
+        return pl.lit(lookup).gather(fact.num.to_physical()).fill_null(0)
+
+    if isinstance(spec, BandsRule):
+        chain: Any = None
+        for b in spec.bands:
+            inside = compare_column(fact, "ge", b.min)
+            if b.below is not None:
+                inside = inside & compare_column(fact, "lt", b.below)
+            pts, slope = to_ticks(b.points, scale), to_ticks(b.slope, scale)
+            if slope:
+                units, _ = _units_column(fact, Decimal(1), b.min, slope, 2)
+                value = _bound_column(units.cast(pl.Int64) * slope + pts, None, sign)
+            else:
+                value = pl.lit(pts, pl.Int64)
+            chain = (pl.when(inside) if chain is None else chain.when(inside)).then(value)
+        return chain.otherwise(0).cast(pl.Int64)  # type: ignore[no-any-return]
 
     raise TypeError(f"unknown rule {spec!r}")  # pragma: no cover
 

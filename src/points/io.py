@@ -1,0 +1,1010 @@
+"""Score applicant files: read in chunks, score, write scored rows and rejects, atomically.
+
+`score_file(input, output, schedule, on=...)` reads CSV, Parquet, JSON Lines or Excel from a
+path, a directory of files or standard input, scores each chunk with
+`points.batch.score_frame`, and writes the scored rows and the rejects as it goes, in bounded
+memory. `rank_file` does the same and then ranks the scored list under the quota.
+
+Rows are numbered 1, 2, 3, … in reading order (a CSV or Excel header is not a row, nor is a
+blank line); in a directory the files are read in sorted name order and the numbering goes
+on from one file to the next. Every row read ends in exactly one of the scored output or
+the rejects, which carry the row number, the field, the value, the reason and the file name.
+
+Outputs are written to a hidden temporary name (`.NAME.*.part`) in the target folder and
+renamed when whole, so an interrupted run leaves no file that looks whole. CSV outputs are
+safe to open in a spreadsheet: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return, and is not a plain number, gets a leading `'`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import secrets
+import sys
+import time
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast
+
+import attrs
+import polars as pl
+
+from .errors import InputError, PointsError
+from .schedule.loader import load_schedule
+from .schedule.model import Schedule
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+__all__ = [
+    "FORMATS",
+    "REJECT_COLUMNS",
+    "BatchSummary",
+    "Format",
+    "ProgressHook",
+    "format_of",
+    "neutralise_formulas",
+    "rank_file",
+    "score_file",
+    "write_table",
+]
+
+Format = Literal["csv", "parquet", "jsonl", "excel"]
+#: The file formats read and written, by name.
+FORMATS: tuple[Format, ...] = ("csv", "parquet", "jsonl", "excel")
+_SUFFIXES: dict[str, Format] = {
+    ".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
+    ".ndjson": "jsonl", ".xlsx": "excel",
+}
+_EXTENSION: dict[Format, str] = {
+    "csv": ".csv", "parquet": ".parquet", "jsonl": ".jsonl", "excel": ".xlsx"}
+#: Columns of a rejects file: one line per problem; a row with two bad fields has two lines.
+REJECT_COLUMNS = ("row", "field", "value", "reason", "source")
+_REJECT_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String,
+                  "reason": pl.String, "source": pl.String}
+#: The field named in a reject when the whole row could not be read.
+WHOLE_ROW = "(row)"
+#: Rows scored at a time unless told.
+DEFAULT_CHUNK_ROWS = 100_000
+_CSV_BLOCK = 1 << 22
+_EXCEL_MAX_ROWS = 1_048_575
+_STDIN = "<stdin>"
+
+#: Called after each chunk with (rows read so far, units done, units in all or None);
+#: a unit is a byte for CSV and JSON Lines and a row for Parquet and Excel.
+ProgressHook = Callable[[int, int, "int | None"], None]
+
+
+@attrs.frozen
+class BatchSummary:
+    """What a run did: counts, tiers, cutoff when ranked, and where the outputs are.
+
+    `rows_read == rows_scored + rows_rejected` always holds. `tiers` counts the scored
+    applicants per tier unlocked (an applicant can unlock several tiers); `files` gives, per
+    input file, its name, the number of its first row and its number of rows. When
+    `ranked`: `in_ranking` applicants passed the ranking purpose's gates and were ranked,
+    `admitted` of them are admitted, the last at `cutoff` points, under `quota`.
+    """
+
+    rows_read: int
+    rows_scored: int
+    rows_rejected: int
+    tiers: Mapping[str, int]
+    eligible: int | None
+    schedule_id: str
+    schedule_hash: str
+    purpose: str | None
+    on: date
+    output: Path | None
+    rejects: Path | None
+    files: tuple[tuple[str, int, int], ...]
+    seconds: float
+    cutoff: Decimal | None = None
+    admitted: int | None = None
+    quota: int | None = None
+    ranked: bool = False
+    in_ranking: int | None = None
+
+
+def format_of(path: str | Path) -> Format:
+    """The format a file name's suffix names (`InputError` when it names none)."""
+    fmt = _SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise InputError(
+            "cannot tell the format from the file name; name it with --format "
+            f"({', '.join(FORMATS)})", source=str(path))
+    return fmt
+
+
+def _check_format(fmt: str | None) -> Format | None:
+    if fmt is None:
+        return None
+    for known in FORMATS:
+        if fmt == known:
+            return known
+    raise InputError(f"unknown format; use one of {', '.join(FORMATS)}", value=fmt)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+@attrs.frozen
+class _Source:
+    name: str
+    path: Path | None = None
+    stream: BinaryIO | None = None
+
+
+@attrs.define
+class _Chunk:
+    """Rows read from one source: contiguous runs of good rows, and rows that failed to parse."""
+
+    source: str
+    runs: list[tuple[int, pl.DataFrame]]  # (number of the first row, rows)
+    bad: list[tuple[int, str, str | None, str]]  # (row, field, value, reason)
+    done: int  # progress units done so far in this source
+
+    @property
+    def last(self) -> int:
+        """The number of the last row in the chunk (0 when empty)."""
+        return max([s + f.height - 1 for s, f in self.runs] + [b[0] for b in self.bad] + [0])
+
+
+def _sources(input: str | Path | BinaryIO, fmt: Format | None) -> tuple[list[_Source], Format]:
+    if not isinstance(input, (str, Path)):
+        if fmt is None:
+            raise InputError("reading a stream needs a format (--format)", source=_STDIN)
+        return [_Source(_STDIN, stream=input)], fmt
+    if str(input) == "-":
+        if fmt is None:
+            raise InputError("reading standard input needs --format", source=_STDIN)
+        return [_Source(_STDIN, stream=sys.stdin.buffer)], fmt
+    path = Path(input)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir()
+                       if p.is_file() and not p.name.startswith(".")
+                       and p.suffix.lower() in _SUFFIXES)
+        found = {_SUFFIXES[p.suffix.lower()] for p in files}
+        if fmt is not None:
+            files = [p for p in files if _SUFFIXES[p.suffix.lower()] == fmt]
+        elif len(found) > 1:
+            raise InputError("a directory holds files of one format; found "
+                             + ", ".join(sorted(found)) + " (choose one with --format)",
+                             source=str(path))
+        if not files:
+            raise InputError("no CSV, Parquet, JSON Lines or Excel files in the directory"
+                             if fmt is None else f"no {fmt} files in the directory",
+                             source=str(path))
+        return [_Source(str(p), path=p) for p in files], fmt or found.pop()
+    if not path.exists():
+        raise InputError("no such file or directory", source=str(path))
+    return [_Source(str(path), path=path)], fmt or format_of(path)
+
+
+def _open(src: _Source) -> BinaryIO:
+    if src.stream is not None:
+        return src.stream
+    assert src.path is not None
+    try:
+        return src.path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=src.name) from None
+
+
+def _size(src: _Source) -> int | None:
+    if src.path is None:
+        return None
+    try:
+        return src.path.stat().st_size
+    except OSError:  # pragma: no cover - raced with a delete
+        return None
+
+
+def _runs(first: int, n: int, skipped: list[int], at: int) -> tuple[list[tuple[int, int]], int]:
+    """Split `n` good rows starting at row `first` around the skipped row numbers."""
+    out: list[tuple[int, int]] = []
+    row = first
+    i = bisect_left(skipped, row, lo=at)
+    while n:
+        while i < len(skipped) and skipped[i] == row:
+            row += 1
+            i += 1
+        stop = skipped[i] if i < len(skipped) else row + n
+        take = min(n, stop - row)
+        out.append((row, take))
+        row += take
+        n -= take
+    return out, row
+
+
+def _read_csv(src: _Source, chunk_rows: int, block_size: int) -> Iterator[_Chunk]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    f = _open(src)
+    try:
+        head = f.readline()
+        if not head.strip():
+            raise InputError("no header line (an empty file)", source=src.name)
+        try:
+            text = head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("line 1: not UTF-8 text; convert the file to UTF-8 (for example "
+                             "iconv -f GB18030 -t UTF-8)", source=src.name) from None
+        names = [n.strip() for n in next(csv.reader([text.rstrip("\r\n")]))]
+        for i, name in enumerate(names, 1):
+            if not name.strip():
+                raise InputError(f"line 1: column {i} of the header has no name",
+                                 source=src.name)
+        dup = [n for n, k in Counter(names).items() if k > 1]
+        if dup:
+            raise InputError("line 1: the header repeats a column", source=src.name,
+                             value=dup[0])
+
+        bad: dict[int, tuple[str, str]] = {}
+        skipped: list[int] = []
+
+        def invalid(row: Any) -> str:
+            if row.number is None:  # pragma: no cover - only when parsing in parallel
+                raise InputError(f"a row has {row.actual_columns} fields, the header has "
+                                 f"{row.expected_columns}", source=src.name, value=row.text)
+            skipped.append(row.number)
+            bad[row.number] = (row.text, f"has {row.actual_columns} fields; the header has "
+                                         f"{row.expected_columns}")
+            return "skip"
+
+        try:
+            reader = pacsv.open_csv(
+                f,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=block_size,
+                                               use_threads=False),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                                 invalid_row_handler=invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, null_values=[""],
+                    strings_can_be_null=True, quoted_strings_can_be_null=True),
+            )
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV" in str(exc):  # a header and no rows
+                return
+            raise InputError(f"cannot read as CSV: {exc}", source=src.name) from None
+        row, at, shown = 1, 0, 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise InputError(f"cannot read as CSV (after row {row - 1}): {exc}",
+                                 source=src.name) from None
+            frame = cast(pl.DataFrame, pl.from_arrow(batch))
+            spans, row = _runs(row, frame.height, skipped, at)
+            chunk = _Chunk(src.name, [], [], _tell(f))
+            offset = 0
+            for start, n in spans:
+                chunk.runs.append((start, frame.slice(offset, n)))
+                offset += n
+            at = bisect_left(skipped, row, lo=at)
+            chunk.bad = [(r, WHOLE_ROW, *bad.pop(r)) for r in skipped[shown:at]]
+            shown = at
+            yield chunk
+        # rows skipped after the last good row
+        tail: list[tuple[int, str, str | None, str]] = [
+            (r, WHOLE_ROW, *bad.pop(r)) for r in skipped[shown:]]
+        if tail:
+            yield _Chunk(src.name, [], tail, _tell(f))
+    finally:
+        if src.stream is None:
+            f.close()
+
+
+def _tell(f: BinaryIO) -> int:
+    try:
+        return f.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _split(chunk: _Chunk, chunk_rows: int) -> Iterator[_Chunk]:
+    """Cut a chunk into chunks of at most `chunk_rows` good rows; each bad row goes with
+    the part whose rows reach it, so rows stay in order."""
+    parts = [_Chunk(chunk.source, [], [], chunk.done)]
+    room = chunk_rows
+    for start, frame in chunk.runs:
+        offset = 0
+        while offset < frame.height:
+            if room == 0:
+                parts.append(_Chunk(chunk.source, [], [], chunk.done))
+                room = chunk_rows
+            take = min(room, frame.height - offset)
+            parts[-1].runs.append((start + offset, frame.slice(offset, take)))
+            offset += take
+            room -= take
+    ends = [p.last for p in parts]
+    for bad in chunk.bad:
+        at = bisect_left(ends, bad[0])
+        parts[min(at, len(parts) - 1)].bad.append(bad)
+    yield from (p for p in parts if p.runs or p.bad)
+
+
+def _rechunk(chunks: Iterable[_Chunk], chunk_rows: int) -> Iterator[_Chunk]:
+    """Gather the pieces a reader gives into chunks of `chunk_rows` rows (the last smaller),
+    joining runs of consecutive rows, so a chunk is scored in one call."""
+    runs: list[tuple[int, int, list[pl.DataFrame]]] = []  # first row, next row, frames
+    bad: list[tuple[int, str, str | None, str]] = []
+    rows, source, done = 0, "", 0
+
+    def gathered() -> _Chunk:
+        merged = [(first, frames[0] if len(frames) == 1 else pl.concat(frames))
+                  for first, _, frames in runs]
+        return _Chunk(source, merged, bad, done)
+
+    for chunk in chunks:
+        source, done = chunk.source, chunk.done
+        for start, frame in chunk.runs:
+            if runs and runs[-1][1] == start:
+                runs[-1][2].append(frame)
+                runs[-1] = (runs[-1][0], start + frame.height, runs[-1][2])
+            else:
+                runs.append((start, start + frame.height, [frame]))
+            rows += frame.height
+        bad.extend(chunk.bad)
+        rows += len(chunk.bad)
+        if rows >= chunk_rows:
+            yield from _split(gathered(), chunk_rows)
+            runs, bad, rows = [], [], 0
+    if runs or bad:
+        yield from _split(gathered(), chunk_rows)
+
+
+def _jsonl_text(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _known_columns() -> frozenset[str]:
+    from .applicant import FACTS
+    from .batch import BATCH_COLUMNS
+
+    return frozenset({"applicant_id", "birth_date", *FACTS, *BATCH_COLUMNS})
+
+
+def _read_jsonl(src: _Source, chunk_rows: int, extra: str) -> Iterator[_Chunk]:
+    """JSON Lines, one object per line, in blocks of `chunk_rows` lines (blank lines skipped)."""
+    known = _known_columns()
+    f = _open(src)
+    try:
+        row = 1
+        block: list[tuple[int, bytes]] = []  # (line number, line) of the non-blank lines
+        for lineno, raw in enumerate(f, 1):
+            if raw.strip():
+                block.append((lineno, raw))
+            if len(block) >= chunk_rows:
+                yield _jsonl_block(src.name, block, row, known, extra, _tell(f))
+                row += len(block)
+                block = []
+        if block:
+            yield _jsonl_block(src.name, block, row, known, extra, _tell(f))
+    finally:
+        if src.stream is None:
+            f.close()
+
+
+#: Maps digits and dots to "0", every other byte to " ": a run of 16 zeros then marks a
+#: number a float may not hold exactly.
+_DIGIT_MAP = bytes(48 if 48 <= b <= 57 or b == 46 else 32 for b in range(256))
+_LONG_NUMBER = b"0" * 16
+
+
+def _jsonl_fast(lines: list[bytes], known: frozenset[str], extra: str) -> pl.DataFrame | None:
+    """The block read by Polars in one go, or None when a line needs a closer look (bad
+    JSON, not an object, an unknown key, a nested value, a number of 16+ digits)."""
+    data = b"".join(lines)
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    if _LONG_NUMBER in data.translate(_DIGIT_MAP):
+        return None
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+    except Exception:  # any parse problem: read line by line instead
+        return None
+    if frame.height != len(lines):
+        return None
+    unknown = [c for c in frame.columns if c not in known]
+    if unknown and extra != "ignore":
+        return None
+    frame = frame.drop(unknown)
+    if any(t.is_nested() or t == pl.Object for t in frame.schema.dtypes()):
+        return None
+    # floats as their shortest exact text (numbers of up to 15 digits keep their value)
+    return frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items()
+                              if t.is_float() or t == pl.Null)
+
+
+def _jsonl_block(name: str, block: list[tuple[int, bytes]], first: int,
+                 known: frozenset[str], extra: str, done: int) -> _Chunk:
+    fast = _jsonl_fast([raw for _, raw in block], known, extra)
+    if fast is not None:
+        return _Chunk(name, [(first, fast)], [], done)
+    records: list[tuple[int, dict[str, Any]]] = []
+    bad: list[tuple[int, str, str | None, str]] = []
+    for row, (lineno, raw) in enumerate(block, first):
+        try:
+            text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            bad.append((row, WHOLE_ROW, raw.decode("utf-8", "replace").rstrip("\r\n"),
+                        f"line {lineno}: not UTF-8 text ({exc.reason})"))
+            continue
+        try:
+            obj = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+        except json.JSONDecodeError as exc:
+            bad.append((row, WHOLE_ROW, text,
+                        f"line {lineno}: invalid JSON at column {exc.colno}: {exc.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((row, WHOLE_ROW, text,
+                        f"line {lineno}: a JSON Lines row is one JSON object"))
+        elif extra == "ignore":
+            records.append((row, {k: v for k, v in obj.items() if k in known}))
+        elif any(k not in known for k in obj):
+            bad.extend((row, k, _jsonl_text(v), "unknown field")
+                       for k, v in obj.items() if k not in known)
+        else:
+            records.append((row, obj))
+    return _jsonl_chunk(name, records, bad, done)
+
+
+def _jsonl_chunk(name: str, records: list[tuple[int, dict[str, Any]]],
+                 bad: list[tuple[int, str, str | None, str]], done: int) -> _Chunk:
+    keys: dict[str, None] = dict.fromkeys(("age", "birth_date"))  # rows lacking both: rejects
+    for _, obj in records:
+        keys.update(dict.fromkeys(obj))
+    runs: list[tuple[int, pl.DataFrame]] = []
+    i = 0
+    while i < len(records):  # contiguous row numbers (bad rows break a run)
+        j = i + 1
+        while j < len(records) and records[j][0] == records[j - 1][0] + 1:
+            j += 1
+        part = [obj for _, obj in records[i:j]]
+        runs.append((records[i][0], pl.DataFrame(
+            {k: [_jsonl_text(o.get(k)) for o in part] for k in keys},
+            schema=dict.fromkeys(keys, pl.String))))
+        i = j
+    return _Chunk(name, runs, bad, done)
+
+
+def _read_parquet(src: _Source, chunk_rows: int) -> Iterator[_Chunk]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    f = _open(src) if src.path is not None else io.BytesIO(_open(src).read())
+    try:
+        try:
+            pf = pq.ParquetFile(f)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"cannot read as Parquet: {exc}", source=src.name) from None
+        row = 1
+        batches = pf.iter_batches(batch_size=chunk_rows)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except (pa.ArrowException, OSError) as exc:
+                raise InputError(f"cannot read as Parquet (after row {row - 1}): {exc}",
+                                 source=src.name) from None
+            frame = cast(pl.DataFrame, pl.from_arrow(batch))
+            yield _Chunk(src.name, [(row, frame)], [], row - 1 + frame.height)
+            row += frame.height
+    finally:
+        if src.stream is None:
+            f.close()
+
+
+_EXCEL_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
+def _read_excel(src: _Source, chunk_rows: int) -> Iterator[_Chunk]:
+    try:
+        import fastexcel  # noqa: F401
+    except ImportError:
+        raise InputError("reading Excel needs the excel extra: "
+                         "pip install 'points[excel]'", source=src.name) from None
+    data: Any = src.path if src.path is not None else _open(src).read()
+    try:
+        frame = pl.read_excel(data, sheet_id=1, infer_schema_length=0, raise_if_empty=False)
+    except Exception as exc:  # fastexcel raises its own exception classes
+        raise InputError(f"cannot read as Excel (first sheet): {exc}", source=src.name) \
+            from None
+    # a date cell reads as "YYYY-MM-DD 00:00:00": keep the date
+    frame = frame.with_columns(
+        pl.col(c).str.replace(_EXCEL_DATETIME.pattern, "${1}")
+        for c, t in frame.schema.items() if t == pl.String)
+    for start in range(0, frame.height, chunk_rows):
+        part = frame.slice(start, chunk_rows)
+        yield _Chunk(src.name, [(start + 1, part)], [], start + part.height)
+
+
+def _read(src: _Source, fmt: Format, chunk_rows: int, block_size: int,
+          extra: str) -> Iterator[_Chunk]:
+    pieces: Iterator[_Chunk]
+    if fmt == "csv":
+        pieces = _read_csv(src, chunk_rows, block_size)
+    elif fmt == "jsonl":
+        pieces = _read_jsonl(src, chunk_rows, extra)
+    elif fmt == "parquet":
+        pieces = _read_parquet(src, chunk_rows)
+    else:
+        pieces = _read_excel(src, chunk_rows)
+    return _rechunk(pieces, chunk_rows)
+
+
+def _units(src: _Source, fmt: Format) -> int | None:
+    """How many progress units a source holds, when that is known before reading."""
+    if fmt in ("csv", "jsonl"):
+        return _size(src)
+    if fmt == "parquet" and src.path is not None:
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(src.path).metadata.num_rows)
+        except Exception:  # reported when the file is read
+            return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+_FORMULA_START = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix `'` to every text cell a spreadsheet would run as a formula.
+
+    A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula
+    to a spreadsheet, unless it is a plain number such as `-10`; numeric columns are never
+    touched.
+    """
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    if not text:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA_START)
+                & ~pl.col(c).str.contains(_PLAIN_NUMBER))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text)
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Nested columns as text, for CSV and Excel: lists joined by `;`, structs as JSON."""
+    exprs = []
+    for c, t in frame.schema.items():
+        if isinstance(t, (pl.List, pl.Array)):
+            exprs.append(pl.col(c).cast(pl.List(pl.String)).list.join(";"))
+        elif isinstance(t, pl.Struct):
+            exprs.append(pl.col(c).struct.json_encode())
+    return frame.with_columns(exprs) if exprs else frame
+
+
+class _Writer:
+    """Writes frames to one output, at a temporary name renamed to `path` on `commit`.
+
+    `path` None writes to standard output (CSV and JSON Lines only; not atomic).
+    """
+
+    def __init__(self, path: Path | None, fmt: Format) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.rows = 0
+        self.writes = 0
+        self._tmp: Path | None = None
+        self._file: BinaryIO | None = None
+        self._pq: Any = None
+        self._schema: pa.Schema | None = None
+        self._frames: list[pl.DataFrame] = []
+        self._header = True
+        if path is None:
+            if fmt not in ("csv", "jsonl"):
+                raise InputError(f"{fmt} cannot be written to standard output; give -o FILE")
+            self._file = sys.stdout.buffer
+            return
+        if fmt == "excel":
+            try:
+                import xlsxwriter  # noqa: F401
+            except ImportError:
+                raise InputError("writing Excel needs the excel extra: "
+                                 "pip install 'points[excel]'", source=str(path)) from None
+        folder = path.parent
+        if not folder.is_dir():
+            raise InputError("the output folder does not exist", source=str(path))
+        tmp = folder / f".{path.name}.{secrets.token_hex(4)}.part"
+        try:  # 0o666 less the umask, like any new file (mkstemp would give 0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", source=str(path)) from None
+        self._tmp = tmp
+        self._file = cast(BinaryIO, os.fdopen(fd, "wb"))
+
+    def write(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        self.writes += 1
+        if self.fmt == "csv":
+            assert self._file is not None
+            neutralise_formulas(_flat(frame)).write_csv(self._file,
+                                                        include_header=self._header)
+            self._header = False
+        elif self.fmt == "jsonl":
+            assert self._file is not None
+            frame.write_ndjson(self._file)
+        elif self.fmt == "parquet":
+            self._write_parquet(frame)
+        else:
+            if self.rows > _EXCEL_MAX_ROWS:
+                raise InputError(f"an Excel sheet holds at most {_EXCEL_MAX_ROWS:,} rows; "
+                                 "write CSV or Parquet", source=str(self.path))
+            self._frames.append(_flat(frame))
+
+    def _write_parquet(self, frame: pl.DataFrame) -> None:
+        import pyarrow.parquet as pq
+
+        # points fit 18 digits, which Parquet stores as plain 64-bit integers: much faster
+        # to write than 38-digit decimals (a value that did not fit would fail the cast)
+        table = frame.with_columns(
+            pl.col(c).cast(pl.Decimal(18, t.scale)) for c, t in frame.schema.items()
+            if isinstance(t, pl.Decimal) and t.precision is not None and t.precision > 18
+        ).to_arrow()
+        if self._pq is None:
+            self._schema = table.schema
+            self._pq = pq.ParquetWriter(self._file, table.schema, compression="zstd",
+                                        store_decimal_as_integer=True)
+        elif table.schema != self._schema:
+            table = table.cast(self._schema)
+        self._pq.write_table(table)
+
+    def commit(self) -> None:
+        """Finish the output and give it its final name."""
+        if self._pq is not None:
+            self._pq.close()
+        if self.fmt == "excel" and self._file is not None:
+            frame = pl.concat(self._frames, how="diagonal_relaxed") if self._frames \
+                else pl.DataFrame()
+            buf = io.BytesIO()
+            frame.write_excel(buf, autofit=False)
+            self._file.write(buf.getvalue())
+        if self._file is None:
+            return
+        self._file.flush()
+        if self._tmp is None:
+            return
+        os.fsync(self._file.fileno())
+        self._file.close()
+        assert self.path is not None
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        """Drop the temporary file; the final name is left as it was."""
+        if self._tmp is None:
+            return
+        with contextlib.suppress(Exception):
+            if self._pq is not None:
+                self._pq.close()
+        with contextlib.suppress(OSError):
+            assert self._file is not None
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+        self._tmp = None
+
+
+class _Discard:
+    """Counts frames and keeps none (a run that writes no file)."""
+
+    path = None
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.writes = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        self.writes += 1
+
+    def commit(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def write_table(frames: Iterable[pl.DataFrame], output: str | Path | None, *,
+                format: str | None = None) -> int:
+    """Write tables one after another to one file, atomically; return the rows written.
+
+    `output` is a path (format from its suffix unless `format` says) or None / `"-"` for
+    standard output (CSV or JSON Lines). CSV text cells are made safe for spreadsheets.
+    """
+    fmt = _check_format(format)
+    path = None if output is None or str(output) == "-" else Path(output)
+    if fmt is None:
+        fmt = "csv" if path is None else format_of(path)
+    writer = _Writer(path, fmt)
+    try:
+        for frame in frames:
+            writer.write(frame)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.rows
+
+
+def _rejects_frame(rejects: pl.DataFrame, source: str) -> pl.DataFrame:
+    """The engine's rejects in the rejects-file shape (every value as text)."""
+    cols = [pl.col(c).cast(t) if c in rejects.columns else pl.lit(None, t).alias(c)
+            for c, t in _REJECT_SCHEMA.items() if c != "source"]
+    return rejects.select(*cols, pl.lit(source, pl.String).alias("source"))
+
+
+def _read_rejects(bad: list[tuple[int, str, str | None, str]], source: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(*b, source) for b in bad], schema=_REJECT_SCHEMA, orient="row")
+
+
+# ---------------------------------------------------------------------------------------
+# Running
+
+
+def _targets(input: str | Path | BinaryIO, output: str | Path | None,
+             rejects: str | Path | None, in_fmt: Format, out_fmt: Format | None,
+             kind: str) -> tuple[Path | None, Format, Path | None, Format]:
+    """Output and rejects paths and formats (None path: standard output)."""
+    out: Path | None
+    if output is not None and str(output) == "-":
+        out = None
+        fmt = out_fmt or in_fmt
+    elif output is not None:
+        out = Path(output)
+        fmt = out_fmt or _SUFFIXES.get(out.suffix.lower()) or in_fmt
+    elif isinstance(input, (str, Path)) and str(input) != "-":
+        src = Path(input)
+        fmt = out_fmt or in_fmt
+        stem = src.name if src.is_dir() else src.stem
+        out = src.parent / f"{stem}.{kind}{_EXTENSION[fmt]}"
+    else:
+        out = None
+        fmt = out_fmt or in_fmt
+    rej_fmt: Format
+    if rejects is not None:
+        rej = Path(rejects)
+        rej_fmt = _SUFFIXES.get(rej.suffix.lower()) or fmt
+    else:
+        rej_fmt = fmt
+        if out is None:
+            rej = Path(f"rejects{_EXTENSION[fmt]}")
+        else:
+            stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+            stem = stem.removesuffix(f".{kind}")
+            rej = out.parent / f"{stem}.rejects{_EXTENSION[rej_fmt]}"
+    if out is not None and out.resolve() == rej.resolve():
+        raise InputError("the output and the rejects file must differ", source=str(out))
+    if isinstance(input, (str, Path)) and str(input) != "-":
+        for target in (out, rej):
+            if target is not None and target.resolve() == Path(input).resolve():
+                raise InputError("an output would replace the input", source=str(target))
+    return out, fmt, rej, rej_fmt
+
+
+def _tier_counts(scored: pl.DataFrame) -> Counter[str]:
+    """Scored applicants per tier unlocked (from the `tiers` list column)."""
+    tiers = scored.get_column("tiers").explode().drop_nulls()
+    return Counter(dict(tiers.value_counts().iter_rows()))
+
+
+def _run(
+    input: str | Path | BinaryIO,
+    output: str | Path | None,
+    schedule: Schedule | str,
+    *,
+    rejects: str | Path | None,
+    purpose: str | None,
+    on: date,
+    format: str | None,
+    output_format: str | None,
+    chunk_rows: int,
+    progress: ProgressHook | None,
+    ranked: bool,
+    quota: int | None,
+    seed: int | None,
+    extra: Literal["forbid", "ignore"] = "forbid",
+    write: bool = True,
+) -> BatchSummary:
+    from . import batch
+
+    block_size = _CSV_BLOCK
+
+    if chunk_rows < 1:
+        raise InputError("chunk_rows must be at least 1", value=chunk_rows)
+    started = time.perf_counter()
+    sched = schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
+    sources, in_fmt = _sources(input, _check_format(format))
+    out, out_fmt, rej_path, rej_fmt = _targets(input, output, rejects, in_fmt,
+                                               _check_format(output_format),
+                                               "ranked" if ranked else "scored")
+    totals = [_units(s, in_fmt) for s in sources]
+    total = None if None in totals else sum(t or 0 for t in totals)
+    writers: list[_Writer | _Discard] = []
+    try:
+        scored_out = _Writer(out, out_fmt) if write else _Discard()
+        writers.append(scored_out)
+        rejects_out = _Writer(rej_path, rej_fmt) if write else _Discard()
+        writers.append(rejects_out)
+        rows_read = rows_scored = rows_rejected = 0
+        tiers: Counter[str] = Counter()
+        eligible = 0
+        has_eligible = False
+        files: list[tuple[str, int, int]] = []
+        kept: list[pl.DataFrame] = []  # scored rows, kept for ranking
+        done_before = 0
+        for src, units in zip(sources, totals, strict=True):
+            base = rows_read  # rows are numbered on from the previous file
+            for chunk in _read(src, in_fmt, chunk_rows, block_size, extra):
+                found: list[pl.DataFrame] = []  # this chunk's rejects
+                for start, frame in chunk.runs:
+                    try:
+                        res = batch.score_frame(frame, sched, purpose=purpose, on=on,
+                                                row_offset=base + start, extra=extra)
+                    except InputError as exc:
+                        if exc.source is not None:
+                            raise
+                        raise InputError(str(exc), source=src.name) from None
+                    scored = res.points()  # ticks as exact decimal points
+                    if ranked:
+                        kept.append(scored)
+                    else:
+                        scored_out.write(scored)
+                    if res.rejects.height:
+                        found.append(_rejects_frame(res.rejects, src.name))
+                    rows_scored += res.rows_scored
+                    tiers.update(_tier_counts(res.scored))
+                    if "eligible" in res.scored.columns:
+                        has_eligible = True
+                        eligible += int(res.scored.get_column("eligible").sum())
+                if chunk.bad:
+                    bad = [(base + r, f, v, why) for r, f, v, why in chunk.bad]
+                    found.append(_read_rejects(bad, src.name))
+                if found:  # in row order; chunks hold disjoint rows, so counts add up
+                    rej = pl.concat(found).sort("row", maintain_order=True)
+                    rows_rejected += rej.get_column("row").n_unique()
+                    rejects_out.write(rej)
+                rows_read = max(rows_read, base + chunk.last)
+                if progress is not None:
+                    progress(rows_read, done_before + chunk.done, total)
+            files.append((src.name, base + 1, rows_read - base))
+            done_before += units or 0
+        if not scored_out.writes and not kept:
+            empty = batch.score_frame(pl.DataFrame(schema={"age": pl.Int64}), sched,
+                                      purpose=purpose, on=on)
+            (kept.append if ranked else scored_out.write)(empty.points())
+        if not rejects_out.writes:
+            rejects_out.write(pl.DataFrame(schema=_REJECT_SCHEMA))
+        cutoff = admitted = in_ranking = None
+        used_quota = quota
+        if ranked:
+            from . import ranking
+
+            every = pl.concat(kept, how="vertical_relaxed")
+            result = ranking.rank(every, sched, quota=quota, seed=seed)
+            # every scored row stays in the output: the ranked ones in rank order, then
+            # those outside the ranking (failing its purpose's gates) with no rank
+            unranked = every.join(result.ranked.select("row"), on="row", how="anti")
+            unranked = unranked.with_columns(pl.lit(None, pl.Int64).alias("rank"),
+                                             pl.lit(False).alias("admitted"))
+            out_frame = pl.concat([result.ranked, unranked.select(result.ranked.columns)],
+                                  how="vertical_relaxed")
+            for start in range(0, max(out_frame.height, 1), chunk_rows):
+                scored_out.write(out_frame.slice(start, chunk_rows))
+            cutoff, admitted, used_quota = result.cutoff, result.admitted, result.quota
+            in_ranking = result.ranked.height
+        if rows_scored + rows_rejected != rows_read:  # the engine broke its contract
+            raise PointsError(
+                f"nothing-lost check failed: {rows_read} rows read, {rows_scored} scored, "
+                f"{rows_rejected} rejected; no output was written")
+        scored_out.commit()
+        rejects_out.commit()
+    except BaseException:
+        for w in writers:
+            w.abort()
+        raise
+    return BatchSummary(
+        rows_read=rows_read, rows_scored=rows_scored, rows_rejected=rows_rejected,
+        tiers=dict(tiers), eligible=eligible if has_eligible else None,
+        schedule_id=sched.id, schedule_hash=sched.content_hash,
+        purpose=purpose or sched.schedule.default_purpose, on=on,
+        output=out if write else None, rejects=rej_path if write else None,
+        files=tuple(files),
+        seconds=time.perf_counter() - started,
+        cutoff=cutoff, admitted=admitted, quota=used_quota, ranked=ranked,
+        in_ranking=in_ranking)
+
+
+def score_file(
+    input: str | Path | BinaryIO,
+    output: str | Path | None,
+    schedule: Schedule | str,
+    *,
+    rejects: str | Path | None = None,
+    purpose: str | None = None,
+    on: date,
+    format: str | None = None,
+    output_format: str | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    extra: Literal["forbid", "ignore"] = "forbid",
+    progress: ProgressHook | None = None,
+    write: bool = True,
+) -> BatchSummary:
+    """Score an applicant file, directory of files or stream; write scored rows and rejects.
+
+    `input` is a path (`.csv`, `.parquet`, `.jsonl`, `.xlsx`, or a directory of files of one
+    format), `"-"` for standard input, or a binary stream (then `format` is required).
+    `output` is a path, `"-"` for standard output (then rejects default to
+    `rejects.EXT` in the working folder), or None for `NAME.scored.EXT` beside the input;
+    its format follows its suffix, else `output_format`, else the input's. `rejects`
+    defaults to `NAME.rejects.EXT` beside the output and is always written (empty when
+    nothing was rejected). Reads and scores `chunk_rows` rows at a time. `extra="ignore"`
+    skips columns that are not facts (else a file with one is refused). `progress` is called
+    after each chunk. `write=False` scores and counts without writing any file.
+
+    Raises `InputError` when an input cannot be read at all; then no output is left under
+    its final name.
+    """
+    return _run(input, output, schedule, rejects=rejects, purpose=purpose, on=on,
+                format=format, output_format=output_format, chunk_rows=chunk_rows,
+                progress=progress, ranked=False, quota=None, seed=None, extra=extra,
+                write=write)
+
+
+def rank_file(
+    input: str | Path | BinaryIO,
+    output: str | Path | None,
+    schedule: Schedule | str,
+    *,
+    rejects: str | Path | None = None,
+    purpose: str | None = None,
+    on: date,
+    quota: int | None = None,
+    seed: int | None = None,
+    format: str | None = None,
+    output_format: str | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    extra: Literal["forbid", "ignore"] = "forbid",
+    progress: ProgressHook | None = None,
+) -> BatchSummary:
+    """Score like `score_file`, then rank the scored list and write it with rank and admitted.
+
+    The default output is `NAME.ranked.EXT` beside the input.
+    `quota` and `seed` override the schedule's `[ranking]`; `purpose` defaults to the
+    ranking's purpose. Reading, scoring and rejects stream; the scored list is held in
+    memory for ranking. The summary carries the cutoff and the number admitted.
+    """
+    sched = schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
+    if purpose is None and sched.ranking is not None:
+        purpose = sched.ranking.purpose
+    return _run(input, output, sched, rejects=rejects, purpose=purpose, on=on,
+                format=format, output_format=output_format, chunk_rows=chunk_rows,
+                progress=progress, ranked=True, quota=quota, seed=seed, extra=extra)
