@@ -206,9 +206,15 @@ def compile_rule(spec: AnyRule, scale: int, rounding: str, sign: int = 1) -> Rul
         return lambda v: (table.get(v, 0), False)
 
     if isinstance(spec, BandsRule):
+        kind = FACTS[spec.fact].kind if spec.fact in FACTS else None
+
         def bound(x: Decimal | None) -> Any:
-            if x is not None and _int_fact(spec.fact) and x == x.to_integral_value():
+            if x is None:
+                return None
+            if kind == "int" and x == x.to_integral_value():
                 return int(x)  # int facts compare faster with int bounds
+            if kind == "fraction":
+                return Fraction(x)  # Fraction − Decimal is undefined; Fraction − Fraction is exact
             return x
 
         bands = [(bound(b.min), bound(b.below), to_ticks(b.points, scale),
