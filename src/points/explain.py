@@ -52,6 +52,8 @@ def fact_text(name: str, value: Any, lang: str = "en") -> str:
              "year": ("岁", "years"), "ratio": ("倍", "×"), "hour": ("小时", "hours")}
     unit = units.get(info.unit or "", ("", ""))
     u = unit[0] if zh else unit[1]
+    if not zh and value == 1 and u.endswith("s"):
+        u = u[:-1]  # 1 month, 1 year
     return f"{value}{u}" if zh or not u else f"{value} {u}"
 
 
