@@ -123,3 +123,14 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     console = [ln for ln in run.stderr.splitlines() if "CONSOLE" in ln]
     errors = [ln for ln in console if re.search(r"Uncaught|Error|error", ln)]
     assert errors == []
+
+
+def test_batch_and_diff_render_as_html_tables_for_notebooks() -> None:
+    from points.batch import score_frame
+
+    result = score_frame(POPULATION, "guangzhou/2021", on=ON)
+    page = result._repr_html_()
+    assert "<table" in page and "rows read</td><td>3" in page
+    assert "highest tier (none)</td><td>3" in page
+    d = diff("guangzhou/2018", "guangzhou/2021", POPULATION, purpose="settlement", on=ON)
+    assert "gain</td><td>2" in d._repr_html_()

@@ -121,6 +121,18 @@ class BatchResult:
         return (f"<BatchResult read={self.rows_read} scored={self.rows_scored} "
                 f"rejected={self.rows_rejected}>")
 
+    def _repr_html_(self) -> str:
+        """Counts and applicants per tier, as an HTML table (Jupyter)."""
+        from .report import html_table
+
+        rows: list[list[object]] = [
+            ["rows read", self.rows_read], ["scored", self.rows_scored],
+            ["rejected", self.rows_rejected]]
+        if "tier" in self.scored.columns:
+            counts = self.scored.group_by("tier").len().sort("tier", nulls_last=True)
+            rows += [[f"highest tier {t or '(none)'}", n] for t, n in counts.iter_rows()]
+        return html_table(["batch", "applicants"], rows, cls="summary")
+
 
 # --- compiling a schedule into columns ---------------------------------------------------
 
