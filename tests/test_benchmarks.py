@@ -27,3 +27,21 @@ def test_benchmark_runs_at_a_tiny_size(script: str, args: list[str], rows: int) 
     assert all(" 300 " in line or " 200 " in line for line in table)
     if script == "bench_batch.py":
         assert lines[0].startswith("checked: hand-written Polars and NumPy agree")
+
+
+def test_file_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(BENCHMARKS / "bench_files.py"), "--rows", "300",
+                          "--memory-rows", "300,500", "--chunk-rows", "128",
+                          "--cache-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("what")]
+    assert len(headers) == 2
+    speed = lines[headers[0] + 1:headers[0] + 3]
+    assert [line.split()[0] for line in speed] == ["read", "points"]
+    assert all(" 300 " in line for line in speed)
+    memory = lines[headers[1] + 1:headers[1] + 3]
+    assert " 300 " in memory[0] and " 500 " in memory[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "applicants-300-seed2024.parquet", "applicants-500-seed2024.parquet"]

@@ -30,6 +30,7 @@ import time
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -113,6 +114,21 @@ class BatchSummary:
     quota: int | None = None
     ranked: bool = False
     in_ranking: int | None = None
+
+    def _repr_html_(self) -> str:
+        from .report import html_table
+
+        rows: list[list[object]] = [
+            ["rows read", self.rows_read], ["scored", self.rows_scored],
+            ["rejected", self.rows_rejected]]
+        if self.eligible is not None:
+            rows.append(["eligible", self.eligible])
+        rows += [[f"tier {t}", n] for t, n in self.tiers.items()]
+        if self.ranked:
+            rows += [["admitted", self.admitted], ["cutoff", self.cutoff],
+                     ["quota", self.quota]]
+        return html_table([f"{self.schedule_id}, on {self.on}", "applicants"], rows,
+                          cls="summary")
 
 
 def format_of(path: str | Path) -> Format:
@@ -493,7 +509,9 @@ def _read_parquet(src: _Source, chunk_rows: int) -> Iterator[_Chunk]:
     f = _open(src) if src.path is not None else io.BytesIO(_open(src).read())
     try:
         try:
-            pf = pq.ParquetFile(f)
+            # pre-buffering keeps every row group's bytes read so far: memory would grow
+            # with the file
+            pf = pq.ParquetFile(f, pre_buffer=False)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"cannot read as Parquet: {exc}", source=src.name) from None
         row = 1
@@ -601,10 +619,18 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
+#: Output columns whose values are (nearly) all different: Parquet stores them without a
+#: dictionary.
+_UNIQUE_COLUMNS = frozenset({"row", "applicant_id"})
+
+
 class _Writer:
     """Writes frames to one output, at a temporary name renamed to `path` on `commit`.
 
     `path` None writes to standard output (CSV and JSON Lines only; not atomic).
+    Parquet chunks are encoded and written in a background thread while the caller reads
+    and scores the next chunk; at most one chunk waits there, and its error (if any) is
+    raised by the next `write` or by `commit`.
     """
 
     def __init__(self, path: Path | None, fmt: Format) -> None:
@@ -618,6 +644,8 @@ class _Writer:
         self._schema: pa.Schema | None = None
         self._frames: list[pl.DataFrame] = []
         self._header = True
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
         if path is None:
             if fmt not in ("csv", "jsonl"):
                 raise InputError(f"{fmt} cannot be written to standard output; give -o FILE")
@@ -652,7 +680,10 @@ class _Writer:
             assert self._file is not None
             frame.write_ndjson(self._file)
         elif self.fmt == "parquet":
-            self._write_parquet(frame)
+            self._wait()
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="points-parquet")
+            self._pending = self._pool.submit(self._write_parquet, frame)
         else:
             if self.rows > _EXCEL_MAX_ROWS:
                 raise InputError(f"an Excel sheet holds at most {_EXCEL_MAX_ROWS:,} rows; "
@@ -670,14 +701,32 @@ class _Writer:
         ).to_arrow()
         if self._pq is None:
             self._schema = table.schema
-            self._pq = pq.ParquetWriter(self._file, table.schema, compression="zstd",
-                                        store_decimal_as_integer=True)
+            # a dictionary of values that never repeat is wasted work and space
+            self._pq = pq.ParquetWriter(
+                self._file, table.schema, compression="zstd", store_decimal_as_integer=True,
+                use_dictionary=[c for c in table.column_names if c not in _UNIQUE_COLUMNS])
         elif table.schema != self._schema:
             table = table.cast(self._schema)
         self._pq.write_table(table)
 
+    def _wait(self) -> None:
+        """Wait for the chunk being written in the background; raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _stop(self) -> None:
+        """Wait for the background chunk, ignoring its error, and end the thread."""
+        with contextlib.suppress(Exception):
+            self._wait()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
     def commit(self) -> None:
         """Finish the output and give it its final name."""
+        self._wait()
+        self._stop()
         if self._pq is not None:
             self._pq.close()
         if self.fmt == "excel" and self._file is not None:
@@ -699,6 +748,7 @@ class _Writer:
 
     def abort(self) -> None:
         """Drop the temporary file; the final name is left as it was."""
+        self._stop()
         if self._tmp is None:
             return
         with contextlib.suppress(Exception):
