@@ -129,8 +129,12 @@ class Compiled:
 
 def compile_schedule(schedule: Schedule) -> Compiled:
     """Compile `schedule` (cached on it: compiling twice returns the same object)."""
-    if schedule._compiled is not None:
-        return schedule._compiled  # type: ignore[no-any-return]
+    # read the private slot directly: pydantic's __getattr__ for private attributes costs
+    # microseconds, and this runs once per scored applicant
+    private = schedule.__pydantic_private__
+    cached = private.get("_compiled") if private is not None else None
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     meta = schedule.schedule
     places = -meta.precision.normalize().as_tuple().exponent  # type: ignore[operator]
     places = max(places, 0)
