@@ -63,6 +63,16 @@ def test_diff_rejected_rows_are_counted_not_compared() -> None:
     assert d.rows == 3 and d.rejected == 1
 
 
+def test_diff_from_a_file_counts_unreadable_rows_as_rejected(tmp_path: Path) -> None:
+    population = tmp_path / "people.csv"
+    POPULATION.write_csv(population)
+    with population.open("a", encoding="utf-8") as f:
+        f.write("E,30,bachelor\n")  # too few fields: cannot be read at all
+    d = diff("guangzhou/2018", "guangzhou/2021", population, purpose="settlement", on=ON)
+    assert (d.rows, d.rejected) == (3, 1)
+    assert (d.gainers, d.losers) == (2, 1)
+
+
 def test_cli_diff_prints_summary_and_writes_report(tmp_path: Path) -> None:
     population = tmp_path / "people.csv"
     POPULATION.write_csv(population)
@@ -98,9 +108,8 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     assert browser is not None, "CI must have Chromium: .ci/run installs it"
     from points.cli import sample_path
-    from points.diff import read_population
 
-    d = diff("guangzhou/2018", "guangzhou/2021", read_population(sample_path()),
+    d = diff("guangzhou/2018", "guangzhou/2021", sample_path(),
              purpose="settlement", on=ON, quota=100)
     page = tmp_path / "report.html"
     page.write_text(d.html(), encoding="utf-8")

@@ -507,7 +507,8 @@ def diff(
     old: Annotated[str, typer.Argument(help="The schedule in force (id or path).")],
     new: Annotated[str, typer.Argument(help="The proposed revision (id or path).")],
     population: Annotated[Path, typer.Option(
-        "--population", help="Applicants to compare on (CSV, Parquet or JSON Lines).")],
+        "--population", help="Applicants to compare on: a file or directory of CSV, Parquet, "
+        "JSON Lines or Excel.")],
     purpose: PurposeOpt = None,
     on: OnOpt = None,
     quota: Annotated[int | None, typer.Option(
@@ -517,11 +518,10 @@ def diff(
 ) -> None:
     """Score one population under two schedules: who gains, who loses, tier moves."""
     from .diff import diff as run_diff
-    from .diff import read_population
 
     try:
-        frame = read_population(population)
-        d = run_diff(old, new, frame, purpose=purpose, on=_date(on, date.today()), quota=quota)
+        d = run_diff(old, new, population, purpose=purpose, on=_date(on, date.today()),
+                     quota=quota)
     except PointsError as exc:
         _fail(exc)
         return

@@ -20,7 +20,7 @@ from .errors import InputError
 from .schedule.loader import load_schedule
 from .schedule.model import Schedule
 
-__all__ = ["Diff", "FactorChange", "Mover", "diff", "read_population"]
+__all__ = ["Diff", "FactorChange", "Mover", "diff"]
 
 NONE_TIER = "(none)"
 
@@ -110,12 +110,14 @@ def _tier_order(old: Schedule, new: Schedule) -> tuple[str, ...]:
 
 
 def diff(
-    old: Schedule | str, new: Schedule | str, population: pl.DataFrame | Any, *,
+    old: Schedule | str, new: Schedule | str, population: pl.DataFrame | Path | str | Any, *,
     purpose: str | None = None, on: date, quota: int | None = None, top: int = 20,
 ) -> Diff:
-    """Score `population` (a Polars or pandas frame of applicant facts) under `old` and `new`.
+    """Score `population` under `old` and `new`.
 
-    Rows either schedule rejects are left out of the comparison and counted in `rejected`.
+    `population` is a Polars or pandas frame of applicant facts, or a file or directory read
+    as `points score` reads it (`points.io.read_table`). Rows that cannot be read, and rows
+    either schedule rejects, are left out of the comparison and counted in `rejected`.
     With `quota`, both schedules rank the population and the cutoffs are compared.
     """
     old_s = old if isinstance(old, Schedule) else load_schedule(old)
@@ -124,6 +126,11 @@ def diff(
         for s in (old_s, new_s):
             if s.purposes and purpose not in s.purposes:
                 raise InputError(f"schedule {s.id} has no purpose {purpose!r}", value=purpose)
+    unreadable = 0
+    if isinstance(population, (str, Path)):
+        from .io import read_table
+
+        population, unreadable = read_table(population)
     a = score_frame(population, old_s, purpose=purpose, on=on)
     b = score_frame(population, new_s, purpose=purpose, on=on)
     old_pts, new_pts = a.points(), b.points()
@@ -135,7 +142,7 @@ def diff(
         (pl.col("total_new") - pl.col("total")).alias("delta"),
     ).rename({"total": "old_total", "total_new": "new_total", "tier": "old_tier",
               "tier_new": "new_tier"}).drop("applicant_id_new")
-    rejected = a.rows_read - joined.height
+    rejected = a.rows_read - joined.height + unreadable
 
     deltas = joined["delta"]
     gainers = int((deltas > 0).sum())
@@ -184,22 +191,6 @@ def diff(
         transitions=tuple((str(x), str(y), int(n)) for x, y, n in transitions),
         factors=tuple(factors), biggest_losses=movers, table=joined, quota=quota,
         old_cutoff=old_cut, new_cutoff=new_cut)
-
-
-def read_population(path: Path) -> pl.DataFrame:
-    """A whole applicant list from a CSV, Parquet or JSON Lines file (cells kept as text)."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-        if suffix in (".jsonl", ".ndjson"):
-            return pl.read_ndjson(path, infer_schema_length=None)
-        if suffix == ".csv":
-            return pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise InputError(f"cannot read: {exc}", source=str(path)) from None
-    raise InputError("a population is a .csv, .parquet or .jsonl file", source=str(path),
-                     value=suffix)
 
 
 def _decimal(v: object) -> Decimal:

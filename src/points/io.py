@@ -993,6 +993,24 @@ def _run(
         in_ranking=in_ranking)
 
 
+def read_table(input: str | Path | BinaryIO, *, format: str | None = None,
+               extra: Literal["forbid", "ignore"] = "forbid") -> tuple[pl.DataFrame, int]:
+    """A whole applicant list in memory, read as `score_file` reads it (analyst sizes).
+
+    Returns the rows that could be read, in order, and how many rows could not be read at
+    all (a CSV row with the wrong number of fields, a JSON Lines line that is no object).
+    """
+    sources, fmt = _sources(input, _check_format(format))
+    frames: list[pl.DataFrame] = []
+    unreadable = 0
+    for src in sources:
+        for chunk in _read(src, fmt, DEFAULT_CHUNK_ROWS, _CSV_BLOCK, extra):
+            frames.extend(frame for _, frame in chunk.runs)
+            unreadable += len(chunk.bad)
+    table = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    return table, unreadable
+
+
 def score_file(
     input: str | Path | BinaryIO,
     output: str | Path | None,
