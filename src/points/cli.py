@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,6 +31,7 @@ from rich.table import Table
 
 from . import __version__
 from .applicant import Applicant
+from .data import SAMPLE_ON, sample_path
 from .engine import score as score_one
 from .errors import InputError, PointsError
 from .schedule.loader import _parse, bundled_ids, load_schedule
@@ -54,8 +54,6 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 #: The schedule used when none is named.
 DEFAULT_SCHEDULE = "guangzhou/2021"
-#: The evaluation date of the bundled sample applicants.
-SAMPLE_ON = date(2024, 6, 1)
 
 ScheduleOpt = Annotated[str, typer.Option(
     "--schedule", "-s", help="Bundled schedule id or path to a TOML file.")]
@@ -78,11 +76,6 @@ def _date(text: str | None, default: date) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError("--on takes a date as YYYY-MM-DD", value=text) from None
-
-
-def sample_path() -> Path:
-    """The bundled sample applicant list (CSV)."""
-    return Path(str(resources.files("points") / "data" / "sample_applicants.csv"))
 
 
 def _read_applicant(path: Path) -> dict[str, Any]:
@@ -480,10 +473,10 @@ def sample(
 ) -> None:
     """Write a seeded list of realistic synthetic applicants (for demos, tests, benchmarks)."""
     from .io import write_table
-    from .sample import DEFAULT_ON, sample_frames
+    from .sample import sample_frames
 
     try:
-        when = _date(on, DEFAULT_ON)
+        when = _date(on, SAMPLE_ON)
         with _Progress("drawing") as progress:
             done = 0
 

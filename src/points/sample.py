@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-__all__ = ["DEFAULT_ON", "sample_applicants", "sample_frame", "sample_frames"]
+from .data import SAMPLE_ON
 
-#: The evaluation date the bundled sample is drawn for.
-DEFAULT_ON = date(2024, 6, 1)
+__all__ = ["sample_applicants", "sample_frame", "sample_frames"]
+
 #: Rows drawn at a time by `sample_frames` (and so by `sample_applicants`).
 CHUNK_ROWS = 100_000
 
@@ -49,7 +49,7 @@ def _rare(rng: np.random.Generator, n: int, p: float, hi: int = 1) -> np.ndarray
     return np.where(rng.random(n) < p, rng.integers(1, hi + 1, size=n), 0)
 
 
-def sample_frame(rows: int, *, seed: int = 0, on: date = DEFAULT_ON,
+def sample_frame(rows: int, *, seed: int = 0, on: date = SAMPLE_ON,
                  first: int = 0) -> pl.DataFrame:
     """`rows` synthetic applicants as one table, one column per fact, seeded.
 
@@ -148,7 +148,7 @@ def sample_frame(rows: int, *, seed: int = 0, on: date = DEFAULT_ON,
     return frame
 
 
-def sample_frames(rows: int, *, seed: int = 0, on: date = DEFAULT_ON,
+def sample_frames(rows: int, *, seed: int = 0, on: date = SAMPLE_ON,
                   chunk_rows: int = CHUNK_ROWS) -> Iterator[pl.DataFrame]:
     """`rows` synthetic applicants in tables of at most `chunk_rows` rows, seeded.
 
@@ -164,7 +164,7 @@ def sample_frames(rows: int, *, seed: int = 0, on: date = DEFAULT_ON,
 
 
 def sample_applicants(rows: int, *, seed: int = 0,
-                      on: date = DEFAULT_ON) -> Iterator[dict[str, Any]]:
+                      on: date = SAMPLE_ON) -> Iterator[dict[str, Any]]:
     """`rows` synthetic applicants as fact mappings (valid `Applicant` input), seeded.
 
     The same applicants as `sample_frames(rows, seed=seed, on=on)`, one at a time; dates,
