@@ -37,8 +37,8 @@ __all__ = [
     "compare_column",
     "compile_rule",
     "describe_rule",
+    "round_div",
     "round_div_column",
-    "round_fraction",
     "to_ticks",
 ]
 
@@ -55,16 +55,13 @@ def to_ticks(value: Decimal, scale: int) -> int:
     return int(t)
 
 
-def round_fraction(x: Fraction, mode: str) -> int:
-    """Round an exact fraction to an integer by the schedule's rounding mode."""
-    return round_div(x.numerator, x.denominator, mode)
-
-
 def round_div(n: int, d: int, mode: str) -> int:
     """Round n / d (d > 0) to an integer by the schedule's rounding mode."""
     if d == 1:
         return n
     q, r = divmod(n, d)  # floor division: 0 <= r < d
+    if r == 0:  # exact (n and d need not be in lowest terms)
+        return q
     if mode == "down":  # towards zero
         return q if n >= 0 else q + 1
     if mode == "up":  # away from zero
