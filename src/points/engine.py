@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 from ._version import __version__
-from .applicant import FACTS, LEVELS, Applicant
+from .applicant import FACTS, Applicant
 from .card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from .errors import UnknownPurpose
+from .explain import fact_text
 from .rules import RuleFn, compile_rule, describe_rule, to_ticks
 from .schedule.loader import load_schedule
 from .schedule.model import (
@@ -283,18 +284,7 @@ def _actual(names: tuple[str, ...], facts: Facts) -> str:
     if not names:
         return ""
     seen = dict.fromkeys(names)
-    return " (" + ", ".join(f"{n} is {_value_text(n, facts[n])}" for n in seen) + ")"
-
-
-def _value_text(name: str | None, v: Any, lang: str = "en") -> str:
-    info = FACTS.get(name or "")
-    if info is not None and info.kind == "level" and isinstance(v, str):
-        return LEVELS[info.level_type or ""].get(v, (v, v))[0 if lang == "zh" else 1]
-    if isinstance(v, bool):
-        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
-    if isinstance(v, Decimal):
-        return f"{v.normalize():f}"
-    return str(v)
+    return " (" + ", ".join(f"{n} is {fact_text(n, facts[n])}" for n in seen) + ")"
 
 
 def describe_condition(c: Condition) -> str:
@@ -307,11 +297,11 @@ def describe_condition(c: Condition) -> str:
         return "not (" + describe_condition(c.not_) + ")"
     op, value = c.comparison()
     name = c.fact if isinstance(c, FactCondition) else f"score {c.score}"
-    fact = c.fact if isinstance(c, FactCondition) else None
+    fact = c.fact if isinstance(c, FactCondition) else ""  # a score has no unit
     if op == "in":
-        shown = "{" + ", ".join(_value_text(fact, v) for v in value) + "}"
+        shown = "{" + ", ".join(fact_text(fact, v) for v in value) + "}"
     else:
-        shown = _value_text(fact, value)
+        shown = fact_text(fact, value)
     return f"{name} {_OP_TEXT[op]} {shown}"
 
 
