@@ -26,6 +26,7 @@ from points.errors import (
     ScheduleSyntaxError,
     ScheduleValidationError,
 )
+from points.schedule import loader
 from points.schedule._locate import key_lines
 
 BASE = """\
@@ -193,6 +194,7 @@ def find_line(text: str, where: str | tuple[str, str]) -> int:
 
 def write(tmp_path: Path, text: str | bytes, name: str = "bad.toml") -> Path:
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
@@ -473,33 +475,32 @@ def _extending(target: Path | str) -> str:
 
 
 def test_extends_cycle_of_two_files(tmp_path: Path) -> None:
-    # the loader takes a path ending in .toml as extends (an absolute one: see the report)
     a, b = tmp_path / "a.toml", tmp_path / "b.toml"
-    write(tmp_path, _extending(b), "a.toml")
-    write(tmp_path, _extending(a), "b.toml")
+    write(tmp_path, _extending("b.toml"), "a.toml")
+    write(tmp_path, _extending("a.toml"), "b.toml")
     with pytest.raises(ScheduleValidationError) as info:
         points.load_schedule(a)
     exc = info.value
     assert exc.file in (str(a), str(b))
-    assert exc.line == line_of(_extending(a), "extends")
+    assert exc.line == line_of(_extending("a.toml"), "extends")
     assert exc.path == "schedule.extends"
-    assert exc.value in (str(a), str(b))
+    assert exc.value in ("a.toml", "b.toml")
     assert "cycle" in str(exc)
 
 
 def test_extends_itself(tmp_path: Path) -> None:
     path = tmp_path / "self.toml"
-    write(tmp_path, _extending(path), "self.toml")
+    write(tmp_path, _extending("self.toml"), "self.toml")
     with pytest.raises(ScheduleValidationError) as info:
         points.load_schedule(path)
     assert (info.value.file, info.value.path, info.value.value) == (
-        str(path), "schedule.extends", str(path))
+        str(path), "schedule.extends", "self.toml")
     assert "cycle" in str(info.value)
 
 
 def test_extends_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     base = write(tmp_path, BASE.encode().replace("测试市".encode(), b"\xff"), "base.toml")
-    child = write(tmp_path, _extending(base), "child.toml")
+    child = write(tmp_path, _extending("base.toml"), "child.toml")
     with pytest.raises(ScheduleSyntaxError) as info:
         points.load_schedule(child)
     assert info.value.file == str(base)
@@ -508,16 +509,24 @@ def test_extends_a_file_that_is_not_utf8(tmp_path: Path) -> None:
 
 def test_extends_a_file_that_is_not_toml(tmp_path: Path) -> None:
     base = write(tmp_path, "[schedule\n", "base.toml")
-    child = write(tmp_path, _extending(base), "child.toml")
+    child = write(tmp_path, _extending("base.toml"), "child.toml")
     with pytest.raises(ScheduleSyntaxError) as info:
         points.load_schedule(child)
     assert (info.value.file, info.value.line) == (str(base), 1)
+    assert "[schedule" not in str(info.value)  # the line of a base is not echoed
+
+
+def test_extends_a_base_in_a_subfolder(tmp_path: Path) -> None:
+    write(tmp_path / "base", BASE, "2024.toml")
+    child = write(tmp_path, _extending("base/2024.toml").replace(
+        "testville/2024", "testville/2025"), "child.toml")
+    assert points.load_schedule(child).id == "testville/2025"
 
 
 def test_extending_file_missing_meta_keys_is_named(tmp_path: Path) -> None:
     """A child's [schedule] replaces its base's: keys missing there are the child's fault."""
-    base = write(tmp_path, BASE, "base.toml")
-    child_text = f'[schedule]\nextends = "{base}"\n\n[factors.permit]\nrate = 3\n'
+    write(tmp_path, BASE, "base.toml")
+    child_text = '[schedule]\nextends = "base.toml"\n\n[factors.permit]\nrate = 3\n'
     child = write(tmp_path, child_text, "child.toml")
     with pytest.raises(ScheduleValidationError) as info:
         points.load_schedule(child)
@@ -526,6 +535,73 @@ def test_extending_file_missing_meta_keys_is_named(tmp_path: Path) -> None:
     assert (by_path["schedule.id"].file, by_path["schedule.id"].line) == (str(child), 1)
     rule = by_path["factors.permit.rule"]
     assert (rule.file, rule.line) == (str(child), line_of(child_text, "[factors.permit]"))
+
+
+# --- extends reads nothing outside the schedule's own tree ---------------------------------
+
+_SECRET = 'registry = { token = "s3cr3t" }\n'
+
+
+def _refused(child: Path, value: str, reason: str) -> None:
+    with pytest.raises(ScheduleValidationError) as info:
+        points.load_schedule(child)
+    exc = info.value
+    assert (exc.file, exc.path, exc.value) == (str(child), "schedule.extends", value)
+    assert exc.line == line_of(child.read_text("utf-8"), "extends")
+    assert reason in str(exc)
+    assert "s3cr3t" not in str(exc) and "registry" not in str(exc)
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A TOML file outside the schedule's folder, in a schedule's shape but with a secret."""
+    return write(tmp_path / "secrets", BASE + _SECRET, "creds.toml")
+
+
+def test_extends_an_absolute_path_is_refused_unread(
+    tmp_path: Path, secret: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    child = write(tmp_path / "mine", _extending(secret), "child.toml")
+    read = []
+    real = loader._read
+    monkeypatch.setattr(loader, "_read", lambda p, **kw: read.append(p) or real(p, **kw))
+    _refused(child, str(secret), "no absolute path")
+    assert read == [child]  # the child only: the secret was never opened
+
+
+def test_extends_up_the_tree_is_refused(tmp_path: Path, secret: Path) -> None:
+    child = write(tmp_path / "mine", _extending("../secrets/creds.toml"), "child.toml")
+    _refused(child, "../secrets/creds.toml", "no '..'")
+
+
+def test_extends_through_a_symlink_out_is_refused(tmp_path: Path, secret: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "base.toml").symlink_to(secret)
+    child = write(tmp_path / "mine", _extending("base.toml"), "child.toml")
+    _refused(child, "base.toml", "outside this schedule's folder")
+    (tmp_path / "mine" / "up").symlink_to(tmp_path / "secrets")
+    child = write(tmp_path / "mine", _extending("up/creds.toml"), "child.toml")
+    _refused(child, "up/creds.toml", "outside this schedule's folder")
+
+
+def test_extends_a_backslash_path_is_refused(tmp_path: Path) -> None:
+    child = write(tmp_path, _extending("..\\\\secrets\\\\creds.toml"), "child.toml")
+    with pytest.raises(ScheduleValidationError, match="no absolute path"):
+        points.load_schedule(child)
+
+
+def test_extends_a_toml_file_that_is_not_a_schedule(tmp_path: Path) -> None:
+    write(tmp_path, _SECRET, "creds.toml")
+    child = write(tmp_path, _extending("creds.toml"), "child.toml")
+    _refused(child, "creds.toml", "not a schedule")
+
+
+def test_schedule_text_extends_only_bundled_ids(tmp_path: Path, secret: Path) -> None:
+    for target in (str(secret), "creds.toml"):
+        with pytest.raises(ScheduleValidationError) as info:
+            points.loads_schedule(_extending(target), source="text.toml")
+        assert "s3cr3t" not in str(info.value)
+        assert info.value.path == "schedule.extends"
 
 
 # --- the line finder ---------------------------------------------------------------------

@@ -162,8 +162,8 @@ def _load_cached(path: str, mtime: int) -> Schedule:
     return _build(_read(Path(path)), path)
 
 
-def _read(path: Path) -> str:
-    """The text of a schedule file; not UTF-8 names the line and the bytes."""
+def _read(path: Path, *, echo: bool = True) -> str:
+    """The text of a schedule file; not UTF-8 names the line (and, with `echo`, the bytes)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -172,13 +172,17 @@ def _read(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        if not echo:
+            raise ScheduleSyntaxError(f"not UTF-8 text ({exc.reason})", file=str(path),
+                                      line=line) from None
         at = path_at(data.decode("utf-8", "replace"), line)
         raise ScheduleSyntaxError(f"not UTF-8 text ({exc.reason})", file=str(path), line=line,
                                   path=_dotted(at) if at else None,
                                   value=data[exc.start:exc.end]) from None
 
 
-def _parse(text: str, source: str) -> dict[str, Any]:
+def _parse(text: str, source: str, *, echo: bool = True) -> dict[str, Any]:
+    """TOML text as a dict; a syntax error names the line (and, with `echo`, shows it)."""
     try:
         data: dict[str, Any] = tomllib.loads(text, parse_float=Decimal)
         return data
@@ -188,7 +192,7 @@ def _parse(text: str, source: str) -> dict[str, Any]:
         line = int(m.group(1)) if m else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         text_lines = text.splitlines()
-        if line is None or not 0 < line <= len(text_lines):
+        if not echo or line is None or not 0 < line <= len(text_lines):
             raise ScheduleSyntaxError(f"invalid TOML: {reason}", file=source, line=line) from None
         # name the key (or table) on that line, and show the line itself
         at = path_at(text, line)
@@ -239,20 +243,49 @@ def _resolve_extends(
         raise ScheduleValidationError([ScheduleError(
             "schedules extend each other in a cycle", file=source, line=line,
             path="schedule.extends", value=base_id)])
-    ref = base_id
-    if base_id.endswith(".toml") and not Path(base_id).is_absolute() and Path(source).is_file():
-        ref = str(Path(source).parent / base_id)  # a relative path is read from this file's folder
-    try:
-        base_path = _resolve(ref)
-    except ScheduleNotFound as exc:
+    base_path = _extends_target(base_id, source, line)
+    base_text = _read(base_path, echo=False)
+    base_raw = _parse(base_text, str(base_path), echo=False)
+    if not isinstance(base_raw.get("schedule"), dict):
+        # say nothing of what the file holds: it may be anything
         raise ScheduleValidationError([ScheduleError(
-            exc.reason, file=source, line=line, path="schedule.extends",
-            value=base_id)]) from None
-    base_text = _read(base_path)
+            "extends names a file that is not a schedule (it has no [schedule] table)",
+            file=source, line=line, path="schedule.extends", value=base_id)])
     base_raw, base_chain = _resolve_extends(
-        _parse(base_text, str(base_path)), str(base_path), key_lines(base_text),
-        seen=(*seen, base_id))
+        base_raw, str(base_path), key_lines(base_text), seen=(*seen, base_id))
     return _merge(base_raw, raw), chain + base_chain
+
+
+def _extends_target(base_id: str, source: str, line: int | None) -> Path:
+    """The file `extends = base_id` names, refused before it is read unless it is a bundled
+    schedule id or a relative `.toml` path inside the folder tree of the extending file."""
+    def refuse(reason: str) -> ScheduleValidationError:
+        return ScheduleValidationError([ScheduleError(
+            reason, file=source, line=line, path="schedule.extends", value=base_id)])
+
+    if not base_id.endswith(".toml"):
+        try:
+            return _resolve(base_id)  # a bundled id: `_resolve` takes nothing else here
+        except ScheduleNotFound as exc:
+            raise refuse(exc.reason) from None
+    rel = Path(base_id)
+    if "\\" in base_id or rel.is_absolute() or rel.drive or ".." in rel.parts:
+        raise refuse("extends names a bundled schedule id or a relative path inside this "
+                     "schedule's folder (no absolute path, no '..')")
+    src = Path(source)
+    if not src.is_file():
+        raise refuse("a schedule read from text can only extend a bundled schedule id")
+    root = src.resolve().parent
+    target = (src.parent / rel)
+    try:
+        inside = target.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        raise refuse("extends leads outside this schedule's folder (through a symbolic link)")
+    if not target.is_file():
+        raise refuse("no schedule file at this path")
+    return target
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
