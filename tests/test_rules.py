@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from points.rules import round_div
+from points.kinds import round_div
 
 
 @pytest.mark.parametrize(

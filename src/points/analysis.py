@@ -33,25 +33,24 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
 
 from .applicant import FACTS, Applicant, FactInfo
 from .card import ScoreCard
-from .engine import Compiled, CompiledFactor, _compile_condition, compile_schedule, score
+from .compiled import CompiledSchedule as Compiled
+from .compiled import FactorNode as CompiledFactor
+from .compiled import compile_schedule, condition_test
+from .engine import score
+from .kinds import fact_step, fact_value, kind_of
 from .schedule.loader import load_schedule
 from .schedule.model import (
     AllOf,
     AnyOf,
-    BandsRule,
     Condition,
-    CountRule,
     FactCondition,
-    FlatPlusRateRule,
     NotOf,
-    RateRule,
     Schedule,
     ScoreCondition,
 )
@@ -350,7 +349,7 @@ class _Space:
         if isinstance(c, NotOf):
             self._register(c.not_)
             return
-        fn = _compile_condition(c, self.c.scale)
+        fn = condition_test(c, self.c.scale)
         op, value = c.comparison()
         atom: _Atom
         if isinstance(c, FactCondition):
@@ -710,63 +709,8 @@ def _fact_order(name: str) -> int:
     return list(FACTS).index(name)
 
 
-def _step(info: FactInfo) -> Any:
-    """The smallest change of a numeric fact: 1, 0.01 for yuan, 1/1000 of a share."""
-    if info.kind == "int":
-        return 1
-    if info.kind == "fraction":
-        return Fraction(1, 1000)
-    places = 0
-    for m in Applicant.model_fields[info.name].metadata:
-        places = getattr(m, "decimal_places", places) or places
-    return Decimal(1).scaleb(-places)
-
-
-def _as(info: FactInfo, v: Any) -> Any:
-    """`v` as a value of the fact's type (ints rounded up to a whole number)."""
-    if info.kind == "int":
-        return math.ceil(v)
-    if info.kind == "fraction":
-        return Fraction(v)
-    step = _step(info)
-    if isinstance(v, Fraction):
-        v = Decimal(v.numerator) / Decimal(v.denominator)
-    return Decimal(v).quantize(step, rounding="ROUND_CEILING")
-
-
-def _rule_cuts(spec: Any, info: FactInfo) -> set[Any]:
-    """Where a rule's points change in its fact (band edges, unit multiples, starts)."""
-    cuts: set[Any] = set()
-    if isinstance(spec, RateRule | FlatPlusRateRule):
-        start = spec.start if isinstance(spec, FlatPlusRateRule) else Decimal(0)
-        cuts.add(start)
-        rate = abs(Fraction(spec.rate))
-        cap = None if spec.cap is None else Fraction(spec.cap)
-        if isinstance(spec, RateRule) and not spec.whole:
-            if cap is not None and rate:
-                cuts.add(Fraction(start) + cap / rate * Fraction(spec.per))
-        else:
-            k_max = _MULTIPLES
-            if cap is not None and rate:
-                k_max = min(math.ceil(cap / rate) + 1, 10 * _MULTIPLES)
-            cuts |= {Fraction(start) + k * Fraction(spec.per) for k in range(k_max + 1)}
-        if isinstance(spec, RateRule) and spec.min_units:
-            cuts.add(spec.min_units * Fraction(spec.per))
-    elif isinstance(spec, CountRule):
-        k_max = _MULTIPLES
-        if spec.cap is not None and spec.each:
-            k_max = min(math.ceil(abs(spec.cap / spec.each)) + 1, 10 * _MULTIPLES)
-        cuts |= set(range(k_max + 1))
-    elif isinstance(spec, BandsRule):
-        for b in spec.bands:
-            cuts.add(b.min)
-            if b.below is not None:
-                cuts.add(b.below)
-            if b.slope:  # the points move at every full unit above the band's start
-                top = _MULTIPLES if b.below is None else min(int(b.below - b.min),
-                                                             10 * _MULTIPLES)
-                cuts |= {b.min + k for k in range(1, top + 1)}
-    return cuts
+_step = fact_step
+_as = fact_value
 
 
 def _gate_cuts(schedule: Schedule, fact: str) -> set[Any]:
@@ -805,8 +749,7 @@ def _cuts(schedule: Schedule, fact: str) -> set[Any]:
     step = _step(info)
     raw: set[Any] = set()
     for spec in _specs(schedule):
-        if spec.fact == fact:
-            raw |= _rule_cuts(spec, info)
+        raw |= kind_of(spec).cuts(spec, _MULTIPLES).get(fact, set())
     out: set[Any] = set()
     for c in raw | _gate_cuts(schedule, fact):
         if isinstance(c, tuple):  # just above a compared value
@@ -1126,11 +1069,11 @@ def _cliff_findings(space: _Space) -> Iterator[Finding]:
         step = _step(info)
         cliffs: list[tuple[Any, Any, str, str]] = []  # (value, rule unit, factor, what)
         for key, spec in [*s.factors.items(), *s.deductions.items()]:
-            if spec.fact != fact:
+            if spec.fact != fact or len(kind_of(spec).facts(spec)) > 1:
                 continue
             f = space.factors[space.index[key]]
             cliffs += [(v, unit, key, f"{key} jumps {_jump(f, v, step, space.c)} at {_plain(v)}")
-                       for v, unit in _rule_cliffs(spec, f, step, space.c.scale)]
+                       for v, unit in kind_of(spec).cliffs(spec, f.fn, step, space.c.scale)]
         gates = [(v, gid) for gid, g in s.gates.items() for v in _atom_cuts(g.condition, fact,
                                                                                info, step)]
         seen: set[tuple[Any, Any]] = set()
@@ -1151,37 +1094,6 @@ def _cliff_findings(space: _Space) -> Iterator[Finding]:
 def _jump(f: CompiledFactor, v: Any, step: Any, c: Compiled) -> str:
     d = f.fn(v)[0] - f.fn(v - step)[0]
     return f"{'+' if d > 0 else ''}{_points(c, d)}"
-
-
-def _rule_cliffs(spec: Any, f: CompiledFactor, step: Any, scale: int) -> list[tuple[Any, Any]]:
-    """Values where one step of the fact changes the points by more than the rule's step.
-
-    Each comes with the rule's unit: `per` for rates, one step of the fact for bands.
-    """
-    out: list[tuple[Any, Any]] = []
-    info = FACTS[spec.fact]
-
-    def jump(v: Any) -> int:
-        return abs(f.fn(v)[0] - f.fn(v - step)[0])
-
-    if isinstance(spec, RateRule) and spec.min_units:
-        v = _as(info, spec.min_units * Fraction(spec.per))
-        if jump(v) and (spec.min_units > 1 or not spec.whole):
-            out.append((v, max(_as(info, spec.per), step)))
-    elif isinstance(spec, FlatPlusRateRule) and spec.flat:
-        v = _as(info, spec.start)
-        if jump(v):
-            out.append((v, max(_as(info, spec.per), step)))
-    elif isinstance(spec, BandsRule):
-        regular = {int(abs(b.slope) * scale) for b in spec.bands}
-        for b in spec.bands:
-            for edge in (b.min, b.below):
-                if edge is not None:
-                    v = _as(info, edge)
-                    d = jump(v)
-                    if d and d not in regular:
-                        out.append((v, step))
-    return sorted(set(out))
 
 
 def _atom_cuts(c: Condition, fact: str, info: FactInfo, step: Any) -> list[Any]:

@@ -2,9 +2,9 @@
 
 The table (Polars or pandas) has one applicant per row and one `Applicant` fact per column.
 `score_frame` validates it column by column, sends every invalid row to `rejects` (row
-number, field, value, reason) and scores the other rows with the schedule compiled once into
-Polars expressions (`compile_columns`). The rules are the column twins of the per-record ones
-(`points.rules.column_rule`), so every row scores exactly what `points.score` gives.
+number, field, value, reason) and scores the other rows with the column engine
+(`points.engines`), a translation of the same compiled form the per-record engine runs, so
+every row scores exactly what `points.score` gives.
 
 Decisions:
 
@@ -33,9 +33,6 @@ Decisions:
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -44,19 +41,10 @@ import attrs
 import polars as pl
 
 from .applicant import FACTS, Applicant
+from .engines import ColumnPlan, compile_columns, decimal_places, den_col, fact_col, points_expr
 from .errors import InputError, UnknownPurpose
-from .rules import FactColumn, column_rule, compare_column, to_ticks
 from .schedule.loader import load_schedule
-from .schedule.model import (
-    AllOf,
-    AnyOf,
-    Condition,
-    FactCondition,
-    NotOf,
-    Schedule,
-    ScoreCondition,
-    condition_facts,
-)
+from .schedule.model import Schedule
 
 __all__ = [
     "BATCH_COLUMNS",
@@ -132,329 +120,6 @@ class BatchResult:
             counts = self.scored.group_by("tier").len().sort("tier", nulls_last=True)
             rows += [[f"highest tier {t or '(none)'}", n] for t, n in counts.iter_rows()]
         return html_table(["batch", "applicants"], rows, cls="summary")
-
-
-# --- compiling a schedule into columns ---------------------------------------------------
-
-
-def _fact_col(name: str) -> str:
-    return f"_f.{name}"
-
-
-def _den_col(name: str) -> str:
-    return f"_f.{name}/den"
-
-
-def _decimal_places(name: str) -> int:
-    for m in Applicant.model_fields[name].metadata:
-        places = getattr(m, "decimal_places", None)
-        if places is not None:
-            return int(places)
-    raise TypeError(f"decimal fact {name} declares no decimal_places")  # pragma: no cover
-
-
-def _fact_column(name: str, fraction_top: int | None = None) -> FactColumn:
-    """The normalised column(s) of fact `name`, as the rules read them."""
-    info = FACTS[name]
-    col = pl.col(_fact_col(name))
-    if info.kind == "int":
-        return FactColumn(col, 1, None if info.maximum is None else int(info.maximum), 0)
-    if info.kind == "decimal":
-        scale = 10 ** _decimal_places(name)
-        top = None if info.maximum is None else int(Decimal(info.maximum) * scale)
-        return FactColumn(col, scale, top, 0)
-    if info.kind == "fraction":  # numerator and denominator: validated Int64, >= 0
-        return FactColumn(col, pl.col(_den_col(name)), fraction_top, 0)
-    return FactColumn(col)
-
-
-_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
-
-
-def _condition_column(c: Condition, scale: int, score_col: dict[str, str],
-                      fraction_top: int | None = None) -> pl.Expr:
-    """A gate condition as a boolean column (never null): `engine._compile_condition`."""
-    if isinstance(c, AllOf):
-        return pl.all_horizontal([_condition_column(x, scale, score_col, fraction_top)
-                                  for x in c.all])
-    if isinstance(c, AnyOf):
-        return pl.any_horizontal([_condition_column(x, scale, score_col, fraction_top)
-                                  for x in c.any])
-    if isinstance(c, NotOf):
-        return ~_condition_column(c.not_, scale, score_col, fraction_top)
-    op, value = c.comparison()
-    if isinstance(c, ScoreCondition):
-        col = pl.col(score_col[c.score])
-        if op == "in":
-            return col.is_in([to_ticks(Decimal(v), scale) for v in value])
-        return getattr(col, f"__{op}__")(to_ticks(Decimal(value), scale))  # type: ignore[no-any-return]
-    assert isinstance(c, FactCondition)
-    info = FACTS[c.fact]
-    fact = _fact_column(c.fact, fraction_top)
-    if info.kind == "level":
-        col = fact.num
-        if op in ("lt", "le", "gt", "ge"):
-            rank = info.levels.index(value)
-            return getattr(col.to_physical(), f"__{op}__")(rank).fill_null(False)  # type: ignore[no-any-return]
-        if op == "in":
-            return col.cast(pl.String).is_in([str(v) for v in value]).fill_null(False)
-        if op == "eq":
-            return col.cast(pl.String).eq_missing(pl.lit(value, pl.String))
-        return col.cast(pl.String).ne_missing(pl.lit(value, pl.String))
-    if info.kind == "bool":
-        if op == "in":
-            return fact.num.is_in([bool(v) for v in value])
-        return getattr(fact.num, f"__{op}__")(bool(value))  # type: ignore[no-any-return]
-    if op == "in":
-        return pl.any_horizontal([compare_column(fact, "eq", v) for v in value])
-    return compare_column(fact, op, value)
-
-
-@attrs.frozen
-class ColumnPlan:
-    """A schedule compiled for one purpose into Polars expressions over normalised facts.
-
-    Built once per (schedule, purpose, date) by `compile_columns`; `stages` run in order with
-    `with_columns` on a validated frame, then `outputs` select the scored columns.
-    """
-
-    schedule: Schedule
-    purpose: str | None
-    on: date
-    places: int
-    points_columns: tuple[str, ...]  # total, factors, deductions, groups: Int64 ticks
-    facts: frozenset[str]  # facts the scoring reads
-    tie_facts: tuple[str, ...]  # facts the ranking breaks ties on (kept as fact.<name>)
-    stages: tuple[tuple[pl.Expr, ...], ...]
-    outputs: tuple[pl.Expr, ...]
-
-    def points(self, ticks: int) -> Decimal:
-        return Decimal(ticks).scaleb(-self.places)
-
-
-_PLANS: OrderedDict[tuple[Any, ...], ColumnPlan] = OrderedDict()
-_PLAN_CACHE_SIZE = 64
-
-
-def compile_columns(schedule: Schedule, purpose: str | None, on: date, *,
-                    fraction_top: int | None = None) -> ColumnPlan:
-    """Compile `schedule` for `purpose` into column expressions (cached per content hash).
-
-    `fraction_top` bounds the numerators and denominators of fraction facts, when the
-    caller knows a bound, so that their arithmetic can use 64-bit integers.
-    """
-    key = (schedule.id, schedule.content_hash or id(schedule), purpose, on, fraction_top)
-    plan = _PLANS.get(key)
-    if plan is not None and plan.schedule is schedule:
-        _PLANS.move_to_end(key)
-        return plan
-    plan = _compile(schedule, purpose, on, fraction_top)
-    _PLANS[key] = plan
-    while len(_PLANS) > _PLAN_CACHE_SIZE:
-        _PLANS.popitem(last=False)
-    return plan
-
-
-def points_expr(col: str, places: int) -> pl.Expr:
-    """A column of Int64 ticks as exact `Decimal(38, places)` points (the ticks are the
-    decimal's unscaled value)."""
-    return pl.col(col).cast(pl.Int128).reinterpret(dtype=pl.Decimal(38, places))
-
-
-def _compile(s: Schedule, purpose: str | None, on: date,
-             fraction_top: int | None) -> ColumnPlan:
-    meta = s.schedule
-    places = max(-meta.precision.normalize().as_tuple().exponent, 0)  # type: ignore[operator]
-    scale = 10**places
-    facts: set[str] = set()
-
-    counted = _within_columns(s, facts)
-
-    def rule(spec: Any, sign: int, fid: str | None = None) -> pl.Expr:
-        facts.add(spec.fact)
-        fact = counted[fid] if fid in counted else _fact_column(spec.fact, fraction_top)
-        expr = column_rule(spec, scale, meta.rounding, sign, fact)
-        if spec.when is not None:
-            facts.add(spec.when)
-            expr = pl.when(pl.col(_fact_col(spec.when))).then(expr).otherwise(0)
-        return expr
-
-    # 1. factor and deduction ticks
-    first: list[pl.Expr] = [rule(f, 1, fid).alias(fid) for fid, f in s.factors.items()]
-    applied: list[str] = []
-    for did, d in s.deductions.items():
-        if d.purposes is not None and purpose not in d.purposes:
-            first.append(pl.lit(0, pl.Int64).alias(did))
-        else:
-            first.append(rule(d, -1).alias(did))
-            applied.append(did)
-    stages: list[tuple[pl.Expr, ...]] = [tuple(first)]
-
-    # 2. groups, deepest first (a group's members are computed in an earlier stage)
-    score_col = {fid: fid for fid in (*s.factors, *s.deductions)}
-    score_col.update({gid: f"group.{gid}" for gid in s.groups})
-    score_col["total"] = "total"
-    members: dict[str, list[str]] = {g: [] for g in s.groups}
-    for fid, f in s.factors.items():
-        if f.group is not None:
-            members[f.group].append(fid)
-    for gid, g in s.groups.items():
-        if g.group is not None:
-            members[g.group].append(gid)
-
-    def depth(gid: str) -> int:
-        subs = [m for m in members[gid] if m in s.groups]
-        return 1 + max((depth(m) for m in subs), default=0)
-
-    by_depth: dict[int, list[pl.Expr]] = {}
-    for gid, g in s.groups.items():
-        cols = [pl.col(score_col[m]) for m in members[gid]]
-        if not cols:
-            expr: pl.Expr = pl.lit(0, pl.Int64)
-        elif g.combine == "highest":
-            expr = pl.max_horizontal(*cols, pl.lit(0, pl.Int64))  # none scores: 0
-        else:
-            expr = pl.sum_horizontal(cols)
-        if g.cap is not None:
-            expr = pl.min_horizontal(expr, to_ticks(g.cap, scale))
-        by_depth.setdefault(depth(gid), []).append(expr.cast(pl.Int64).alias(f"group.{gid}"))
-    stages.extend(tuple(by_depth[d]) for d in sorted(by_depth))
-
-    # 3. total
-    roots = [pl.col(fid) for fid, f in s.factors.items() if f.group is None]
-    roots += [pl.col(f"group.{gid}") for gid, g in s.groups.items() if g.group is None]
-    roots += [pl.col(did) for did in applied]
-    total = pl.sum_horizontal(roots) if roots else pl.lit(0, pl.Int64)
-    if meta.floor is not None:
-        total = pl.max_horizontal(total, to_ticks(meta.floor, scale))
-    stages.append((total.cast(pl.Int64).alias("total"),))
-
-    # 4. gates
-    gate_exprs = []
-    for gid, gate in s.gates.items():
-        facts |= set(condition_facts(gate.condition))
-        gate_exprs.append(_condition_column(gate.condition, scale, score_col, fraction_top)
-                          .alias(f"gate.{gid}"))
-    if gate_exprs:
-        stages.append(tuple(gate_exprs))
-
-    # 5. eligibility and tiers
-    purpose_gates = list(s.purposes[purpose].gates) if purpose is not None else []
-    eligible = pl.all_horizontal([pl.col(f"gate.{g}") for g in purpose_gates]) \
-        if purpose_gates else pl.lit(True)
-    tiers = [t for t in s.tiers if t.purposes is None or purpose in t.purposes]
-    unlocked: list[pl.Expr] = []
-    for t in tiers:
-        needs = [pl.col(f"gate.{g}") for g in
-                 ([*purpose_gates, *t.gates] if t.purposes is not None else t.gates)]
-        if t.min_score is not None:
-            needs.append(pl.col("total") >= to_ticks(t.min_score, scale))
-        unlocked.append(pl.all_horizontal(needs) if needs else pl.lit(True))
-    stages.append((eligible.alias("eligible"), *(
-        u.alias(f"_u.{i}") for i, u in enumerate(unlocked))))
-
-    # 6. outputs
-    tier_expr: Any = None
-    for i in reversed(range(len(tiers))):
-        cond = pl.col(f"_u.{i}")
-        tier_expr = (pl.when(cond) if tier_expr is None else tier_expr.when(cond)).then(
-            pl.lit(tiers[i].id))
-    tier_col = pl.lit(None, pl.String) if tier_expr is None else tier_expr.otherwise(None)
-    tier_lists, service_lists = _tier_lookup(tiers)
-    if tiers:
-        mask = pl.sum_horizontal([pl.col(f"_u.{i}").cast(pl.UInt32) * (1 << i)
-                                  for i in range(len(tiers))])
-        tiers_col = pl.lit(tier_lists).gather(mask)
-        services_col = pl.lit(service_lists).gather(mask)
-    else:
-        tiers_col = pl.lit([], pl.List(pl.String))
-        services_col = pl.lit([], pl.List(pl.String))
-
-    points_columns = ("total", *s.factors, *s.deductions, *(f"group.{g}" for g in s.groups))
-    tie_facts: list[str] = []
-    if s.ranking is not None:
-        for tb in s.ranking.tie_breaks:
-            if tb.fact is not None and tb.fact not in tie_facts:
-                tie_facts.append(tb.fact)
-    facts |= set(tie_facts)
-
-    outputs = [
-        *(pl.col(c) for c in points_columns),
-        *(pl.col(f"gate.{gid}") for gid in s.gates),
-        pl.col("eligible"),
-        tier_col.alias("tier"),
-        tiers_col.alias("tiers"),
-        services_col.alias("services"),
-        pl.lit(s.id, pl.String).alias("schedule_id"),
-        pl.lit(s.content_hash, pl.String).alias("schedule_hash"),
-        pl.lit(purpose, pl.String).alias("purpose"),
-        *(_fact_output(name).alias(f"fact.{name}") for name in tie_facts),
-    ]
-    return ColumnPlan(schedule=s, purpose=purpose, on=on, places=places,
-                      points_columns=points_columns,
-                      facts=frozenset(facts), tie_facts=tuple(tie_facts),
-                      stages=tuple(stages), outputs=tuple(outputs))
-
-
-def _within_columns(s: Schedule, facts: set[str]) -> dict[str, FactColumn]:
-    """The value each member of a `within` group counts: in schedule order, at most what is
-    left of the shared fact (`engine._share` on columns). Keyed by factor id."""
-    out: dict[str, FactColumn] = {}
-    for gid, g in s.groups.items():
-        within = g.within
-        if within is None:
-            continue
-        facts.add(within)
-        members = [(fid, f) for fid, f in s.factors.items() if f.group == gid]
-        shared = _fact_column(within)
-        cols = [_fact_column(f.fact) for _, f in members]
-        dens = [c.den for c in (shared, *cols)]
-        fixed = [d for d in dens if isinstance(d, int)]
-        if len(fixed) != len(dens):  # pragma: no cover - the loader refuses fractions here
-            raise TypeError(f"group {gid}: within needs integer or decimal facts")
-        den = math.lcm(*fixed)
-        tops = [c.top for c in (shared, *cols)]
-        top = None if None in tops else max(int(t) * den for t in tops if t is not None)
-        left = shared.num.cast(pl.Int64) * (den // fixed[0])
-        for (fid, f), c, d in zip(members, cols, fixed[1:], strict=True):
-            value = c.num.cast(pl.Int64) * (den // d)
-            if f.when is not None:
-                facts.add(f.when)
-                value = pl.when(pl.col(_fact_col(f.when))).then(value).otherwise(0)
-            value = pl.min_horizontal(value, left)
-            out[fid] = FactColumn(value, den, top, 0)
-            left = left - value
-    return out
-
-
-def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
-    """For every set of unlocked tiers (a bit mask), the tier ids and the services granted."""
-    n = len(tiers)
-    if n > 16:  # pragma: no cover - no real schedule has that many tiers for one purpose
-        raise InputError(f"{n} tiers for one purpose is more than the batch engine supports")
-    tier_lists: list[list[str]] = []
-    service_lists: list[list[str]] = []
-    for mask in range(1 << n):
-        ids = [t.id for i, t in enumerate(tiers) if mask >> i & 1]
-        services: list[str] = []
-        for i, t in enumerate(tiers):
-            if mask >> i & 1:
-                services.extend(x for x in t.services if x not in services)
-        tier_lists.append(ids)
-        service_lists.append(services)
-    dtype = pl.List(pl.String)
-    return pl.Series(tier_lists, dtype=dtype), pl.Series(service_lists, dtype=dtype)
-
-
-def _fact_output(name: str) -> pl.Expr:
-    """A normalised fact as an output column (fractions as Float64, see `points.ranking`)."""
-    info = FACTS[name]
-    col = pl.col(_fact_col(name))
-    if info.kind == "decimal":
-        return col.cast(pl.Int128).reinterpret(dtype=pl.Decimal(38, _decimal_places(name)))
-    if info.kind == "fraction":
-        return col / pl.col(_den_col(name))
-    return col
 
 
 # --- validating the input ----------------------------------------------------------------
@@ -575,7 +240,7 @@ def _level_field(name: str, dtype: pl.DataType) -> _Field:
 def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
     c = pl.col(name)
     info = FACTS[name]
-    places = _decimal_places(name)
+    places = decimal_places(name)
     scale = 10**places
     target = pl.Decimal(38, places)
     parse: dict[str, pl.Expr]
@@ -778,18 +443,18 @@ def _normalised(name: str, present: bool, nulls: bool) -> list[pl.Expr]:
     elif info.kind == "level":
         dtype, value = pl.Enum(list(info.levels)), default
     elif info.kind == "decimal":
-        dtype, value = pl.Int64(), int(Decimal(default) * 10 ** _decimal_places(name))
+        dtype, value = pl.Int64(), int(Decimal(default) * 10 ** decimal_places(name))
     else:
         num, den = pl.lit(int(default), pl.Int64), pl.lit(1, pl.Int64)
         if present:
             num = pl.col(_p(name)).fill_null(num) if nulls else pl.col(_p(name))
             den = pl.col(_p(name, "/den")).fill_null(den) if nulls else pl.col(_p(name, "/den"))
-        return [num.alias(_fact_col(name)), den.alias(_den_col(name))]
+        return [num.alias(fact_col(name)), den.alias(den_col(name))]
     fill = pl.lit(value, pl.String).cast(dtype) if info.kind == "level" else pl.lit(value, dtype)
     if not present:
-        return [fill.alias(_fact_col(name))]
+        return [fill.alias(fact_col(name))]
     col = pl.col(_p(name)).cast(dtype, strict=False)
-    return [(col.fill_null(fill) if nulls else col).alias(_fact_col(name))]
+    return [(col.fill_null(fill) if nulls else col).alias(fact_col(name))]
 
 
 def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str, _Problem]]]:
@@ -866,7 +531,7 @@ def score_frame(
     nulls = {f.name for f in fields if frame[f.name].null_count()}
     normal = [e for name in sorted(plan.facts - {"age"})
               for e in _normalised(name, name in present, name in nulls)]
-    lf = lf.with_columns(age.alias(_fact_col("age")), *normal)
+    lf = lf.with_columns(age.alias(fact_col("age")), *normal)
     for stage in plan.stages:
         lf = lf.with_columns(stage)
     keep = [pl.col("row"),

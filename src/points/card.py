@@ -124,6 +124,15 @@ class ScoreCard:
     _gates: tuple[GateResult, ...] | None = attrs.field(default=None, alias="gates", repr=False)
     _detail: Callable[[], Detail] | None = attrs.field(default=None, alias="detail", repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The card's values, explanation built: a card pickles whether or not it was read."""
+        self._explained()
+        return {a.name: getattr(self, a.name) for a in attrs.fields(type(self))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def _explained(self) -> None:
         if self._detail is not None:
             lines, groups, gates = self._detail()

@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from .applicant import FACTS
-from .engine import describe_condition
-from .rules import describe_rule
+from .compiled import compile_schedule, describe
+from .kinds import describe_rule
 from .schedule.loader import bundled_ids, load_schedule, service_catalogue
 from .schedule.model import Schedule
 
@@ -155,11 +155,12 @@ def _gates(schedules: Sequence[Schedule]) -> list[str]:
         for t in s.tiers:
             for name in t.gates:
                 used_by[name].append(f"tier {t.id}")
+        compiled = compile_schedule(s)
         for gid, g in s.gates.items():
             kind = "veto" if g.veto else "condition"
             rows.append([
                 f"`{s.id}`", f"`{gid}`{_mark(g.status)}", f"{g.label.zh}<br>{g.label.en}",
-                kind, describe_condition(g.condition), ", ".join(used_by[gid]) or "—",
+                kind, describe(compiled.gates[gid].condition), ", ".join(used_by[gid]) or "—",
             ])
     return _table(["Schedule", "Gate", "Label", "Kind", "Condition", "Used by"], rows)
 

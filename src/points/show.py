@@ -24,7 +24,7 @@ import attrs
 
 from .applicant import FACTS, LEVELS
 from .explain import fact_text
-from .rules import describe_rule
+from .kinds import describe_rule
 from .schedule.loader import bundled_ids, load_schedule, service_catalogue
 from .schedule.model import (
     AllOf,

@@ -53,16 +53,15 @@ from pydantic import ValidationError  # noqa: E402
 
 from .applicant import FACTS, Applicant, FactInfo  # noqa: E402
 from .card import ScoreCard  # noqa: E402
-from .engine import compile_schedule, score  # noqa: E402
+from .compiled import compile_schedule  # noqa: E402
+from .engines import facts_of, score  # noqa: E402
+from .kinds import KINDS, kind_of  # noqa: E402
 from .schedule.loader import load_schedule, loads_schedule, service_catalogue  # noqa: E402
 from .schedule.model import (  # noqa: E402
     AllOf,
     AnyOf,
     Condition,
-    CountRule,
-    FlatPlusRateRule,
     NotOf,
-    RateRule,
     Schedule,
     ScoreCondition,
 )
@@ -261,56 +260,8 @@ def _amounts(draw: st.DrawFn, unit: Decimal, top: int = 40, sign: int = 1) -> De
 @st.composite
 def _rule(draw: st.DrawFn, unit: Decimal, sign: int) -> dict[str, Any]:
     """One factor (sign 1) or deduction (sign -1) of a random rule kind."""
-    kind = draw(st.sampled_from(["rate", "levels", "bands", "flag", "flat_plus_rate", "count"]))
-    amount = _amounts(unit, sign=sign)
-    cap = st.none() | _amounts(unit)
-    spec: dict[str, Any] = {"rule": kind}
-    if kind == "levels":
-        spec["fact"] = fact = draw(st.sampled_from(_LEVEL))
-        levels = draw(st.lists(st.sampled_from(FACTS[fact].levels), min_size=1, unique=True))
-        spec["points"] = {lv: draw(amount) for lv in levels}
-        spec["match"] = draw(st.sampled_from(["at_least", "exact"]))
-    elif kind == "flag":
-        spec["fact"] = draw(st.sampled_from(_BOOL))
-        spec["points"] = draw(amount)
-    elif kind == "count":
-        spec["fact"] = draw(st.sampled_from(_INT))
-        spec["each"] = draw(amount)
-        if (c := draw(cap)) is not None:
-            spec["cap"] = c
-    else:
-        spec["fact"] = fact = draw(st.sampled_from(_NUMERIC))
-        info = FACTS[fact]
-        per = draw(st.sampled_from(_PERS[info.kind]))
-        if kind == "rate":
-            spec.update(rate=draw(amount), per=per, whole=draw(st.booleans()),
-                        min_units=draw(st.integers(0, 3)))
-            if (c := draw(cap)) is not None:
-                spec["cap"] = c
-        elif kind == "flat_plus_rate":
-            spec.update(flat=draw(amount), rate=draw(amount), per=per,
-                        start=draw(st.integers(0, 24)))
-            if (c := draw(cap)) is not None:
-                spec["cap"] = c
-        else:  # bands
-            hi = min(int(info.maximum or 0), 120)
-            edges = draw(st.lists(st.integers(0, hi), min_size=1, max_size=4, unique=True))
-            edges.sort()
-            open_end = draw(st.booleans()) or len(edges) == 1
-            bands = []
-            for i, lo in enumerate(edges if open_end else edges[:-1]):
-                below = edges[i + 1] if i + 1 < len(edges) else None
-                pts = draw(amount)
-                band: dict[str, Any] = {"min": lo}
-                if below is not None:
-                    band["below"] = below
-                band["points"] = pts
-                span = (below - lo - 1) if below is not None else 0
-                if span > 0 and pts and draw(st.booleans()):
-                    k = draw(st.integers(0, int(abs(pts) / unit) // span))
-                    band["slope"] = -sign * k * unit
-                bands.append(band)
-            spec["bands"] = bands
+    kind = KINDS[draw(st.sampled_from(sorted(KINDS)))]
+    spec = draw(kind.strategy(unit, sign))
     if draw(st.booleans()):
         spec["when"] = draw(st.sampled_from(_BOOL))
     return spec
@@ -577,14 +528,6 @@ def assert_monotone(
             applicant, ["changed: " + "; ".join(_changed_lines(before, after))])
 
 
-def _line_cap(spec: Any) -> Decimal | None:
-    if isinstance(spec, RateRule | CountRule):
-        return spec.cap
-    if isinstance(spec, FlatPlusRateRule):
-        return None if spec.cap is None else abs(spec.flat) + spec.cap
-    return None
-
-
 def assert_capped(
     schedule: ScheduleRef,
     applicant: Applicant,
@@ -607,7 +550,7 @@ def assert_capped(
     problems = []
     for ln in card.lines:
         spec = (s.factors if ln.kind == "factor" else s.deductions)[ln.id]
-        cap = _line_cap(spec)
+        cap = kind_of(spec).line_cap(spec)
         if cap is not None and abs(ln.points) > cap:
             problems.append(f"{ln.kind} {ln.id} scored {ln.points}, over its cap {cap}")
     for g in card.groups:
@@ -654,27 +597,21 @@ def assert_tiers_nested(
     gates re-evaluated on the same facts and the same factor and group points. Every service
     granted at the real total must still be granted at each higher one.
     """
-    from .engine import _facts_of
-
     s = _load(schedule)
     c = compile_schedule(s)
     card = score(applicant, s, purpose=purpose, on=on)
-    facts = _facts_of(applicant, card.on)
+    facts = facts_of(applicant, card.on)
     ticks: dict[str, int] = {ln.id: int(ln.points * c.scale) for ln in card.lines}
     ticks.update({g.id: int(g.points * c.scale) for g in card.groups})
     total = int(card.total * c.scale)
-    p = card.purpose
-    purpose_gates = c.purpose_gates.get(p, ())
+    node = c.purpose(card.purpose)
 
     def services_at(t: int) -> tuple[list[str], list[str]]:
         scores = {**ticks, "total": t}
         passed = {gid: g.test(facts, scores) for gid, g in c.gates.items()}
         tiers, services = [], []
-        for tier in c.tiers:
-            if tier.purposes is not None and p not in tier.purposes:
-                continue
-            scoped = purpose_gates if tier.purposes is not None else ()
-            ok = all(passed[g] for g in (*scoped, *tier.gates))
+        for tier, needs in node.tiers:
+            ok = all(passed[g] for g in needs)
             if ok and (tier.min_ticks is None or t >= tier.min_ticks):
                 tiers.append(tier.id)
                 services += [x for x in tier.services if x not in services]

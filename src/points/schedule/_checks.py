@@ -12,29 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from ..applicant import FACTS, FactInfo
+from ..kinds import kind_of
+from ..kinds._base import Problem, fine
 from .model import (
     AllOf,
     AnyOf,
-    BandsRule,
     Condition,
-    CountRule,
     FactCondition,
-    FlagRule,
-    FlatPlusRateRule,
-    LevelsRule,
     NotOf,
-    RateRule,
     Schedule,
     ScoreCondition,
     ServiceSpec,
 )
-
-Problem = tuple[tuple[str | int, ...], str, Any]
-_NUMERIC = ("int", "decimal", "fraction")
-#: every number in a schedule is below this in magnitude (exact tick arithmetic needs it)
-_LIMIT = Decimal(10) ** 15
-_KINDS = {"rate": _NUMERIC, "levels": ("level",), "bands": _NUMERIC, "flag": ("bool",),
-          "flat_plus_rate": _NUMERIC, "count": ("int",)}
 
 
 def check(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> list[Problem]:
@@ -50,7 +39,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
     if meta.supersedes == meta.id:
         yield ("schedule", "supersedes"), "a schedule cannot supersede itself", meta.supersedes
     if meta.floor is not None:
-        yield from _fine(("schedule", "floor"), meta.floor, q)
+        yield from fine(("schedule", "floor"), meta.floor, q)
     if meta.default_purpose is not None and meta.default_purpose not in s.purposes:
         yield (("schedule", "default_purpose"), "names no purpose of this schedule",
                meta.default_purpose)
@@ -71,7 +60,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
 
     for key, g in s.groups.items():
         if g.cap is not None:
-            yield from _fine(("groups", key, "cap"), g.cap, q)
+            yield from fine(("groups", key, "cap"), g.cap, q)
         if g.group is not None and g.group not in s.groups:
             yield ("groups", key, "group"), "names no group", g.group
     yield from _group_cycles(s)
@@ -97,7 +86,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
             yield ("tiers", i, "id"), "duplicate tier id", t.id
         seen.add(t.id)
         if t.min_score is not None:
-            yield from _fine(("tiers", i, "min_score"), t.min_score, q)
+            yield from fine(("tiers", i, "min_score"), t.min_score, q)
         for j, gid in enumerate(t.gates):
             if gid not in s.gates:
                 yield ("tiers", i, "gates", j), "names no gate", gid
@@ -134,18 +123,6 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
             yield ("ranking", "final"), "a lottery needs a seed", r.final
 
 
-def _fine(path: tuple[str | int, ...], v: Decimal, q: Decimal) -> Iterator[Problem]:
-    if not abs(v) < _LIMIT:
-        yield from _huge(path, v)
-    elif v % q != 0:
-        yield path, f"is finer than the schedule's precision {q}", v
-
-
-def _huge(path: tuple[str | int, ...], v: Decimal | None) -> Iterator[Problem]:
-    if v is not None and not abs(v) < _LIMIT:
-        yield path, "is too large (numbers in a schedule are below 10^15)", v
-
-
 def _fact(path: tuple[str | int, ...], name: str, kinds: tuple[str, ...],
           what: str) -> Iterator[Problem]:
     info = FACTS.get(name)
@@ -157,9 +134,8 @@ def _fact(path: tuple[str | int, ...], name: str, kinds: tuple[str, ...],
 
 def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
             q: Decimal) -> Iterator[Problem]:
-    what = "a deduction" if sign < 0 else "a factor"
-    kinds: tuple[str, ...] = _KINDS[f.rule]
-    yield from _fact((*path, "fact"), f.fact, kinds, f"rule {f.rule!r}")
+    kind = kind_of(f)
+    yield from _fact((*path, "fact"), f.fact, kind.fact_kinds, f"rule {f.rule!r}")
     if f.when is not None:
         yield from _fact((*path, "when"), f.when, ("bool",), "when")
     if sign > 0 and f.purposes is not None:
@@ -172,78 +148,7 @@ def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
     if f.group is not None and f.group not in s.groups:
         yield (*path, "group"), "names no group", f.group
 
-    def amount(key: str, v: Decimal, signed: bool = True) -> Iterator[Problem]:
-        yield from _fine((*path, key), v, q)
-        if signed and v * sign < 0:
-            yield (*path, key), f"must be {'negative' if sign < 0 else 'zero or more'} in {what}", v
-
-    for key in ("per", "start"):
-        yield from _huge((*path, key), getattr(f, key, None))
-    if isinstance(f, RateRule):
-        yield from amount("rate", f.rate)
-        if f.cap is not None:
-            yield from amount("cap", f.cap, signed=False)
-    elif isinstance(f, FlatPlusRateRule):
-        yield from amount("flat", f.flat)
-        yield from amount("rate", f.rate)
-        if f.cap is not None:
-            yield from amount("cap", f.cap, signed=False)
-    elif isinstance(f, CountRule):
-        yield from amount("each", f.each)
-        if f.cap is not None:
-            yield from amount("cap", f.cap, signed=False)
-        info = FACTS.get(f.fact)
-        if f.window_years is not None and info is not None and \
-                info.window_years != f.window_years:
-            yield ((*path, "window_years"),
-                   f"fact {f.fact!r} counts a {info.window_years or 'no'}-year window",
-                   f.window_years)
-    elif isinstance(f, FlagRule):
-        yield from amount("points", f.points)
-    elif isinstance(f, LevelsRule):
-        info = FACTS.get(f.fact)
-        for level, pts in f.points.items():
-            if info is not None and info.kind == "level" and level not in info.levels:
-                yield ((*path, "points", level),
-                       f"not a level of {f.fact} ({', '.join(info.levels)})", level)
-            yield from amount("points", pts)
-    elif isinstance(f, BandsRule):
-        yield from _bands(path, f, sign, q)
-
-
-def _bands(path: tuple[str | int, ...], f: BandsRule, sign: int,
-           q: Decimal) -> Iterator[Problem]:
-    prev_below: Decimal | None = None
-    for i, b in enumerate(f.bands):
-        bp = (*path, "bands", i)
-        yield from _fine((*bp, "points"), b.points, q)
-        yield from _fine((*bp, "slope"), b.slope, q)
-        yield from _huge((*bp, "min"), b.min)
-        yield from _huge((*bp, "below"), b.below)
-        if b.below is not None and b.below <= b.min:
-            yield (*bp, "below"), f"must be above min {b.min}", b.below
-        if i > 0:
-            if prev_below is None:
-                yield (*bp, "min"), "bands overlap: the band before it has no upper bound", b.min
-            elif b.min < prev_below:
-                yield ((*bp, "min"),
-                       f"bands overlap or are unsorted (previous below {prev_below})", b.min)
-        prev_below = b.below
-        for v in (b.points, _band_end(b)):
-            if v is not None and v * sign < 0:
-                yield (*bp, "points"), "a band's points cross zero", v
-                break
-
-
-def _band_end(b: Any) -> Decimal | None:
-    if b.slope == 0:
-        return Decimal(b.points)
-    if b.below is None:
-        return None if b.slope > 0 else Decimal(b.slope)  # unbounded decline crosses zero
-    span = b.below - b.min
-    whole = span == span.to_integral_value()
-    full = span - 1 if whole else span.to_integral_value(rounding="ROUND_FLOOR")
-    return Decimal(b.points + b.slope * full)
+    yield from kind.check(f, path, sign, q)
 
 
 def _within(s: Schedule) -> Iterator[Problem]:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
@@ -22,9 +20,21 @@ from pydantic import (
     model_validator,
 )
 
+from ..kinds import KINDS
+from ..kinds.bands import BandsRule
+from ..kinds.count import CountRule
+from ..kinds.flag import FlagRule
+from ..kinds.flat_plus_rate import FlatPlusRateRule
+from ..kinds.levels import LevelsRule
+from ..kinds.rate import RateRule
+from ..kinds.table import TableRule
+from ._base import Band, FactorBase, Id, Label, Points, Sourced, Status, Strict
+
 __all__ = [
+    "RULE_KINDS",
     "AllOf",
     "AnyOf",
+    "Band",
     "BandsRule",
     "Condition",
     "CountRule",
@@ -34,45 +44,28 @@ __all__ = [
     "FlatPlusRateRule",
     "GateSpec",
     "GroupSpec",
+    "Id",
     "Label",
     "LevelsRule",
     "Meta",
     "NotOf",
+    "Points",
     "PurposeSpec",
     "RankingSpec",
     "RateRule",
     "Schedule",
     "ScoreCondition",
     "ServiceSpec",
+    "Status",
+    "TableRule",
     "TieBreak",
     "TierSpec",
     "condition_facts",
 ]
 
-Status = Literal["confirmed", "provisional"]
 Rounding = Literal["half_up", "half_even", "down", "up"]
-Points = Decimal
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Label(_Strict):
-    """A label in Chinese and English."""
-
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-class _Sourced(_Strict):
-    ref: str = Field(min_length=1, description="Legal reference: document number and article.")
-    status: Status = Field(description="confirmed against the official text, or provisional.")
-    note: str | None = None
+_Strict = Strict
+_Sourced = Sourced
 
 
 class Meta(_Strict):
@@ -112,78 +105,8 @@ class Meta(_Strict):
 
 
 # --- rules -------------------------------------------------------------------------------
-
-
-class _FactorBase(_Sourced):
-    label: Label
-    fact: str
-    group: Id | None = None
-    when: str | None = Field(default=None, description="A true/false fact the factor needs.")
-    purposes: list[Id] | None = Field(
-        default=None, description="Deductions only: the purposes they apply to (all if absent).")
-
-
-class RateRule(_FactorBase):
-    """`rate` points per full `per` units of the fact (or pro rata when `whole = false`)."""
-
-    rule: Literal["rate"]
-    rate: Points
-    per: Decimal = Field(default=Decimal(1), gt=0)
-    cap: Points | None = Field(default=None, ge=0)
-    whole: bool = True
-    min_units: int = Field(default=0, ge=0,
-                           description="Units needed before any count (vesting).")
-
-
-class LevelsRule(_FactorBase):
-    """Points by the level of a level fact; `at_least` takes the best listed level reached."""
-
-    rule: Literal["levels"]
-    points: dict[str, Points] = Field(min_length=1)
-    match: Literal["at_least", "exact"] = "at_least"
-
-
-class Band(_Strict):
-    """`min <= value < below` scores `points`, plus `slope` per full unit above `min`."""
-
-    min: Decimal
-    below: Decimal | None = None
-    points: Points
-    slope: Points = Decimal(0)
-
-
-class BandsRule(_FactorBase):
-    """Points by the band a number falls in; outside every band, zero."""
-
-    rule: Literal["bands"]
-    bands: list[Band] = Field(min_length=1)
-
-
-class FlagRule(_FactorBase):
-    """`points` when a true/false fact is true."""
-
-    rule: Literal["flag"]
-    points: Points
-
-
-class FlatPlusRateRule(_FactorBase):
-    """From `start` on: `flat`, plus `rate` per full `per` units beyond `start`, capped."""
-
-    rule: Literal["flat_plus_rate"]
-    flat: Points
-    rate: Points
-    per: Decimal = Field(default=Decimal(1), gt=0)
-    start: Decimal = Decimal(0)
-    cap: Points | None = Field(default=None, ge=0, description="Cap on the increment.")
-
-
-class CountRule(_FactorBase):
-    """`each` per event counted in the look-back window, capped."""
-
-    rule: Literal["count"]
-    each: Points
-    cap: Points | None = Field(default=None, ge=0)
-    window_years: int | None = Field(default=None, gt=0)
+# Each rule kind defines its own table in its module of `points.kinds`; a factor is the
+# union of them all, told apart by `rule`.
 
 
 def _rule_tag(v: Any) -> str | None:
@@ -191,22 +114,19 @@ def _rule_tag(v: Any) -> str | None:
     return f"rule={rule}" if isinstance(rule, str) else None
 
 
-FactorSpec = Annotated[
-    Annotated[RateRule, Tag("rule=rate")]
-    | Annotated[LevelsRule, Tag("rule=levels")]
-    | Annotated[BandsRule, Tag("rule=bands")]
-    | Annotated[FlagRule, Tag("rule=flag")]
-    | Annotated[FlatPlusRateRule, Tag("rule=flat_plus_rate")]
-    | Annotated[CountRule, Tag("rule=count")],
-    Discriminator(
-        _rule_tag,
-        custom_error_type="unknown_rule",
-        custom_error_message=(
-            "rule must be one of rate, levels, bands, flag, flat_plus_rate, count"),
-    ),
-]
+RULE_KINDS = tuple(KINDS)
 
-RULE_KINDS = ("rate", "levels", "bands", "flag", "flat_plus_rate", "count")
+if TYPE_CHECKING:
+    FactorSpec = FactorBase
+else:
+    FactorSpec = Annotated[
+        Union[tuple(Annotated[k.spec, Tag(f"rule={name}")] for name, k in KINDS.items())],  # noqa: UP007
+        Discriminator(
+            _rule_tag,
+            custom_error_type="unknown_rule",
+            custom_error_message=f"rule must be one of {', '.join(RULE_KINDS)}",
+        ),
+    ]
 
 
 class GroupSpec(_Sourced):

@@ -1,0 +1,276 @@
+"""The compiled form: a schedule turned, once, into named frozen nodes.
+
+Everything that follows from the schedule's structure is decided here and nowhere else: the
+order of the group tree (children before parents), which factors share a `within` budget,
+which deductions, gates and tiers apply to each purpose, the rule of every factor as a
+kind plus its per-record function, every condition as nodes. The per-record engine, the
+column engine, `points check`, `points show`, the comparison page and `points.testing`
+read this form; none of them re-derives it from the `Schedule` model.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..kinds import Arith, RuleFn, RuleKind, describe_rule, kind_of
+from ..kinds._base import to_ticks
+from ..schedule.model import RankingSpec, Schedule
+from ._conditions import CondNode, Test, compile_condition, describe, facts_read, record_test
+
+__all__ = ["Budget", "CompiledSchedule", "FactorNode", "GateNode", "GroupNode", "PurposeNode",
+           "TierNode", "compile_schedule"]
+
+
+@attrs.frozen
+class FactorNode:
+    """A factor (`sign` 1) or a deduction (`sign` -1) and its compiled rule."""
+
+    id: str
+    kind: str  # "factor" or "deduction"
+    sign: int
+    rule: type[RuleKind]
+    spec: Any  # the validated table of its rule kind
+    fact: str
+    facts: tuple[str, ...]  # every fact the rule reads, `fact` first
+    when: str | None
+    group: str | None
+    purposes: frozenset[str] | None
+    fn: RuleFn  # the values of `facts` → (ticks, cap hit)
+    within: str | None  # the shared fact of its `within` group, if any
+    label_zh: str
+    label_en: str
+    rule_zh: str
+    rule_en: str
+    ref: str
+    status: str
+
+
+@attrs.frozen
+class GroupNode:
+    id: str
+    combine: str  # "sum" or "highest"
+    cap: int | None  # ticks
+    parent: str | None
+    members: tuple[str, ...]  # factor ids and group ids, schedule order
+    depth: int  # 1 for a group of factors only; a parent is deeper than its members
+    within: str | None
+    label_zh: str
+    label_en: str
+    ref: str
+    status: str
+
+
+@attrs.frozen
+class Budget:
+    """A `within` group: its members, in order, count at most what is left of `fact`."""
+
+    group: str
+    fact: str
+    members: tuple[FactorNode, ...]
+
+
+@attrs.frozen
+class GateNode:
+    id: str
+    condition: CondNode
+    test: Test
+    text: str
+    facts: tuple[str, ...]
+    label_zh: str
+    label_en: str
+    veto: bool
+    ref: str
+    status: str
+
+
+@attrs.frozen
+class TierNode:
+    id: str
+    min_ticks: int | None
+    min_score: Decimal | None
+    gates: tuple[str, ...]
+    purposes: frozenset[str] | None
+    services: tuple[str, ...]
+    label_zh: str
+    label_en: str
+
+
+@attrs.frozen
+class PurposeNode:
+    """What applies when scoring for one purpose (`id` None: no purpose)."""
+
+    id: str | None
+    gates: tuple[str, ...]  # eligibility: all must pass
+    deductions: tuple[FactorNode, ...]  # the deductions that apply
+    tiers: tuple[tuple[TierNode, tuple[str, ...]], ...]  # each tier and the gates it needs
+
+
+@attrs.frozen
+class CompiledSchedule:
+    """A schedule compiled once; build it with `compile_schedule`."""
+
+    schedule: Schedule
+    id: str
+    hash: str
+    scale: int
+    places: int
+    arith: Arith
+    floor: int | None
+    effective_from: date
+    effective_until: date | None
+    factors: tuple[FactorNode, ...]
+    deductions: tuple[FactorNode, ...]
+    groups: tuple[GroupNode, ...]  # children before parents
+    group_ids: tuple[str, ...]  # the groups in schedule order
+    roots: tuple[str, ...]  # top-level factor and group ids
+    budgets: tuple[Budget, ...]
+    gates: dict[str, GateNode]
+    purposes: dict[str | None, PurposeNode]
+    tiers: tuple[TierNode, ...]
+    ranking: RankingSpec | None
+    facts: frozenset[str]  # every fact scoring reads (rules, when, budgets, gates, ties)
+
+    @property
+    def schedule_id(self) -> str:
+        return self.id
+
+    @property
+    def schedule_hash(self) -> str:
+        return self.hash
+
+    @property
+    def purpose_gates(self) -> dict[str | None, tuple[str, ...]]:
+        return {p: n.gates for p, n in self.purposes.items()}
+
+    def to_points(self, ticks: int) -> Decimal:
+        return Decimal(ticks).scaleb(-self.places)
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (
+            self.effective_until is None or on < self.effective_until)
+
+    def purpose(self, purpose: str | None) -> PurposeNode:
+        return self.purposes.get(purpose, self.purposes[None])
+
+    def node(self, key: str) -> FactorNode | GroupNode:
+        """The factor, deduction or group with this id."""
+        nodes: tuple[FactorNode | GroupNode, ...] = (*self.factors, *self.deductions, *self.groups)
+        for n in nodes:
+            if n.id == key:
+                return n
+        raise KeyError(key)
+
+
+_CACHE: OrderedDict[int, tuple[Schedule, CompiledSchedule]] = OrderedDict()
+_CACHE_SIZE = 128
+
+
+def compile_schedule(schedule: Schedule) -> CompiledSchedule:
+    """The compiled form of `schedule` (cached: compiling twice returns the same object)."""
+    hit = _CACHE.get(id(schedule))
+    if hit is not None and hit[0] is schedule:
+        return hit[1]
+    compiled = _compile(schedule)
+    _CACHE[id(schedule)] = (schedule, compiled)  # holding the schedule keeps its id unique
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return compiled
+
+
+def _compile(s: Schedule) -> CompiledSchedule:
+    meta = s.schedule
+    places = max(-meta.precision.normalize().as_tuple().exponent, 0)  # type: ignore[operator]
+    scale = 10 ** places
+    arith = Arith(scale, meta.rounding, meta.precision)
+    within_of = {gid: g.within for gid, g in s.groups.items() if g.within is not None}
+
+    def factor(key: str, spec: Any, sign: int) -> FactorNode:
+        kind = kind_of(spec)
+        return FactorNode(
+            id=key, kind="factor" if sign > 0 else "deduction", sign=sign, rule=kind,
+            spec=spec, fact=spec.fact, facts=kind.facts(spec), when=spec.when,
+            group=spec.group, purposes=None if spec.purposes is None else frozenset(spec.purposes),
+            fn=kind.record(spec, arith, sign), within=within_of.get(spec.group or ""),
+            label_zh=spec.label.zh, label_en=spec.label.en,
+            rule_zh=describe_rule(spec, "zh"), rule_en=describe_rule(spec, "en"),
+            ref=spec.ref, status=spec.status)
+
+    factors = tuple(factor(k, f, 1) for k, f in s.factors.items())
+    deductions = tuple(factor(k, f, -1) for k, f in s.deductions.items())
+
+    members: dict[str, list[str]] = {g: [] for g in s.groups}
+    for f in factors:
+        if f.group is not None:
+            members[f.group].append(f.id)
+    for gid, g in s.groups.items():
+        if g.group is not None:
+            members[g.group].append(gid)
+    depth: dict[str, int] = {}
+    order: list[str] = []
+
+    def visit(gid: str) -> int:
+        if gid not in depth:
+            depth[gid] = 1 + max((visit(m) for m in members[gid] if m in s.groups), default=0)
+            order.append(gid)
+        return depth[gid]
+
+    for gid in s.groups:
+        visit(gid)
+    groups = tuple(
+        GroupNode(id=gid, combine=g.combine, cap=None if g.cap is None else to_ticks(g.cap, scale),
+                  parent=g.group, members=tuple(members[gid]), depth=depth[gid],
+                  within=g.within, label_zh=g.label.zh, label_en=g.label.en, ref=g.ref,
+                  status=g.status)
+        for gid, g in ((gid, s.groups[gid]) for gid in order))
+    roots = tuple([f.id for f in factors if f.group is None]
+                  + [g for g, spec in s.groups.items() if spec.group is None])
+    budgets = tuple(
+        Budget(group=gid, fact=g.within, members=tuple(f for f in factors if f.group == gid))
+        for gid, g in s.groups.items() if g.within is not None)
+
+    gates: dict[str, GateNode] = {}
+    for gid, gate in s.gates.items():
+        node = compile_condition(gate.condition, scale)
+        gates[gid] = GateNode(
+            id=gid, condition=node, test=record_test(node), text=describe(node),
+            facts=facts_read(node), label_zh=gate.label.zh, label_en=gate.label.en,
+            veto=gate.veto, ref=gate.ref, status=gate.status)
+    tiers = tuple(
+        TierNode(id=t.id, min_ticks=None if t.min_score is None else to_ticks(t.min_score, scale),
+                 min_score=t.min_score, gates=tuple(t.gates),
+                 purposes=None if t.purposes is None else frozenset(t.purposes),
+                 services=tuple(t.services), label_zh=t.label.zh, label_en=t.label.en)
+        for t in s.tiers)
+
+    def purpose(pid: str | None) -> PurposeNode:
+        scoped = tuple(s.purposes[pid].gates) if pid is not None else ()
+        return PurposeNode(
+            id=pid, gates=scoped,
+            deductions=tuple(d for d in deductions if d.purposes is None or pid in d.purposes),
+            tiers=tuple((t, (*scoped, *t.gates) if t.purposes is not None else t.gates)
+                        for t in tiers if t.purposes is None or pid in t.purposes))
+
+    purposes = {pid: purpose(pid) for pid in [None, *s.purposes]}
+    facts: set[str] = set()
+    for f in (*factors, *deductions):
+        facts.update(f.facts)
+        if f.when is not None:
+            facts.add(f.when)
+    facts.update(b.fact for b in budgets)
+    for gate_node in gates.values():
+        facts.update(gate_node.facts)
+    if s.ranking is not None:
+        facts.update(tb.fact for tb in s.ranking.tie_breaks if tb.fact is not None)
+    return CompiledSchedule(
+        schedule=s, id=s.id, hash=s.content_hash, scale=scale, places=places, arith=arith,
+        floor=None if meta.floor is None else to_ticks(meta.floor, scale),
+        effective_from=meta.effective_from, effective_until=meta.effective_until,
+        factors=factors, deductions=deductions, groups=groups, group_ids=tuple(s.groups),
+        roots=roots, budgets=budgets,
+        gates=gates, purposes=purposes, tiers=tiers, ranking=s.ranking,
+        facts=frozenset(facts))

@@ -1,0 +1,36 @@
+"""The engines: translators of the compiled form.
+
+- per record (`score`): one applicant, explained;
+- columns (`compile_columns`, run by `points.batch.score_frame`): a whole table in Polars.
+  Loaded on first use, so that scoring one applicant never imports Polars.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._record import facts_of, score, score_facts
+
+if TYPE_CHECKING:
+    from ._columns import (
+        ColumnPlan,
+        compile_columns,
+        decimal_places,
+        den_col,
+        fact_col,
+        points_expr,
+    )
+
+__all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col", "facts_of",
+           "points_expr", "score", "score_facts"]
+
+_COLUMNS = frozenset({"ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
+                      "points_expr"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COLUMNS:
+        from . import _columns
+
+        return getattr(_columns, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

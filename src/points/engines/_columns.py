@@ -1,0 +1,326 @@
+"""The column engine: the compiled form translated into Polars expressions.
+
+`compile_columns(schedule, purpose, on)` gives a `ColumnPlan`: stages of expressions that
+`points.batch.score_frame` runs over a validated table whose facts are normalised into
+`_f.<name>` columns (`fact_col`). Every rule is its kind's `column` twin of the per-record
+function, so every row scores exactly what `points.score` gives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import polars as pl
+
+from ..applicant import FACTS, Applicant
+from ..compiled import (
+    AllNode,
+    AnyNode,
+    CompiledSchedule,
+    CondNode,
+    FactorNode,
+    FactTest,
+    NotNode,
+    ScoreTest,
+    compile_schedule,
+)
+from ..errors import InputError
+from ..kinds import FactColumn
+from ..kinds._base import compare_column
+from ..schedule.model import Schedule
+
+__all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
+           "points_expr"]
+
+
+def fact_col(name: str) -> str:
+    """The column of a normalised fact."""
+    return f"_f.{name}"
+
+
+def den_col(name: str) -> str:
+    """The denominator column of a normalised fraction fact."""
+    return f"_f.{name}/den"
+
+
+def decimal_places(name: str) -> int:
+    """The decimal places of a decimal fact."""
+    for m in Applicant.model_fields[name].metadata:
+        places = getattr(m, "decimal_places", None)
+        if places is not None:
+            return int(places)
+    raise TypeError(f"decimal fact {name} declares no decimal_places")  # pragma: no cover
+
+
+def points_expr(col: str, places: int) -> pl.Expr:
+    """A column of Int64 ticks as exact `Decimal(38, places)` points (the ticks are the
+    decimal's unscaled value)."""
+    return pl.col(col).cast(pl.Int128).reinterpret(dtype=pl.Decimal(38, places))
+
+
+def _fact_column(name: str, fraction_top: int | None = None) -> FactColumn:
+    """The normalised column(s) of fact `name`, as the rules read them."""
+    info = FACTS[name]
+    col = pl.col(fact_col(name))
+    if info.kind == "int":
+        return FactColumn(col, 1, None if info.maximum is None else int(info.maximum), 0)
+    if info.kind == "decimal":
+        scale = 10 ** decimal_places(name)
+        top = None if info.maximum is None else int(Decimal(info.maximum) * scale)
+        return FactColumn(col, scale, top, 0)
+    if info.kind == "fraction":  # numerator and denominator: validated Int64, >= 0
+        return FactColumn(col, pl.col(den_col(name)), fraction_top, 0)
+    return FactColumn(col)
+
+
+def _condition_column(node: CondNode, score_col: dict[str, str],
+                      fraction_top: int | None = None) -> pl.Expr:
+    """A condition node as a boolean column (never null): its per-record test on columns."""
+    if isinstance(node, AllNode):
+        return pl.all_horizontal([_condition_column(x, score_col, fraction_top)
+                                  for x in node.items])
+    if isinstance(node, AnyNode):
+        return pl.any_horizontal([_condition_column(x, score_col, fraction_top)
+                                  for x in node.items])
+    if isinstance(node, NotNode):
+        return ~_condition_column(node.item, score_col, fraction_top)
+    op = node.op
+    if isinstance(node, ScoreTest):
+        col = pl.col(score_col[node.score])
+        if op == "in":
+            assert isinstance(node.ticks, frozenset)
+            return col.is_in(sorted(node.ticks))
+        return getattr(col, f"__{op}__")(node.ticks)  # type: ignore[no-any-return]
+    assert isinstance(node, FactTest)
+    value = node.value
+    fact = _fact_column(node.fact, fraction_top)
+    if node.kind == "level":
+        col = fact.num
+        if node.rank is not None:
+            return getattr(col.to_physical(), f"__{op}__")(node.rank).fill_null(False)  # type: ignore[no-any-return]
+        if op == "in":
+            return col.cast(pl.String).is_in([str(v) for v in value]).fill_null(False)
+        if op == "eq":
+            return col.cast(pl.String).eq_missing(pl.lit(value, pl.String))
+        return col.cast(pl.String).ne_missing(pl.lit(value, pl.String))
+    if node.kind == "bool":
+        if op == "in":
+            return fact.num.is_in([bool(v) for v in value])
+        return getattr(fact.num, f"__{op}__")(bool(value))  # type: ignore[no-any-return]
+    if op == "in":
+        return pl.any_horizontal([compare_column(fact, "eq", v) for v in value])
+    return compare_column(fact, op, value)
+
+
+@attrs.frozen
+class ColumnPlan:
+    """A schedule compiled for one purpose into Polars expressions over normalised facts.
+
+    Built once per (schedule, purpose, date) by `compile_columns`; `stages` run in order with
+    `with_columns` on a validated frame, then `outputs` select the scored columns.
+    """
+
+    schedule: Schedule
+    purpose: str | None
+    on: date
+    places: int
+    points_columns: tuple[str, ...]  # total, factors, deductions, groups: Int64 ticks
+    facts: frozenset[str]  # facts the scoring reads
+    tie_facts: tuple[str, ...]  # facts the ranking breaks ties on (kept as fact.<name>)
+    stages: tuple[tuple[pl.Expr, ...], ...]
+    outputs: tuple[pl.Expr, ...]
+
+    def points(self, ticks: int) -> Decimal:
+        return Decimal(ticks).scaleb(-self.places)
+
+
+_PLANS: OrderedDict[tuple[Any, ...], ColumnPlan] = OrderedDict()
+_PLAN_CACHE_SIZE = 64
+
+
+def compile_columns(schedule: Schedule, purpose: str | None, on: date, *,
+                    fraction_top: int | None = None) -> ColumnPlan:
+    """Compile `schedule` for `purpose` into column expressions (cached per content hash).
+
+    `fraction_top` bounds the numerators and denominators of fraction facts, when the
+    caller knows a bound, so that their arithmetic can use 64-bit integers.
+    """
+    key = (schedule.id, schedule.content_hash or id(schedule), purpose, on, fraction_top)
+    plan = _PLANS.get(key)
+    if plan is not None and plan.schedule is schedule:
+        _PLANS.move_to_end(key)
+        return plan
+    plan = _translate(compile_schedule(schedule), purpose, on, fraction_top)
+    _PLANS[key] = plan
+    while len(_PLANS) > _PLAN_CACHE_SIZE:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _translate(c: CompiledSchedule, purpose: str | None, on: date,
+               fraction_top: int | None) -> ColumnPlan:
+    counted = _within_columns(c)
+    node = c.purpose(purpose)
+
+    def rule(f: FactorNode) -> pl.Expr:
+        if f.id in counted:
+            cols: tuple[FactColumn, ...] = (counted[f.id],)
+        else:
+            cols = tuple(_fact_column(name, fraction_top) for name in f.facts)
+        expr = f.rule.column(f.spec, c.arith, f.sign, cols)
+        if f.when is not None:
+            expr = pl.when(pl.col(fact_col(f.when))).then(expr).otherwise(0)
+        return expr
+
+    # 1. factor and deduction ticks
+    applied = {d.id for d in node.deductions}
+    first = [rule(f).alias(f.id) for f in c.factors]
+    first += [(rule(d) if d.id in applied else pl.lit(0, pl.Int64)).alias(d.id)
+              for d in c.deductions]
+    stages: list[tuple[pl.Expr, ...]] = [tuple(first)]
+
+    # 2. groups, deepest last (a group's members are computed in an earlier stage)
+    score_col = {f.id: f.id for f in (*c.factors, *c.deductions)}
+    score_col.update({g.id: f"group.{g.id}" for g in c.groups})
+    score_col["total"] = "total"
+    by_depth: dict[int, list[pl.Expr]] = {}
+    for g in c.groups:
+        cols = [pl.col(score_col[m]) for m in g.members]
+        if not cols:
+            expr: pl.Expr = pl.lit(0, pl.Int64)
+        elif g.combine == "highest":
+            expr = pl.max_horizontal(*cols, pl.lit(0, pl.Int64))  # none scores: 0
+        else:
+            expr = pl.sum_horizontal(cols)
+        if g.cap is not None:
+            expr = pl.min_horizontal(expr, g.cap)
+        by_depth.setdefault(g.depth, []).append(expr.cast(pl.Int64).alias(f"group.{g.id}"))
+    stages.extend(tuple(by_depth[d]) for d in sorted(by_depth))
+
+    # 3. total
+    roots = [pl.col(score_col[r]) for r in c.roots] + [pl.col(d.id) for d in node.deductions]
+    total = pl.sum_horizontal(roots) if roots else pl.lit(0, pl.Int64)
+    if c.floor is not None:
+        total = pl.max_horizontal(total, c.floor)
+    stages.append((total.cast(pl.Int64).alias("total"),))
+
+    # 4. gates
+    gate_exprs = [_condition_column(g.condition, score_col, fraction_top).alias(f"gate.{gid}")
+                  for gid, g in c.gates.items()]
+    if gate_exprs:
+        stages.append(tuple(gate_exprs))
+
+    # 5. eligibility and tiers
+    eligible = pl.all_horizontal([pl.col(f"gate.{g}") for g in node.gates]) \
+        if node.gates else pl.lit(True)
+    tiers = [t for t, _ in node.tiers]
+    unlocked: list[pl.Expr] = []
+    for t, needs in node.tiers:
+        conds = [pl.col(f"gate.{g}") for g in needs]
+        if t.min_ticks is not None:
+            conds.append(pl.col("total") >= t.min_ticks)
+        unlocked.append(pl.all_horizontal(conds) if conds else pl.lit(True))
+    stages.append((eligible.alias("eligible"), *(
+        u.alias(f"_u.{i}") for i, u in enumerate(unlocked))))
+
+    # 6. outputs
+    tier_expr: Any = None
+    for i in reversed(range(len(tiers))):
+        cond = pl.col(f"_u.{i}")
+        tier_expr = (pl.when(cond) if tier_expr is None else tier_expr.when(cond)).then(
+            pl.lit(tiers[i].id))
+    tier_col = pl.lit(None, pl.String) if tier_expr is None else tier_expr.otherwise(None)
+    tier_lists, service_lists = _tier_lookup(tiers)
+    if tiers:
+        mask = pl.sum_horizontal([pl.col(f"_u.{i}").cast(pl.UInt32) * (1 << i)
+                                  for i in range(len(tiers))])
+        tiers_col = pl.lit(tier_lists).gather(mask)
+        services_col = pl.lit(service_lists).gather(mask)
+    else:
+        tiers_col = pl.lit([], pl.List(pl.String))
+        services_col = pl.lit([], pl.List(pl.String))
+
+    points_columns = ("total", *(f.id for f in c.factors), *(d.id for d in c.deductions),
+                      *(f"group.{gid}" for gid in c.group_ids))
+    tie_facts: list[str] = []
+    if c.ranking is not None:
+        for tb in c.ranking.tie_breaks:
+            if tb.fact is not None and tb.fact not in tie_facts:
+                tie_facts.append(tb.fact)
+
+    outputs = [
+        *(pl.col(col) for col in points_columns),
+        *(pl.col(f"gate.{gid}") for gid in c.gates),
+        pl.col("eligible"),
+        tier_col.alias("tier"),
+        tiers_col.alias("tiers"),
+        services_col.alias("services"),
+        pl.lit(c.id, pl.String).alias("schedule_id"),
+        pl.lit(c.hash, pl.String).alias("schedule_hash"),
+        pl.lit(purpose, pl.String).alias("purpose"),
+        *(_fact_output(name).alias(f"fact.{name}") for name in tie_facts),
+    ]
+    return ColumnPlan(schedule=c.schedule, purpose=purpose, on=on, places=c.places,
+                      points_columns=points_columns, facts=c.facts, tie_facts=tuple(tie_facts),
+                      stages=tuple(stages), outputs=tuple(outputs))
+
+
+def _within_columns(c: CompiledSchedule) -> dict[str, FactColumn]:
+    """The value each member of a `within` group counts: in order, at most what is left of
+    the shared fact; a member whose `when` is false counts and uses nothing. By factor id."""
+    out: dict[str, FactColumn] = {}
+    for b in c.budgets:
+        shared = _fact_column(b.fact)
+        cols = [_fact_column(f.fact) for f in b.members]
+        dens = [col.den for col in (shared, *cols)]
+        fixed = [d for d in dens if isinstance(d, int)]
+        if len(fixed) != len(dens):  # pragma: no cover - the loader refuses fractions here
+            raise TypeError(f"group {b.group}: within needs integer or decimal facts")
+        den = math.lcm(*fixed)
+        tops = [col.top for col in (shared, *cols)]
+        top = None if None in tops else max(int(t) * den for t in tops if t is not None)
+        left = shared.num.cast(pl.Int64) * (den // fixed[0])
+        for f, col, d in zip(b.members, cols, fixed[1:], strict=True):
+            value = col.num.cast(pl.Int64) * (den // d)
+            if f.when is not None:
+                value = pl.when(pl.col(fact_col(f.when))).then(value).otherwise(0)
+            value = pl.min_horizontal(value, left)
+            out[f.id] = FactColumn(value, den, top, 0)
+            left = left - value
+    return out
+
+
+def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
+    """For every set of unlocked tiers (a bit mask), the tier ids and the services granted."""
+    n = len(tiers)
+    if n > 16:  # pragma: no cover - no real schedule has that many tiers for one purpose
+        raise InputError(f"{n} tiers for one purpose is more than the batch engine supports")
+    tier_lists: list[list[str]] = []
+    service_lists: list[list[str]] = []
+    for mask in range(1 << n):
+        ids = [t.id for i, t in enumerate(tiers) if mask >> i & 1]
+        services: list[str] = []
+        for i, t in enumerate(tiers):
+            if mask >> i & 1:
+                services.extend(x for x in t.services if x not in services)
+        tier_lists.append(ids)
+        service_lists.append(services)
+    dtype = pl.List(pl.String)
+    return pl.Series(tier_lists, dtype=dtype), pl.Series(service_lists, dtype=dtype)
+
+
+def _fact_output(name: str) -> pl.Expr:
+    """A normalised fact as an output column (fractions as Float64, see `points.ranking`)."""
+    info = FACTS[name]
+    col = pl.col(fact_col(name))
+    if info.kind == "decimal":
+        return col.cast(pl.Int128).reinterpret(dtype=pl.Decimal(38, decimal_places(name)))
+    if info.kind == "fraction":
+        return col / pl.col(den_col(name))
+    return col

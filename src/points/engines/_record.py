@@ -1,0 +1,279 @@
+"""The per-record engine: one applicant, scored and explained, from the compiled form.
+
+It translates the compiled form into plain tuples once per schedule (`_plan`) and runs them
+over integer ticks; the explanation (lines, groups, gate reasons) is built only when read.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .._version import __version__
+from ..applicant import Applicant
+from ..card import GateResult, GroupResult, Line, NextTier, ScoreCard
+from ..compiled import CompiledSchedule, compile_schedule
+from ..errors import UnknownPurpose
+from ..explain import fact_text
+from ..kinds import RuleFn
+from ..schedule.loader import load_schedule
+from ..schedule.model import Schedule
+
+__all__ = ["facts_of", "score", "score_facts"]
+
+Facts = Mapping[str, Any]
+Scores = Mapping[str, int]
+#: (factor id, the key of its one fact or None, its facts, `when`, function)
+_Step = tuple[str, str | None, tuple[str, ...], str | None, RuleFn]
+
+
+@attrs.frozen
+class _Plan:
+    """The compiled form as tuples, in the order the engine runs them."""
+
+    c: CompiledSchedule
+    factors: tuple[_Step, ...]
+    groups: tuple[tuple[str, bool, int | None, tuple[str, ...]], ...]
+    deductions: dict[str | None, tuple[_Step, ...]]
+    budgets: tuple[tuple[str, tuple[tuple[str, str, str | None], ...]], ...]
+    gates: tuple[tuple[str, Any], ...]
+
+
+_PLANS: OrderedDict[int, tuple[Schedule, _Plan]] = OrderedDict()
+
+
+def _counted(factor_id: str) -> str:
+    """The key of a `within` member's counted value among the facts (never a fact name)."""
+    return f"{factor_id}@within"
+
+
+def _step(f: Any, key: str | None = None) -> _Step:
+    one = key if key is not None else (f.facts[0] if len(f.facts) == 1 else None)
+    return (f.id, one, f.facts, f.when, f.fn)
+
+
+def _plan(schedule: Schedule) -> _Plan:
+    hit = _PLANS.get(id(schedule))
+    if hit is not None and hit[0] is schedule:
+        return hit[1]
+    c = compile_schedule(schedule)
+    shared = {f.id for b in c.budgets for f in b.members}
+    plan = _Plan(
+        c=c,
+        factors=tuple(_step(f, _counted(f.id) if f.id in shared else None) for f in c.factors),
+        groups=tuple((g.id, g.combine == "highest", g.cap, g.members) for g in c.groups),
+        deductions={p: tuple(_step(d) for d in n.deductions) for p, n in c.purposes.items()},
+        budgets=tuple((b.fact, tuple((f.id, f.fact, f.when) for f in b.members))
+                      for b in c.budgets),
+        gates=tuple((gid, g.test) for gid, g in c.gates.items()))
+    _PLANS[id(schedule)] = (schedule, plan)
+    while len(_PLANS) > 128:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _share(plan: _Plan, facts: Facts) -> dict[str, Any]:
+    """What each member of a `within` group counts: in order, at most what is left; a
+    member whose `when` is false counts (and uses) nothing."""
+    out: dict[str, Any] = {}
+    for within, members in plan.budgets:
+        left = facts[within]
+        for fid, fact, when in members:
+            v = 0 if when is not None and not facts[when] else facts[fact]
+            if v > left:
+                v = left
+            left -= v
+            out[_counted(fid)] = v
+    return out
+
+
+def facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
+    """The facts an applicant gives on a date (`age` from `birth_date` when needed)."""
+    facts = dict(applicant.__dict__)
+    facts["age"] = applicant.age_on(on)
+    return facts
+
+
+def score(
+    applicant: Applicant | Mapping[str, Any],
+    schedule: Schedule | str,
+    *,
+    purpose: str | None = None,
+    on: date | None = None,
+) -> ScoreCard:
+    """Score one applicant: every factor, group, deduction, gate and tier, explained.
+
+    `applicant` is an `Applicant` or a mapping of facts (validated, `ApplicantError` on bad
+    input); `schedule` a loaded `Schedule` or a bundled id or path; `purpose` one of the
+    schedule's purposes (default: its `default_purpose`); `on` the evaluation date (default:
+    today), used for age from `birth_date` and recorded in the card.
+    """
+    if not isinstance(schedule, Schedule):
+        schedule = load_schedule(schedule)
+    plan = _plan(schedule)
+    if not isinstance(applicant, Applicant):
+        applicant = Applicant.parse(applicant)
+    if on is None:
+        on = date.today()
+    if purpose is None:
+        purpose = schedule.schedule.default_purpose
+    elif purpose not in schedule.purposes:
+        raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    return _score(plan, facts_of(applicant, on), applicant.applicant_id, purpose, on)
+
+
+def score_facts(schedule: Schedule, facts: dict[str, Any], *, purpose: str | None,
+                on: date, applicant_id: str | None = None) -> ScoreCard:
+    """Score already validated facts (every fact the schedule reads, `age` included)."""
+    return _score(_plan(schedule), facts, applicant_id, purpose, on)
+
+
+def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
+           purpose: str | None, on: date) -> ScoreCard:
+    c = plan.c
+    ticks: dict[str, int] = {}
+    capped: set[str] = set()
+    if plan.budgets:
+        facts = {**facts, **_share(plan, facts)}
+    for fid, key, reads, when, fn in plan.factors:
+        if when is not None and not facts[when]:
+            ticks[fid] = 0
+            continue
+        t, hit = fn(facts[key]) if key is not None else fn(*[facts[k] for k in reads])
+        ticks[fid] = t
+        if hit:
+            capped.add(fid)
+    chosen: dict[str, str | None] = {}
+    for gid, highest, cap, members in plan.groups:
+        if highest:
+            best = 0
+            pick = None
+            for m in members:
+                if ticks[m] > best:
+                    best, pick = ticks[m], m
+            chosen[gid] = pick
+        else:
+            best = sum([ticks[m] for m in members])
+        if cap is not None and best > cap:
+            best = cap
+            capped.add(gid)
+        ticks[gid] = best
+    raw = sum([ticks[r] for r in c.roots])
+    for d in c.deductions:
+        ticks[d.id] = 0
+    for fid, key, reads, when, fn in plan.deductions.get(purpose, plan.deductions[None]):
+        if when is not None and not facts[when]:
+            continue
+        t, hit = fn(facts[key]) if key is not None else fn(*[facts[k] for k in reads])
+        ticks[fid] = t
+        raw += t
+        if hit:
+            capped.add(fid)
+    total = raw if c.floor is None or raw >= c.floor else c.floor
+    ticks["total"] = total
+
+    gate_pass = {gid: test(facts, ticks) for gid, test in plan.gates}
+    node = c.purpose(purpose)
+    eligible = all([gate_pass[g] for g in node.gates])
+    unlocked: list[str] = []
+    services: list[str] = []
+    next_tier: NextTier | None = None
+    for tier, needs in node.tiers:
+        failed = tuple([g for g in needs if not gate_pass[g]])
+        short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
+        if not failed and short == 0:
+            unlocked.append(tier.id)
+            for s in tier.services:
+                if s not in services:
+                    services.append(s)
+        elif next_tier is None:
+            next_tier = NextTier(id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
+                                 min_score=tier.min_score, missing=c.to_points(short),
+                                 failed_gates=failed)
+
+    places = c.places
+    return ScoreCard(
+        schedule_id=c.id, schedule_hash=c.hash,
+        library_version=__version__, purpose=purpose, on=on,
+        in_force=c.effective_from <= on and (c.effective_until is None or on < c.effective_until),
+        applicant_id=applicant_id,
+        total=Decimal(total).scaleb(-places), raw_total=Decimal(raw).scaleb(-places),
+        floor_applied=total != raw, eligible=eligible, tiers=tuple(unlocked),
+        services=tuple(services), next_tier=next_tier,
+        detail=_Detail(c, facts, ticks, frozenset(capped), chosen, gate_pass, purpose))
+
+
+@attrs.frozen
+class _Detail:
+    """What the explanation is built from, kept until the card's lines are read (a plain
+    value, so a card pickles before and after)."""
+
+    c: CompiledSchedule
+    facts: Facts
+    ticks: Scores
+    capped: frozenset[str]
+    chosen: Mapping[str, str | None]
+    gate_pass: Mapping[str, bool]
+    purpose: str | None
+
+    def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
+                                tuple[GateResult, ...]]:
+        c, facts, ticks, capped = self.c, self.facts, self.ticks, self.capped
+        to_points = c.to_points
+        groups = tuple(
+            GroupResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en, combine=g.combine,
+                        points=to_points(ticks[g.id]), capped=g.id in capped, group=g.parent)
+            for g in c.groups)
+        gates = tuple(
+            GateResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en,
+                       passed=self.gate_pass[g.id],
+                       reason=("passed: " if self.gate_pass[g.id] else "failed: ") + g.text
+                       + _actual(g.facts, facts),
+                       veto=g.veto, ref=g.ref, status=g.status)
+            for g in c.gates.values())
+        return self._lines(), groups, gates
+
+    def _lines(self) -> tuple[Line, ...]:
+        c, facts, ticks, purpose = self.c, self.facts, self.ticks, self.purpose
+        highest = {g.id for g in c.groups if g.combine == "highest"}
+        parent = {g.id: g.parent for g in c.groups}
+        out = []
+        for f in (*c.factors, *c.deductions):
+            why_not = None
+            value = facts[f.fact]
+            if f.within is not None and facts[_counted(f.id)] != value:
+                value = facts[_counted(f.id)]
+                why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
+                           f"most {f.within} ({facts[f.within]}) in all")
+            applied = True
+            if f.when is not None and not facts[f.when]:
+                applied = False
+                why_not = f"{f.when} is false"
+            elif f.purposes is not None and purpose not in f.purposes:
+                applied = False
+                why_not = f"not applied for purpose {purpose}"
+            counted = applied
+            member, g = f.id, f.group
+            while counted and g is not None:  # every `highest` ancestor must choose this path
+                if g in highest and self.chosen.get(g) not in (None, member):
+                    counted = False
+                    why_not = f"group {g} counts only its highest member"
+                member, g = g, parent[g]
+            out.append(Line(
+                id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
+                value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
+                points=c.to_points(ticks[f.id]), capped=f.id in self.capped, applied=applied,
+                counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not))
+        return tuple(out)
+
+
+def _actual(names: tuple[str, ...], facts: Facts) -> str:
+    if not names:
+        return ""
+    seen = dict.fromkeys(names)
+    return " (" + ", ".join(f"{n} is {fact_text(n, facts[n])}" for n in seen) + ")"

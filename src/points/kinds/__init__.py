@@ -1,0 +1,41 @@
+"""The rule kinds: one module each, registered by name in `KINDS`.
+
+See `_base.RuleKind` for what a kind provides. Importing this package registers every
+bundled kind; `KINDS` maps the TOML name (`rule = "rate"`) to the kind's class.
+"""
+
+from __future__ import annotations
+
+from ..applicant import FACTS
+from . import bands, count, flag, flat_plus_rate, levels, rate, table
+from ._base import (
+    KINDS,
+    Arith,
+    FactColumn,
+    RuleFn,
+    RuleKind,
+    fact_step,
+    fact_value,
+    round_div,
+    to_ticks,
+)
+
+__all__ = ["KINDS", "Arith", "FactColumn", "RuleFn", "RuleKind", "describe_rule", "fact_step",
+           "fact_value", "kind_of", "round_div", "to_ticks"]
+
+del bands, count, flag, flat_plus_rate, levels, rate, table
+
+
+def kind_of(spec: object) -> type[RuleKind]:
+    """The kind of a validated factor or deduction spec."""
+    return KINDS[spec.rule]  # type: ignore[attr-defined]
+
+
+def describe_rule(spec: object, lang: str = "en") -> str:
+    """A factor's rule in words, with its `when` clause (`"zh"` or `"en"`)."""
+    text = kind_of(spec).describe(spec, lang)
+    when = getattr(spec, "when", None)
+    if when is not None and when in FACTS:
+        w = FACTS[when]
+        text += f"（须{w.zh}）" if lang == "zh" else f" (only if: {w.en})"
+    return text
