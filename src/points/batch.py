@@ -41,7 +41,7 @@ import attrs
 import polars as pl
 
 from .applicant import FACTS, Applicant
-from .engines import ColumnPlan, compile_columns, decimal_places, den_col, fact_col, points_expr
+from .engines import compile_columns, decimal_places, den_col, fact_col, points_expr
 from .errors import InputError, UnknownPurpose
 from .schedule.loader import load_schedule
 from .schedule.model import Schedule
@@ -49,9 +49,6 @@ from .schedule.model import Schedule
 __all__ = [
     "BATCH_COLUMNS",
     "BatchResult",
-    "ColumnPlan",
-    "compile_columns",
-    "points_expr",
     "score_frame",
 ]
 

@@ -127,13 +127,7 @@ def _indicators(scored: Sequence[Schedule], *, deductions: bool) -> list[str]:
 def _groups(scored: Sequence[Schedule]) -> list[str]:
     rows = []
     for s in scored:
-        members: dict[str, list[str]] = {g: [] for g in s.groups}
-        for fid, f in s.factors.items():
-            if f.group is not None:
-                members[f.group].append(fid)
-        for gid, g in s.groups.items():
-            if g.group is not None:
-                members[g.group].append(gid)
+        members = {g.id: g.members for g in compile_schedule(s).groups}
         for gid, g in s.groups.items():
             how = g.combine + (f", within `{g.within}`" if g.within else "")
             rows.append([

@@ -23,17 +23,23 @@ from typing import Any, Literal
 import attrs
 
 from .applicant import FACTS, LEVELS
+from .compiled import (
+    AllNode,
+    AnyNode,
+    CompiledSchedule,
+    CondNode,
+    FactTest,
+    NotNode,
+    ScoreTest,
+    compile_condition,
+    compile_schedule,
+)
 from .explain import fact_text
 from .kinds import describe_rule
 from .schedule.loader import bundled_ids, load_schedule, service_catalogue
 from .schedule.model import (
-    AllOf,
-    AnyOf,
     Condition,
-    FactCondition,
-    NotOf,
     Schedule,
-    ScoreCondition,
     ServiceSpec,
     condition_facts,
 )
@@ -231,43 +237,50 @@ def _score_label(s: Schedule, key: str, lang: Lang) -> str:
     return f"{_W[lang]['score']} {label}"
 
 
-def condition_text(c: Condition, lang: Lang = "en", schedule: Schedule | None = None,
-                   *, code: bool = False) -> str:
-    """A condition in words, with fact labels: `在本地连续居住月数（residence_months） ≥ 6个月`."""
+def condition_text(c: Condition | CondNode, lang: Lang = "en",
+                   schedule: Schedule | None = None, *, code: bool = False) -> str:
+    """A condition in words, with fact labels: `在本地连续居住月数（residence_months） ≥ 6个月`.
+
+    Takes a schedule's condition or its compiled node (`points.compiled`); the words are
+    built from the node, the one form every engine reads.
+    """
+    node = c if isinstance(c, FactTest | ScoreTest | AllNode | AnyNode | NotNode) \
+        else compile_condition(c, 10**6)  # the finest precision: words need no ticks
+    return _node_text(node, lang, schedule, code)
+
+
+def _node_text(node: CondNode, lang: Lang, schedule: Schedule | None, code: bool) -> str:
     zh = lang == "zh"
-    if isinstance(c, (AllOf, AnyOf)):
-        parts = [condition_text(x, lang, schedule, code=code)
-                 for x in (c.all if isinstance(c, AllOf) else c.any)]
+    if isinstance(node, AllNode | AnyNode):
+        parts = [_node_text(x, lang, schedule, code) for x in node.items]
         if len(parts) == 1:
             return parts[0]
-        if isinstance(c, AllOf):
+        if isinstance(node, AllNode):
             head = "同时满足：" if zh else "all of: "
         else:
             head = "满足其一：" if zh else "any of: "
         sep = "；" if zh else "; "
         return head + sep.join(f"（{p}）" if zh else f"({p})" for p in parts)
-    if isinstance(c, NotOf):
-        inner = condition_text(c.not_, lang, schedule, code=code)
+    if isinstance(node, NotNode):
+        inner = _node_text(node.item, lang, schedule, code)
         return f"不满足：（{inner}）" if zh else f"not ({inner})"
-    op, value = c.comparison()
-    if isinstance(c, ScoreCondition):
-        name = (_score_label(schedule, c.score, lang) if schedule is not None
-                else f"{_W[lang]['score']} {c.score}")
+    op, value = node.op, node.value
+    if isinstance(node, ScoreTest):
+        name = (_score_label(schedule, node.score, lang) if schedule is not None
+                else f"{_W[lang]['score']} {node.score}")
         shown = (", ".join(_num(v) for v in value) if op == "in"
                  else _num(value))
         return f"{name} {_OPS.get(op, op)} {shown}"
-    assert isinstance(c, FactCondition)
-    info = FACTS.get(c.fact)
-    label = _fact_label(c.fact, lang, code)
-    if info is not None and info.kind == "bool" and op in ("eq", "ne"):
+    label = _fact_label(node.fact, lang, code)
+    if node.kind == "bool" and op in ("eq", "ne"):
         truth = bool(value) if op == "eq" else not value
         if truth:
             return label
         return f"否：{label}" if zh else f"not: {label}"
     if op == "in":
-        opts = ("、" if zh else ", ").join(_value(c.fact, v, lang) for v in value)
+        opts = ("、" if zh else ", ").join(_value(node.fact, v, lang) for v in value)
         return f"{label}为以下之一：{opts}" if zh else f"{label} is one of: {opts}"
-    return f"{label} {_OPS[op]} {_value(c.fact, value, lang)}"
+    return f"{label} {_OPS[op]} {_value(node.fact, value, lang)}"
 
 
 def _status(status: str, lang: Lang) -> str:
@@ -315,6 +328,10 @@ class _Ctx:
     @property
     def w(self) -> dict[str, str]:
         return _W[self.lang]
+
+    @property
+    def compiled(self) -> CompiledSchedule:
+        return compile_schedule(self.s)
 
     @property
     def other(self) -> Lang:
@@ -425,13 +442,7 @@ def _group_section(c: _Ctx) -> list[Block]:
     s, w = c.s, c.w
     if not s.groups:
         return []
-    members: dict[str, list[str]] = {g: [] for g in s.groups}
-    for key, f in s.factors.items():
-        if f.group in members:
-            members[f.group].append(key)
-    for key, g in s.groups.items():
-        if g.group in members:
-            members[g.group].append(key)
+    members = {g.id: g.members for g in c.compiled.groups}
     rows: list[Row] = [
         (f"`{key}`", g.label.text(c.lang), g.combine,
          _num(g.cap) if g.cap is not None else w["none"],
@@ -451,7 +462,8 @@ def _gate_section(c: _Ctx) -> list[Block]:
         return []
     out: list[Block] = [("h2", w["gates"])]
     for key, g in s.gates.items():
-        fields: Fields = [(w["condition"], condition_text(g.condition, c.lang, s, code=True)),
+        fields: Fields = [(w["condition"], condition_text(c.compiled.gates[key].condition,
+                                                          c.lang, s, code=True)),
                           (w["ref"], g.ref), (w["status"], c.status(g.status))]
         if g.veto:
             fields.append((w["veto"], w["yes"]))

@@ -53,17 +53,12 @@ from pydantic import ValidationError  # noqa: E402
 
 from .applicant import FACTS, Applicant, FactInfo  # noqa: E402
 from .card import ScoreCard  # noqa: E402
-from .compiled import compile_schedule  # noqa: E402
+from .compiled import ScoreTest, compile_schedule, walk  # noqa: E402
 from .engines import facts_of, score  # noqa: E402
 from .kinds import KINDS, kind_of  # noqa: E402
 from .schedule.loader import load_schedule, loads_schedule, service_catalogue  # noqa: E402
 from .schedule.model import (  # noqa: E402
-    AllOf,
-    AnyOf,
-    Condition,
-    NotOf,
     Schedule,
-    ScoreCondition,
 )
 
 __all__ = [
@@ -572,17 +567,6 @@ def assert_capped(
         raise _fail(f"assert_capped: caps broken under {_where(s, card)}", applicant, problems)
 
 
-def _score_values(c: Condition) -> list[tuple[str, Decimal]]:
-    if isinstance(c, AllOf | AnyOf):
-        return [v for x in (c.all if isinstance(c, AllOf) else c.any) for v in _score_values(x)]
-    if isinstance(c, NotOf):
-        return _score_values(c.not_)
-    if isinstance(c, ScoreCondition):
-        _, value = c.comparison()
-        return [(c.score, Decimal(v)) for v in (value if isinstance(value, list) else [value])]
-    return []
-
-
 def assert_tiers_nested(
     schedule: ScheduleRef,
     applicant: Applicant,
@@ -622,11 +606,13 @@ def assert_tiers_nested(
         raise _fail(f"assert_tiers_nested: the card's tiers {list(card.tiers)} differ from "
                     f"the schedule's rule ({tiers_now}) under {_where(s, card)}", applicant, [])
     points = {t.min_ticks for t in c.tiers if t.min_ticks is not None}
-    for g in s.gates.values():
-        for key, v in _score_values(g.condition):
-            if key == "total":
-                base = int(v * c.scale)
-                points |= {base, base + 1}
+    for g in c.gates.values():
+        for test in walk(g.condition):
+            if isinstance(test, ScoreTest) and test.score == "total":
+                values = test.value if isinstance(test.value, list) else [test.value]
+                for v in values:
+                    base = int(Decimal(v) * c.scale)
+                    points |= {base, base + 1}
     for t in sorted(x for x in points | {total + 1} if x > total):
         tiers_then, services_then = services_at(t)
         lost = [x for x in services_now if x not in services_then]

@@ -1,0 +1,203 @@
+"""Rule kinds are units: every registered kind provides every part, and each one scores the
+same in both engines; the two-fact `table` kind, worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import points
+from points import ScheduleValidationError
+from points.batch import score_frame
+from points.kinds import KINDS, RuleKind
+from points.kinds._base import register
+from points.kinds.flag import FlagRule
+from points.testing import applicants
+
+ON = date(2024, 6, 1)
+PARTS = ("check", "record", "column", "describe", "cuts", "cliffs", "line_cap", "strategy")
+
+HEAD = """
+[schedule]
+id = "test/1"
+place = "test"
+title = { zh = "测试", en = "Test" }
+document = "none"
+effective_from = 2020-01-01
+precision = "0.01"
+"""
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml_value(x)}' for k, x in v.items()) + " }"
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, str):
+        return f'"{v}"'
+    return format(v, "f") if isinstance(v, Decimal) else str(v)
+
+
+def _schedule(spec: dict[str, Any], section: str = "factors") -> points.Schedule:
+    body = "\n".join(f"{k} = {_toml_value(v)}" for k, v in spec.items())
+    return points.loads_schedule(
+        HEAD + f'\n[{section}.x]\nlabel = {{ zh = "x", en = "x" }}\n{body}\n'
+        'ref = "r"\nstatus = "confirmed"\n')
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_kind_provides_every_part(name: str) -> None:
+    kind = KINDS[name]
+    assert kind.name == name
+    for part in PARTS:
+        assert getattr(kind, part).__func__ is not getattr(RuleKind, part).__func__, part
+    assert kind.spec.model_fields["rule"].annotation.__args__ == (name,)  # type: ignore[union-attr]
+    assert kind.fact_kinds
+
+
+def test_a_kind_missing_a_part_fails_at_registration() -> None:
+    class Half(RuleKind):
+        name = "half"
+        spec = FlagRule
+        fact_kinds = ("bool",)
+
+        @classmethod
+        def describe(cls, spec: Any, lang: str) -> str:
+            return "half"
+
+    with pytest.raises(TypeError, match="lacks check, record, column, cuts, cliffs"):
+        register(Half)
+    assert "half" not in KINDS
+
+
+def test_a_kind_registered_twice_fails() -> None:
+    with pytest.raises(TypeError, match="registered twice"):
+        register(KINDS["flag"])
+
+
+def test_a_kind_whose_spec_names_another_rule_fails() -> None:
+    class Wrong(KINDS["flag"]):  # type: ignore[misc, valid-type]
+        name = "wrong"
+
+    with pytest.raises(TypeError, match=r"FlagRule.rule must be Literal\['wrong'\]"):
+        register(Wrong)
+
+
+def test_the_format_accepts_exactly_the_registered_kinds() -> None:
+    with pytest.raises(ScheduleValidationError) as info:
+        _schedule({"rule": "nope", "fact": "married"})
+    assert f"rule must be one of {', '.join(KINDS)}" in str(info.value)
+    schema = points.Schedule.model_json_schema()  # the union of the kinds' tables
+    rules = {d["properties"]["rule"]["const"] for name, d in schema["$defs"].items()
+             if name.endswith("Rule")}
+    assert rules == set(KINDS)
+
+
+# --- each kind: what its strategy draws loads and scores the same in both engines ----------
+
+_RANDOM = settings(max_examples=25, deadline=None, derandomize=True,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+@pytest.mark.parametrize("sign", [1, -1])
+@_RANDOM
+@given(data=st.data())
+def test_each_kind_scores_the_same_in_both_engines(name: str, sign: int,
+                                                   data: st.DataObject) -> None:
+    spec = data.draw(KINDS[name].strategy(Decimal("0.01"), sign))
+    s = _schedule(spec, "factors" if sign > 0 else "deductions")
+    people = data.draw(st.lists(applicants(s), min_size=1, max_size=8))
+    cards = [points.score(a, s, on=ON) for a in people]
+    frame = pl.DataFrame([a.model_dump(exclude_none=True) for a in people])
+    result = score_frame(frame, s, on=ON)
+    assert result.rows_rejected == 0
+    assert [result.to_points(t) for t in result.scored["x"]] == [c.points("x") for c in cards]
+    for c in cards:  # every rule can be described in both languages
+        line = c.lines[0]
+        assert line.rule_zh and line.rule_en
+        if sign > 0:
+            assert line.points >= 0
+        else:
+            assert line.points <= 0
+
+
+# --- the table kind, by hand -----------------------------------------------------------------
+
+TABLE = {
+    "rule": "table", "fact": "education", "by": "married",
+    "points": {"bachelor_degree": {"true": Decimal(10), "false": Decimal(15)},
+               "master": {"false": Decimal(20)},
+               "doctorate": {"true": Decimal("22.5"), "false": Decimal(25)}},
+}
+
+
+@pytest.mark.parametrize(("education", "married", "expected"), [
+    ("bachelor_degree", True, "10"),   # the cell (bachelor_degree, true)
+    ("bachelor_degree", False, "15"),
+    ("master", False, "20"),
+    ("master", True, "0"),             # the row lists no `true` cell: 0
+    ("doctorate", True, "22.5"),
+    ("associate", False, "0"),         # no row at all: 0 (a table is exact, not "at least")
+])
+def test_table_looks_up_both_facts(education: str, married: bool, expected: str) -> None:
+    s = _schedule(TABLE)
+    facts = {"age": 30, "education": education, "married": married}
+    card = points.score(facts, s, on=ON)
+    assert card.points("x") == Decimal(expected)
+    batch = score_frame(pl.DataFrame([facts]), s, on=ON)
+    assert batch.to_points(batch.scored["x"][0]) == Decimal(expected)
+
+
+def test_table_in_words() -> None:
+    card = points.score({"age": 30}, _schedule(TABLE), on=ON)
+    assert card.lines[0].rule_en.startswith(
+        "bachelor's degree, married: yes: 10; bachelor's degree, married: no: 15")
+    assert "本科及学士学位" in card.lines[0].rule_zh
+
+
+def test_table_with_when_and_as_a_deduction() -> None:
+    spec = {**TABLE, "when": "employed"}
+    s = _schedule(spec)
+    assert points.score({"age": 30, "education": "master"}, s, on=ON).total == 0
+    assert points.score({"age": 30, "education": "master", "employed": True}, s,
+                        on=ON).total == 20
+    minus = {"rule": "table", "fact": "housing", "by": "criminal_record",
+             "points": {"none": {"true": Decimal(-5)}}}
+    d = _schedule(minus, "deductions")
+    facts = {"age": 30, "housing": "none", "criminal_record": True}
+    assert points.score(facts, d, on=ON).total == -5
+    batch = score_frame(pl.DataFrame([facts]), d, on=ON)
+    assert batch.to_points(batch.scored["total"][0]) == Decimal(-5)
+
+
+@pytest.mark.parametrize(("change", "path", "reason"), [
+    ({"by": "no_such_fact"}, "factors.x.by", "unknown fact"),
+    ({"by": "permit_months"}, "factors.x.by", "needs a level or bool fact"),
+    ({"by": "education"}, "factors.x.by", "two facts must differ"),
+    ({"fact": "age"}, "factors.x.fact", "needs a level or bool fact"),
+    ({"points": {"phd": {"true": Decimal(1)}}}, "factors.x.points.phd", "not a value of"),
+    ({"points": {"master": {"yes": Decimal(1)}}}, "factors.x.points.master.yes",
+     "not a value of married"),
+    ({"points": {"master": {"true": Decimal("0.001")}}}, "factors.x.points.master.true",
+     "finer than the schedule's precision"),
+    ({"points": {"master": {"true": Decimal(-1)}}}, "factors.x.points.master.true",
+     "must be zero or more"),
+])
+def test_bad_tables_are_refused_with_the_key(change: dict[str, Any], path: str,
+                                             reason: str) -> None:
+    with pytest.raises(ScheduleValidationError) as info:
+        _schedule({**TABLE, **change})
+    found = {(p.path, p.reason) for p in info.value.problems}
+    assert any(p == path and reason in r for p, r in found), found
