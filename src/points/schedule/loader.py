@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -30,6 +30,7 @@ from ..errors import (
 )
 from . import _checks
 from ._locate import key_lines, locate, path_at
+from ._problems import dotted, validation_error, where
 from .model import Schedule, ServiceSpec
 
 if sys.version_info >= (3, 11):
@@ -78,7 +79,7 @@ def service_catalogue() -> dict[str, ServiceSpec]:
         try:
             out[key] = ServiceSpec.model_validate(value)
         except ValidationError as exc:  # pragma: no cover - guarded by tests
-            raise _validation_error(exc, str(path), key_lines(path.read_text("utf-8")),
+            raise validation_error(exc, str(path), key_lines(path.read_text("utf-8")),
                                     prefix=("services", key)) from None
     return out
 
@@ -177,7 +178,7 @@ def _read(path: Path, *, echo: bool = True) -> str:
                                       line=line) from None
         at = path_at(data.decode("utf-8", "replace"), line)
         raise ScheduleSyntaxError(f"not UTF-8 text ({exc.reason})", file=str(path), line=line,
-                                  path=_dotted(at) if at else None,
+                                  path=dotted(at) if at else None,
                                   value=data[exc.start:exc.end]) from None
 
 
@@ -198,26 +199,26 @@ def _parse(text: str, source: str, *, echo: bool = True) -> dict[str, Any]:
         at = path_at(text, line)
         raise ScheduleSyntaxError(
             f"invalid TOML: {reason}", file=source, line=line,
-            path=_dotted(at) if at else None, value=text_lines[line - 1].strip()) from None
+            path=dotted(at) if at else None, value=text_lines[line - 1].strip()) from None
 
 
 def _build(text: str, source: str) -> Schedule:
     raw = _parse(text, source)
     lines = key_lines(text)
     merged, chain = _resolve_extends(raw, source, lines, seen=())
-    from ..families import expand_families  # families build on this module's error helpers
+    from .families import expand_families  # families import the loader's format checks
 
     merged = expand_families(merged, chain)
     try:
         schedule = Schedule.model_validate(merged)
     except ValidationError as exc:
-        raise _validation_error(exc, source, lines, chain=chain) from None
+        raise validation_error(exc, source, lines, chain=chain) from None
     problems = _checks.check(schedule, service_catalogue())
     if problems:
         errors = []
         for path, msg, value in problems:
-            file, line = _where(path, source, lines, chain)
-            errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path),
+            file, line = where(path, source, lines, chain)
+            errors.append(ScheduleError(msg, file=file, line=line, path=dotted(path),
                                         value=value))
         raise ScheduleValidationError(errors)
     schedule._source = source
@@ -307,105 +308,6 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def _where(
-    path: tuple[str | int, ...], source: str,
-    lines: dict[tuple[str | int, ...], int],
-    chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
-) -> tuple[str, int | None]:
-    for file, ls in chain or [(source, lines)]:
-        if tuple(path) in ls:
-            return file, ls[tuple(path)]
-    return source, locate(lines, path)
-
-
-def _dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
-    out = ""
-    for p in path:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + p
-    return out
-
-
-def _validation_error(
-    exc: ValidationError, source: str, lines: dict[tuple[str | int, ...], int],
-    *, prefix: tuple[str | int, ...] = (),
-    chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
-) -> ScheduleValidationError:
-    errors = []
-    for err in _merge_scalar_unions(exc.errors(include_url=False)):
-        path = prefix + tuple(_clean_loc(err["loc"]))
-        msg = err["msg"]
-        kind = err["type"]
-        value = err.get("input")
-        if kind == "extra_forbidden":
-            msg = "unknown key"
-        elif kind == "missing":
-            # the key is missing from its table: point at the table (in the file that has it)
-            file, line = _where(path[:-1], source, lines, chain)
-            errors.append(ScheduleError("missing required key", file=file, line=line,
-                                        path=_dotted(path)))
-            continue
-        elif kind == "unknown_rule":
-            if not isinstance(value, dict):
-                msg = "a factor is a table with a rule"
-            elif "rule" not in value:
-                file, line = _where(path, source, lines, chain)
-                errors.append(ScheduleError("missing required key", file=file, line=line,
-                                            path=_dotted((*path, "rule"))))
-                continue
-            else:
-                path, value = (*path, "rule"), value["rule"]
-        elif kind == "string_pattern_mismatch" and \
-                err.get("ctx", {}).get("pattern") == _ID_KEY.pattern:
-            msg = "an id is lower-case letters, digits and _, starting with a letter"
-        elif kind == "value_error":
-            msg = str(err.get("ctx", {}).get("error", msg.removeprefix("Value error, ")))
-            # a check of a whole table whose message starts with one of its keys is about it
-            first = re.match(r"\w+", msg)
-            if isinstance(value, dict) and first and first.group() in value:
-                path, value = (*path, first.group()), value[first.group()]
-        file, line = _where(path, source, lines, chain)
-        errors.append(ScheduleError(msg, file=file, line=line, path=_dotted(path),
-                                    value=value))
-    return ScheduleValidationError(errors)
-
-
-_ID_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-#: the members of `model.Scalar`, as pydantic names them in error locations
-_SCALAR_TAGS = frozenset({"bool", "int", "decimal", "str", "date"})
-
-
-def _merge_scalar_unions(errs: list[Any]) -> list[Any]:
-    """One error, not five, for a value that fits no member of the `Scalar` union."""
-    tags: dict[tuple[Any, ...], set[str]] = {}
-    for e in errs:
-        loc = tuple(e["loc"])
-        if loc and loc[-1] in _SCALAR_TAGS:
-            tags.setdefault(loc[:-1], set()).add(loc[-1])
-    merged = {p for p, t in tags.items() if t == _SCALAR_TAGS}
-    out, done = [], set()
-    for e in errs:
-        loc = tuple(e["loc"])
-        if loc and loc[:-1] in merged and loc[-1] in _SCALAR_TAGS:
-            if loc[:-1] not in done:
-                done.add(loc[:-1])
-                out.append({**e, "loc": loc[:-1], "type": "scalar",
-                            "msg": "must be a number, true/false, text or a date"})
-            continue
-        out.append(e)
-    return out
-
-
-def _clean_loc(path: tuple[Any, ...]) -> Iterator[str | int]:
-    """Drop the union and dict-key tags pydantic puts in error locations."""
-    for p in path:
-        if isinstance(p, str) and (p.startswith(("rule=", "cond=")) or p == "[key]"):
-            continue
-        yield p
 
 
 def _jsonable(v: Any) -> Any:
