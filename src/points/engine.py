@@ -308,6 +308,7 @@ def describe_condition(c: Condition) -> str:
 def _facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
     facts = dict(applicant.__dict__)
     facts["age"] = applicant.age_on(on)
+    facts["age_years_begun"] = applicant.years_begun_on(on)
     return facts
 
 
