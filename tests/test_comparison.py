@@ -66,3 +66,17 @@ def test_a_given_list_and_the_command(tmp_path: Path) -> None:
     out = tmp_path / "page.md"
     assert main([str(out)]) == 0
     assert out.read_text(encoding="utf-8") == comparison_markdown()
+
+
+def test_provisional_counts_agree_with_the_schedule_index() -> None:
+    # both count every sourced entry (factors, deductions, groups, gates, purposes, tiers and
+    # the ranking) and the provisional ones among them
+    from points.show import pages
+
+    index = pages(points.bundled_ids(), langs=(), index=True)["README.md"]
+    page = comparison_markdown()
+    for sid in points.bundled_ids():
+        ours = next(ln for ln in page.splitlines() if ln.startswith(f"| `{sid}` |"))
+        theirs = next(ln for ln in index.splitlines() if ln.startswith(f"| `{sid}` |"))
+        count = ours.strip("|").split("|")[-1].strip()  # "7 of 27"
+        assert f"| {count} |" in theirs, (sid, count)

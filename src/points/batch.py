@@ -900,7 +900,8 @@ def score_frame(
             (pl.col(_p("applicant_id")) if "applicant_id" in present
              else pl.lit(None, pl.String)).alias("applicant_id")]
     tail = [pl.col(_p("applied_at")).alias("applied_at")] if "applied_at" in present else []
-    lf = lf.select(*keep, *plan.outputs, *tail)
+    in_force = pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force")
+    lf = lf.select(*keep, *plan.outputs, in_force, *tail)
     scored = lf.collect()
 
     if scored.height == frame.height:

@@ -40,9 +40,11 @@ else:  # pragma: no cover
 __all__ = [
     "bundled_dir",
     "bundled_ids",
+    "dates_provisional",
     "load_schedule",
     "loads_schedule",
     "schedule_for",
+    "serves",
     "service_catalogue",
 ]
 
@@ -148,6 +150,25 @@ def schedule_for(place: str, on: date, *, purpose: str | None = None,
     if started:
         return max(started, key=lambda s: (s.schedule.effective_from, s.id))
     return min(versions, key=lambda s: (s.schedule.effective_from, s.id))
+
+
+def dates_provisional(schedule: Schedule) -> bool:
+    """True when the schedule's dates are ours, not the document's: its note begins with
+    `PROVISIONAL DATES` (the convention every bundled schedule with inferred dates follows)."""
+    return (schedule.schedule.note or "").startswith("PROVISIONAL DATES")
+
+
+def serves(schedule: Schedule, ids: list[str] | None = None) -> tuple[str, str] | None:
+    """`(place, purpose)` when the schedule's place is `<place>-<purpose>`, `place` is another
+    bundled place and the schedule defines `purpose`: it serves that purpose of that place
+    (`schedule_for(place, on, purpose=purpose)` considers it). Otherwise None."""
+    own = schedule.schedule.place
+    places = {i.split("/")[0] for i in (bundled_ids() if ids is None else ids)}
+    for purpose in schedule.purposes:
+        base = own.removesuffix(f"-{purpose}")
+        if base != own and base in places:
+            return base, purpose
+    return None
 
 
 # --- implementation ----------------------------------------------------------------------
