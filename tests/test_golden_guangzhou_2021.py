@@ -553,3 +553,19 @@ def test_every_factor_and_deduction_is_covered() -> None:
     scored = {ln.id for a in applicants for ln in card(a).lines if ln.points != 0}
     schedule = points.load_schedule(SCHEDULE)
     assert scored == set(schedule.factors) | set(schedule.deductions)
+
+
+def test_statuses_and_labels_follow_the_sources() -> None:
+    s = points.load_schedule(SCHEDULE)
+    # −10 per bad credit record is stated for the 2021 table (A13): confirmed
+    assert s.deductions["credit_minor"].status == "confirmed"
+    assert s.deductions["credit_serious"].status == "confirmed"
+    # the permit is a 广东省居住证 issued in Guangzhou, not a separate Guangzhou permit
+    assert s.factors["permit"].label.zh == "持有广州市办理的广东省居住证年限"
+    assert s.gates["permit_valid"].label.zh == "持有广州市办理的有效广东省居住证"
+    # A22 against A23: the 150 of the 2022 round is provisional here
+    assert s.gates["score_150"].status == "provisional"
+    tier = next(t for t in s.tiers if t.id == "settlement")
+    assert tier.min_score == 150 and tier.status == "provisional"
+    # no service tier has a min_score: the seed's 阶梯式 names no score (listed as not covered)
+    assert [t.id for t in s.tiers if t.min_score is not None] == ["settlement"]
