@@ -7,7 +7,7 @@ whole yuan, text as NumPy strings); that conversion is part of the time measured
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -39,6 +39,8 @@ def score(df: pl.DataFrame, on: date) -> dict[str, np.ndarray]:
     m = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
     d = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
     age = on.year - y - ((m * 100 + d) > on.month * 100 + on.day)
+    before = on - timedelta(days=1)
+    begun = age + (age == before.year - y - ((m * 100 + d) > before.month * 100 + before.day))
 
     out: dict[str, np.ndarray] = {}
     out["permit"] = years("permit_months") * 800
@@ -49,8 +51,8 @@ def score(df: pl.DataFrame, on: date) -> dict[str, np.ndarray]:
     for k in ("pension", "medical", "unemployment", "injury", "maternity"):
         out[k] = years(f"{k}_months") * 200
     out["housing_fund"] = years("housing_fund_months") * 200
-    out["age"] = np.where((age >= 18) & (age <= 40), 3000,
-                          np.where((age >= 41) & (age <= 55), 2800 - 200 * (age - 41), 0))
+    out["age"] = np.where((begun >= 18) & (begun <= 40), 3000,
+                          np.where((begun >= 41) & (begun <= 55), 2800 - 200 * (begun - 41), 0))
     edu = col("education")
     out["education"] = np.select(
         [np.isin(edu, ["bachelor", "bachelor_degree", "master", "doctorate"]),
@@ -117,8 +119,8 @@ def score(df: pl.DataFrame, on: date) -> dict[str, np.ndarray]:
     out["insurance_4y"] = col("pension_months") >= 48
     out["employed_gate"] = col("employed")
     out["eligible"] = (out["permit_valid"] & out["no_crime_5y"] & out["age_limit"]
-                       & out["insurance_4y"] & out["employed_gate"])
-    settles = out["eligible"] & (out["total"] >= 10000)
+                       & out["insurance_4y"] & out["employed_gate"] & (out["total"] >= 15000))
+    settles = out["eligible"] & (out["total"] >= 15000)
     holder = out["permit_valid"]
     out["tier"] = np.where(settles, "settlement", np.where(holder, "permit_holder", ""))
     combos = np.array([(), ("permit_holder",), ("settlement",),

@@ -1,15 +1,16 @@
 """Guangzhou 2021 written by hand in Polars, the way an analyst would, without `points`.
 
 Written from the policy table (shared/domain.md A.3) and the readings the bundled schedule
-documents (age 41 scores 28 and 55 scores 0; "本科+" means any bachelor's course or more;
-the +5 for the matching trade stacks; the income-tax placeholder of 1 point per full
-¥10,000, cap 10; settlement needs 100 points). Points are integer hundredths. It serves
+documents (each year or part-year above 40 takes 2: 40 and a day scores 28, 54 and a day
+scores 0; "本科+" means any bachelor's course or more; the +5 for the matching trade stacks;
+the income-tax placeholder of 1 point per full ¥10,000, cap 10; settlement needs 150 points,
+a gate and the tier minimum). Points are integer hundredths. It serves
 only as the yardstick of `bench_batch.py`; it is checked against `points` there.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -28,9 +29,15 @@ def score(df: pl.DataFrame, on: date) -> pl.DataFrame:
         return c(name) // 12
 
     birth = c("birth_date")
-    age = (on.year - birth.dt.year().cast(pl.Int64)
-           - ((birth.dt.month().cast(pl.Int64) * 100 + birth.dt.day())
-              > on.month * 100 + on.day).cast(pl.Int64))
+
+    def full_years(day: date) -> pl.Expr:
+        return (day.year - birth.dt.year().cast(pl.Int64)
+                - ((birth.dt.month().cast(pl.Int64) * 100 + birth.dt.day())
+                   > day.month * 100 + day.day).cast(pl.Int64))
+
+    age = full_years(on)
+    # years begun: one more than the full years, unless `on` is a birthday
+    begun = age + (age == full_years(on - timedelta(days=1))).cast(pl.Int64)
     share = c("invention_patent_share").str.split_exact("/", 1)
     num = share.struct.field("field_0").cast(pl.Int64)
     den = share.struct.field("field_1").cast(pl.Int64).fill_null(1)
@@ -46,8 +53,8 @@ def score(df: pl.DataFrame, on: date) -> pl.DataFrame:
         *((years(f"{k}_months") * 200).alias(k)
           for k in ("pension", "medical", "unemployment", "injury", "maternity")),
         (years("housing_fund_months") * 200).alias("housing_fund"),
-        pl.when(age.is_between(18, 40)).then(3000)
-        .when(age.is_between(41, 55)).then(2800 - 200 * (age - 41)).otherwise(0).alias("age"),
+        pl.when(begun.is_between(18, 40)).then(3000)
+        .when(begun.is_between(41, 55)).then(2800 - 200 * (begun - 41)).otherwise(0).alias("age"),
         pl.when(c("education").is_in(["bachelor", "bachelor_degree", "master", "doctorate"]))
         .then(3000).when(c("education") == "associate").then(2000)
         .when(c("education") == "high_school").then(1000).otherwise(0).alias("education"),
@@ -112,8 +119,8 @@ def score(df: pl.DataFrame, on: date) -> pl.DataFrame:
         c("employed").alias("employed_gate"),
     ]
     eligible = pl.all_horizontal("permit_valid", "no_crime_5y", "age_limit", "insurance_4y",
-                                 "employed_gate").alias("eligible")
-    settles = c("eligible") & (c("total") >= 10000)
+                                 "employed_gate", c("total") >= 15000).alias("eligible")
+    settles = c("eligible") & (c("total") >= 15000)
     holder = c("permit_valid")
     out = [
         pl.when(settles).then(pl.lit("settlement")).when(holder).then(pl.lit("permit_holder"))

@@ -161,8 +161,10 @@ def test_a_worked_guangzhou_row() -> None:
     assert row["total"] == Decimal("88.67")
     assert r.scored["total"][0] == 8867  # ticks of 0.01
     assert r.to_points(8867) == Decimal("88.67")
-    assert row["eligible"] is True  # every settlement gate passes
-    assert row["tier"] == "permit_holder"  # 88.67 < 100: not settlement
+    # every settlement precondition passes but the qualifying score: 88.67 < 150
+    assert row["gate.score_150"] is False
+    assert row["eligible"] is False
+    assert row["tier"] == "permit_holder"
     assert row["tiers"] == ["permit_holder"]
 
 
@@ -190,8 +192,9 @@ def test_age_comes_from_birth_date_on_the_evaluation_date() -> None:
     df = pl.DataFrame({"birth_date": [date(1983, 6, 1), date(1983, 6, 2), None],
                        "age": [None, None, 44]})
     out = score_frame(df, GZ, on=ON).points()
-    # 41 on 2024-06-01 (birthday that day) → 28; still 40 the day before a birthday → 30
-    assert out["age"].to_list() == [Decimal(28), Decimal(30), Decimal(22)]
+    # 41 on 2024-06-01 (birthday that day) → 28; 40 and a part-year the day before the
+    # 41st birthday → also 28 (−2 per year or part-year above 40); age alone: 44 → 22
+    assert out["age"].to_list() == [Decimal(28), Decimal(28), Decimal(22)]
 
 
 def test_pandas_in() -> None:

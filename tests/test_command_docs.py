@@ -23,14 +23,16 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "commands"
 #: Examples per command, run by the tests in a folder holding `applicants.csv` (the bundled
 #: sample) and `applicant.json`.
 EXAMPLES: dict[str, list[str]] = {
-    "score": ["points score", "points score applicants.csv --on 2024-06-01 -o scored.csv"],
+    "score": ["points score", "points score applicants.csv --on 2024-06-01 -o scored.csv",
+              "points score applicants.csv --schedule guangzhou/2018 --on 2024-06-01 "
+              "--out-of-force -o history.csv"],
     "rank": ["points rank applicants.csv --schedule guangzhou-settlement/2023 --on 2024-06-01 "
              "--quota 500 -o ranked.csv"],
     "explain": ["points explain", "points explain applicant.json --on 2024-06-01 --lang zh",
                 "points explain applicant.json --on 2024-06-01 --json"],
     "check": ["points check guangzhou/2021"],
     "show": ["points show shenzhen/2020", "points show nantong/2020 --lang zh --markdown"],
-    "schedules": ["points schedules"],
+    "schedules": ["points schedules", "points schedules --on 2024-06-01"],
     "schema": ["points schema", "points schema --applicant"],
     "sample": ["points sample --rows 100 --seed 7 -o some.csv"],
     "diff": ["points diff guangzhou/2018 guangzhou/2021 --population applicants.csv "

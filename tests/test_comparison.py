@@ -38,7 +38,7 @@ def test_rates_caps_thresholds_and_services_are_shown() -> None:
     assert cell(page, "rental_months", "beijing/2016") == \
         "`rental`: 0.5 per full year [housing]"
     assert cell(page, "rental_months", "shenzhen/2020") == \
-        "`rental`: 0.2 per full month [residence]"
+        "`rental`: 0.2 per full month [residence] ⚠"  # attested only after 2020 (D2, D3)
     assert "cap 20" in cell(page, "rental_months", "guangzhou/2021")
     assert cell(page, "permit_months", "beijing/2016") == "—"
     assert "| 0.01 | none | settlement |" in page  # Beijing: precision, no floor
@@ -48,7 +48,7 @@ def test_rates_caps_thresholds_and_services_are_shown() -> None:
                     if ln.startswith("| `shanghai/2018` | `standard_score` |"))
     assert "| 120 |" in standard
     assert "随迁子女在本市参加中考和高考" in standard
-    assert "| `guangzhou-settlement/2023` | settlement | `base` |" in page
+    assert "| `guangzhou-settlement/2023` ⚠ | settlement | `base` |" in page  # quota: one round
     assert "16,000" in page
 
 
@@ -66,3 +66,17 @@ def test_a_given_list_and_the_command(tmp_path: Path) -> None:
     out = tmp_path / "page.md"
     assert main([str(out)]) == 0
     assert out.read_text(encoding="utf-8") == comparison_markdown()
+
+
+def test_provisional_counts_agree_with_the_schedule_index() -> None:
+    # both count every sourced entry (factors, deductions, groups, gates, purposes, tiers and
+    # the ranking) and the provisional ones among them
+    from points.show import pages
+
+    index = pages(points.bundled_ids(), langs=(), index=True)["README.md"]
+    page = comparison_markdown()
+    for sid in points.bundled_ids():
+        ours = next(ln for ln in page.splitlines() if ln.startswith(f"| `{sid}` |"))
+        theirs = next(ln for ln in index.splitlines() if ln.startswith(f"| `{sid}` |"))
+        count = ours.strip("|").split("|")[-1].strip()  # "7 of 27"
+        assert f"| {count} |" in theirs, (sid, count)

@@ -222,3 +222,13 @@ def test_ranking_and_dates() -> None:
     assert schedule.tiers[0].min_score is None  # the cutoff comes from the quota
     assert not card(RENTER_7Y, on=date(2020, 1, 1)).in_force
     assert card(RENTER_7Y, on=date(2017, 1, 1)).in_force
+
+
+def test_stated_values_are_confirmed_and_the_honour_label_is_whole() -> None:
+    # employment 3/yr (C4, C5), education 10.5/15/26/37 (C4, C5), high-tech 2/yr cap 6
+    # (C6, C7, C8): stated without conflict
+    s = points.load_schedule(SCHEDULE)
+    for fid in ("employment", "education", "high_tech"):
+        assert s.factors[fid].status == "confirmed", fid
+    label = s.factors["honour"].label.zh
+    assert "全国或首都道德模范" in label and "首都见义勇为好市民" in label

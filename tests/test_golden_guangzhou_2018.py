@@ -453,3 +453,17 @@ def test_every_factor_and_deduction_is_covered() -> None:
     scored = {ln.id for a in applicants for ln in card(a).lines if ln.points != 0}
     schedule = points.load_schedule(SCHEDULE)
     assert scored == set(schedule.factors) | set(schedule.deductions)
+
+
+def test_statuses_follow_what_the_2018_sources_state() -> None:
+    s = points.load_schedule(SCHEDULE)
+    # deductions −5 / −10 are stated for the 2018/2020 table (A17, A19)
+    assert {d.status for d in s.deductions.values()} == {"confirmed"}
+    assert s.deductions["credit_minor"].label.zh == "不良信用记录"  # no 90-day split
+    # "highest only" and the 2020 measures' gates are carried back to 2018: provisional
+    assert s.groups["skills"].status == "provisional"
+    for gid in ("age_limit", "employed", "no_crime_5y"):
+        assert s.gates[gid].status == "provisional", gid
+    assert s.purposes["settlement"].status == "provisional"
+    # housing support is public rental housing only (A.6)
+    assert "social_assistance" not in card(RENTER, "housing").services

@@ -2,7 +2,10 @@
 
 The arithmetic follows the table in shared/domain.md A.3 (indicators), A.2 (settlement
 gates) and A.6 (purposes), as written in schedules/guangzhou/2021.toml. Durations are whole
-months; a rate counts full years only ("每满1年"). The evaluation date is 2024-06-01.
+months; a rate counts full years only ("每满1年"). Age: −2 for each year *or part-year*
+above 40, counted in years begun (given `age` alone is taken as exact). Settlement needs a
+total of 150 (A22, the 2022 round on; the gate score_150 and the tier's min_score). The
+evaluation date is 2024-06-01.
 """
 
 from __future__ import annotations
@@ -147,15 +150,18 @@ SINKING: Facts = {
     "credit_records_under_90d": 3, "public_security_penalties_5y": 1,
 }
 
-# Every gate passes, 2 points short. permit 48 mo → 4 × 8 = 32; pension 48 → 8; medical 48 → 8;
-# rental 24 mo → 2 × 5 = 10; age 30 → 30; high_school → 10.  total = 98, missing 2
+# 2 points short of 150. permit 48 mo → 4 × 8 = 32; 5 insurance types × 48 mo → 5 × 4 × 2 = 40;
+# rental 48 mo → 4 × 5 = 20; housing fund 36 mo → 3 × 2 = 6; age 30 → 30; associate → 20.
+# total = 32 + 40 + 20 + 6 + 30 + 20 = 148, missing 2: only the score gate fails
 SHORT: Facts = {
     "age": 30, "has_permit": True, "employed": True, "permit_months": 48,
-    "pension_months": 48, "medical_months": 48, "housing": "rental", "rental_months": 24,
-    "education": "high_school",
+    "pension_months": 48, "medical_months": 48, "unemployment_months": 48,
+    "injury_months": 48, "maternity_months": 48, "housing": "rental", "rental_months": 48,
+    "housing_fund_months": 36, "education": "associate",
 }
-# SHORT plus unemployment 12 mo → 1 × 2 = 2: total = 100, exactly the threshold
-AT_THRESHOLD: Facts = {**SHORT, "unemployment_months": 12}
+# SHORT plus 12 months outside the four central districts → 1 × 2 = 2: total = 150, exactly
+# the threshold
+AT_THRESHOLD: Facts = {**SHORT, "moved_out_central_months": 12}
 
 # Income tax (placeholder rule: 1 per full ¥10,000, cap 10): ¥25,000 → 2; age 30 → 30.  = 32
 TAXPAYER: Facts = {"age": 30, "income_tax_3y": Decimal("25000")}
@@ -176,7 +182,8 @@ GOLDEN = [
     pytest.param(HARDSHIP, "settlement", "50", (), id="hardship"),
     pytest.param(VOLUNTEER, "settlement", "46", (), id="social-service"),
     pytest.param(DECORATED, "settlement", "147", (), id="awards-no-permit"),
-    pytest.param(RECORDS, "settlement", "110", ("permit_holder", "settlement"),
+    # 110 < 150: no settlement (under the 2020 measures' 100 it qualified)
+    pytest.param(RECORDS, "settlement", "110", ("permit_holder",),
                  id="deductions-settlement"),
     pytest.param(RECORDS, "housing", "110", ("permit_holder", "housing_support"),
                  id="deductions-housing"),
@@ -189,8 +196,8 @@ GOLDEN = [
     pytest.param(SINKING, "settlement", "0", ("permit_holder",), id="floor-settlement"),
     pytest.param(SINKING, "school", "18", ("permit_holder", "school_admission"),
                  id="floor-school"),
-    pytest.param(SHORT, "settlement", "98", ("permit_holder",), id="short-by-2"),
-    pytest.param(AT_THRESHOLD, "settlement", "100", ("permit_holder", "settlement"),
+    pytest.param(SHORT, "settlement", "148", ("permit_holder",), id="short-by-2"),
+    pytest.param(AT_THRESHOLD, "settlement", "150", ("permit_holder", "settlement"),
                  id="at-threshold"),
     pytest.param(TAXPAYER, "settlement", "32", (), id="income-tax"),
 ]
@@ -244,8 +251,8 @@ def test_caps_cut_and_month_boundaries() -> None:
     assert not c.eligible
     assert c.next_tier is not None
     assert c.next_tier.id == "settlement"
-    assert c.next_tier.missing == 18  # 100 − 82
-    assert c.next_tier.failed_gates == ("insurance_4y",)
+    assert c.next_tier.missing == 68  # 150 − 82
+    assert c.next_tier.failed_gates == ("insurance_4y", "score_150")
 
 
 def test_owned_or_rented_and_skills_take_the_highest() -> None:
@@ -289,10 +296,22 @@ def test_age_declines_after_40(age: int, points_: int) -> None:
     assert gate(c, "age_limit") is (age <= 45)
 
 
-def test_age_from_birth_date_on_the_evaluation_date() -> None:
-    # 2024-06-01: born 1983-06-02 is still 40 → 30; born 1983-06-01 turns 41 that day → 28
-    assert card({"birth_date": date(1983, 6, 2)}).line("age").points == 30
+def test_age_from_birth_date_counts_a_part_year_as_a_year() -> None:
+    # 2024-06-01. Each year *or part-year* above 40 takes 2 (A9, A10):
+    # born 1984-06-01: 40th birthday, no part-year → 30
+    assert card({"birth_date": date(1984, 6, 1)}).line("age").points == 30
+    # born 1983-12-01: 40 and a half → the part-year counts → 30 − 2 × 1 = 28 (was 30)
+    half = card({"birth_date": date(1983, 12, 1)})
+    assert half.line("age").points == 28
+    assert half.line("age").value == 41  # years begun
+    # born 1983-06-02: 40 years and 364 days → 28 (was 30 when full years were counted)
+    assert card({"birth_date": date(1983, 6, 2)}).line("age").points == 28
+    # born 1983-06-01: 41st birthday, one whole year above 40 → 28
     assert card({"birth_date": date(1983, 6, 1)}).line("age").points == 28
+    # born 1983-05-31: 41 and a day → years begun 42 → 30 − 2 × 2 = 26
+    assert card({"birth_date": date(1983, 5, 31)}).line("age").points == 26
+    # born 1969-06-02: 54 and 364 days → 55 begun → 30 − 2 × 15 = 0
+    assert card({"birth_date": date(1969, 6, 2)}).line("age").points == 0
     # born 1978-06-01 is 46 on the day → age gate fails, 30 − 2 × 6 = 18
     c = card({"birth_date": date(1978, 6, 1)})
     assert c.line("age").points == 18
@@ -305,8 +324,8 @@ def test_age_55_gets_nothing_and_fails_the_age_gate() -> None:
     assert not gate(c, "age_limit")
     assert gate(c, "insurance_4y")  # 60 ≥ 48
     assert c.next_tier is not None
-    assert c.next_tier.failed_gates == ("age_limit",)
-    assert c.next_tier.missing == 74  # 100 − 26
+    assert c.next_tier.failed_gates == ("age_limit", "score_150")
+    assert c.next_tier.missing == 124  # 150 − 26
 
 
 @pytest.mark.parametrize(
@@ -417,6 +436,7 @@ def test_deductions_depend_on_the_purpose() -> None:
     assert settle.line("tax_evasion").points == -10
     assert settle.line("public_security").points == -20  # 2 × −10
     assert settle.total == 110  # 160 − 50
+    assert settle.line("credit_minor").label("zh") == "不良信用记录"  # no 90-day split
     for ln in ("credit_minor", "credit_serious", "tax_evasion", "public_security"):
         assert school.line(ln).points == 0
         assert not school.line(ln).applied
@@ -455,14 +475,51 @@ def test_floor_at_zero() -> None:
 
 def test_just_short_and_exactly_at_the_threshold() -> None:
     short = card(SHORT)
-    assert short.eligible  # every gate passes
+    assert not short.eligible  # 148: the qualifying-score gate fails, every other passes
+    assert [g.id for g in short.gates if not g.passed] == ["score_150"]
     assert short.next_tier is not None
     assert short.next_tier.id == "settlement"
-    assert short.next_tier.missing == 2  # 100 − 98
-    assert short.next_tier.failed_gates == ()
+    assert short.next_tier.missing == 2  # 150 − 148
+    assert short.next_tier.failed_gates == ("score_150",)
     at = card(AT_THRESHOLD)
-    assert "settlement" in at.tiers  # 100 ≥ 100
+    assert at.eligible
+    assert "settlement" in at.tiers  # 150 ≥ 150
     assert at.next_tier is None
+
+
+def test_settlement_agrees_with_the_2023_settlement_measures() -> None:
+    # 2024-06-01: both schedules are in force. 140 points: permit 60 mo → 5 × 8 = 40;
+    # 5 insurance types × 60 mo → 5 × 5 × 2 = 50; age 30 → 30; associate → 20.
+    # total = 40 + 50 + 30 + 20 = 140 < 150: not eligible under either (under the 2020
+    # measures' 100 it was "eligible, settlement" here)
+    facts = {"age": 30, "has_permit": True, "employed": True, "permit_months": 60,
+             **dict.fromkeys(("pension_months", "medical_months", "unemployment_months",
+                              "injury_months", "maternity_months"), 60),
+             "education": "associate"}
+    a, b = card(facts), points.score(facts, "guangzhou-settlement/2023", on=ON)
+    assert a.total == b.total == 140
+    assert not a.eligible and not b.eligible
+    assert "settlement" not in a.tiers and "settlement" not in b.tiers
+    # both rank by the base score: 40 + 50 + 30 = 120 (education is a bonus indicator)
+    assert a.points("base") == b.points("base") == 120
+    for sid in (SCHEDULE, "guangzhou-settlement/2023"):
+        ranking = points.load_schedule(sid).ranking
+        assert ranking is not None and ranking.key == "base"
+
+
+def test_years_begun_can_be_given_and_must_match_the_birth_date() -> None:
+    # without a birth date, a given age_years_begun is used: 43 → 30 − 2 × 3 = 24
+    assert card({"age": 42, "age_years_begun": 43}).line("age").points == 24
+    # born 1983-12-01 begins year 41 on 2024-06-01: 42 contradicts it
+    with pytest.raises(points.ApplicantError, match="age_years_begun"):
+        card({"birth_date": date(1983, 12, 1), "age_years_begun": 42})
+
+
+def test_housing_support_grants_public_rental_housing_only() -> None:
+    # A.6: 积分制住房保障 is public rental housing; no source ties social assistance to a score
+    c = card(RENTER, "housing")
+    assert "public_rental_housing" in c.services
+    assert "social_assistance" not in c.services
 
 
 @pytest.mark.parametrize(
@@ -496,3 +553,19 @@ def test_every_factor_and_deduction_is_covered() -> None:
     scored = {ln.id for a in applicants for ln in card(a).lines if ln.points != 0}
     schedule = points.load_schedule(SCHEDULE)
     assert scored == set(schedule.factors) | set(schedule.deductions)
+
+
+def test_statuses_and_labels_follow_the_sources() -> None:
+    s = points.load_schedule(SCHEDULE)
+    # −10 per bad credit record is stated for the 2021 table (A13): confirmed
+    assert s.deductions["credit_minor"].status == "confirmed"
+    assert s.deductions["credit_serious"].status == "confirmed"
+    # the permit is a 广东省居住证 issued in Guangzhou, not a separate Guangzhou permit
+    assert s.factors["permit"].label.zh == "持有广州市办理的广东省居住证年限"
+    assert s.gates["permit_valid"].label.zh == "持有广州市办理的有效广东省居住证"
+    # A22 against A23: the 150 of the 2022 round is provisional here
+    assert s.gates["score_150"].status == "provisional"
+    tier = next(t for t in s.tiers if t.id == "settlement")
+    assert tier.min_score == 150 and tier.status == "provisional"
+    # no service tier has a min_score: the seed's 阶梯式 names no score (listed as not covered)
+    assert [t.id for t in s.tiers if t.min_score is not None] == ["settlement"]

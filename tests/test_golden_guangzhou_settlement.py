@@ -205,15 +205,19 @@ def test_deductions_apply_to_settlement() -> None:
     assert sinking.floor_applied
 
 
-@pytest.mark.parametrize(("birth", "age", "passes"), [
+@pytest.mark.parametrize(("birth", "passes"), [
     # 2024 round: born on or after 1978-01-01, i.e. age ≤ 45 on 2023-12-31
-    pytest.param(date(1978, 1, 1), 45, True, id="born-1978-01-01"),
-    pytest.param(date(1977, 12, 31), 46, False, id="born-1977-12-31"),
+    pytest.param(date(1978, 1, 1), True, id="born-1978-01-01"),
+    pytest.param(date(1977, 12, 31), False, id="born-1977-12-31"),
 ])
-def test_birth_date_cutoff_of_the_2024_round(birth: date, age: int, passes: bool) -> None:
+def test_birth_date_cutoff_of_the_2024_round(birth: date, passes: bool) -> None:
     facts = {k: v for k, v in RENTER.items() if k != "age"}
     c = card({**facts, "birth_date": birth}, on=date(2023, 12, 31))
-    assert c.line("age").value == age
+    # 1978-01-01 is 45 and 364 days (the gate reads full years: 45 ≤ 45), 1977-12-31 turns
+    # 46 that day; both have begun their 46th year, so the age indicator (each year or
+    # part-year above 40 takes 2) gives both 30 − 2 × (46 − 40) = 18
+    assert c.line("age").value == 46
+    assert c.line("age").points == 18
     assert ("age_limit" not in failed(c)) is passes
     # on the application date both are a year older: 1978-01-01 would be 46 and fail,
     # which is why the round's cut-off is evaluated on 31 December of the year before
@@ -224,3 +228,26 @@ def test_birth_date_cutoff_of_the_2024_round(birth: date, age: int, passes: bool
 def test_the_date_is_in_force() -> None:
     assert not card(RENTER, on=date(2023, 2, 8)).in_force  # before 2023-02-09
     assert card(RENTER, on=date(2023, 2, 9)).in_force
+    # the 来穗 table it selects from (穗府规〔2021〕7号) lapsed on 2026-11-16 (A2)
+    assert card(RENTER, on=date(2026, 11, 15)).in_force
+    assert not card(RENTER, on=date(2026, 11, 16)).in_force
+
+
+def test_statuses_say_no_more_than_the_sources() -> None:
+    s = points.load_schedule(SCHEDULE)
+    # the 入户 table is only "a selection" of the 来穗 table (A5): no indicator is confirmed
+    for table in (s.factors, s.groups, s.deductions):
+        assert {spec.status for spec in table.values()} == {"provisional"}
+    # the same 150 has one status as a gate and as the tier minimum
+    gate150 = s.gates["score_150"]
+    tier = next(t for t in s.tiers if t.id == "settlement")
+    assert tier.min_score == 150 and gate150.status == tier.status == "confirmed"
+    assert s.ranking is not None and s.ranking.status == "provisional"  # 16,000: one round's
+
+
+def test_age_counts_a_part_year_above_40() -> None:
+    # on 2024-10-08, born 1983-10-09: 40 years and 364 days → 41 begun → 30 − 2 = 28;
+    # born 1984-10-08: 40th birthday → 30
+    facts = {k: v for k, v in RENTER.items() if k != "age"}
+    assert card({**facts, "birth_date": date(1983, 10, 9)}).line("age").points == 28
+    assert card({**facts, "birth_date": date(1984, 10, 8)}).line("age").points == 30

@@ -79,7 +79,7 @@ BONUSES: Facts = {
     "business_tax_3y": Decimal("650000"), "local_hires_3y": 35,
     "insurance_base_ratio": Decimal("1.5"), "public_service_field_months": 59,
     "outer_district_work_and_home_months": 132, "recent_graduate": True,
-    "awards_municipal": 1, "awards_district": 2, "spouse_local_hukou_months": 132,
+    "awards_municipal": 1, "awards_municipal_special": 2, "spouse_local_hukou_months": 132,
 }
 
 # Public service vests at 5 full years: 60 mo → 5 × 4 = 20. contribution base exactly 0.8× → 25.

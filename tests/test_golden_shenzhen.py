@@ -150,3 +150,23 @@ def test_ranking_has_no_pass_mark() -> None:
     assert schedule.ranking.quota == 10000
     assert schedule.ranking.key == "total"
     assert all(t.min_score is None for t in schedule.tiers)
+
+
+def test_one_round_table_ends_after_the_deadline() -> None:
+    # D4, D5: applications 2020-06-29 to 2020-09-30, everything computed at the deadline;
+    # the 2022 table (D2) differs (a court defaulter −200, not −100), so the 2020 table is
+    # not in force after the round: effective_until 2020-10-01 (exclusive)
+    assert card(D3_EXAMPLE).in_force  # 2020-09-30, the deadline
+    assert not points.score(D3_EXAMPLE, SCHEDULE, on=date(2020, 10, 1)).in_force
+    assert points.schedule_for("shenzhen", date(2020, 9, 30)).id == SCHEDULE
+    with pytest.raises(points.NoScheduleInForce):
+        points.schedule_for("shenzhen", date(2026, 11, 30))
+
+
+def test_rates_attested_only_after_2020_are_provisional() -> None:
+    # owned 1/month, rental 0.2/month and pension 0.3/month come from D2 (2022) and D3 only
+    s = points.load_schedule(SCHEDULE)
+    for fid in ("owned_home", "rental", "pension"):
+        assert s.factors[fid].status == "provisional", fid
+    assert s.groups["residence"].status == "provisional"
+    assert (s.schedule.note or "").startswith("PROVISIONAL DATES")

@@ -216,10 +216,11 @@ def test_guangzhou_cutoff_splits_the_list() -> None:
     result = score_frame(sample_frame(3000, seed=11), "guangzhou/2021", on=ON)
     r = rank(result.scored, "guangzhou/2021", quota=200)
     table = r.ranked
-    inside = table.filter("admitted")["total"]
-    outside = table.filter(~pl.col("admitted"))["total"]
+    # Guangzhou ranks qualified applicants by the base-indicator score alone (A22)
+    inside = table.filter("admitted")["group.base"]
+    outside = table.filter(~pl.col("admitted"))["group.base"]
     assert r.cutoff is not None
-    cutoff_ticks = int(r.cutoff * 100)  # the scored totals are hundredths of a point
+    cutoff_ticks = int(r.cutoff * 100)  # the scored points are hundredths of a point
     assert r.admitted == inside.len() >= 200  # ties at the cutoff are all admitted
     assert inside.min() == cutoff_ticks
     assert outside.max() is None or outside.max() <= cutoff_ticks  # type: ignore[operator]

@@ -75,6 +75,48 @@ def test_guangzhou_settlement_is_its_own_place() -> None:
     assert pick("guangzhou", date(2024, 10, 8)) == "guangzhou/2021"
 
 
+def purpose_pick(place: str, on: date, purpose: str, strict: bool = True) -> str:
+    return points.schedule_for(place, on, purpose=purpose, strict=strict).id
+
+
+def test_the_settlement_schedule_is_found_for_guangzhou() -> None:
+    # 穗府办规〔2023〕1号 took effect 2023-02-09 (provisional): from then on it serves the
+    # settlement purpose of Guangzhou; before, the 2021 来穗 table's settlement purpose did
+    assert purpose_pick("guangzhou", date(2023, 2, 8), "settlement") == "guangzhou/2021"
+    assert purpose_pick("guangzhou", date(2023, 2, 9), "settlement") == \
+        "guangzhou-settlement/2023"
+    assert purpose_pick("guangzhou", date(2024, 6, 1), "settlement") == \
+        "guangzhou-settlement/2023"
+    # school admission and housing stay with the 来穗 table
+    assert purpose_pick("guangzhou", date(2024, 6, 1), "school") == "guangzhou/2021"
+    assert purpose_pick("guangzhou", date(2024, 6, 1), "housing") == "guangzhou/2021"
+    assert purpose_pick("guangzhou", date(2020, 1, 1), "settlement") == "guangzhou/2018"
+    # both end on 2026-11-16 (exclusive): nothing is in force after
+    with pytest.raises(NoScheduleInForce, match="settlement"):
+        purpose_pick("guangzhou", date(2026, 11, 16), "settlement")
+    lenient = purpose_pick("guangzhou", date(2026, 11, 16), "settlement", strict=False)
+    assert lenient == "guangzhou-settlement/2023"  # the latest that took effect
+
+
+def test_a_purpose_no_version_defines() -> None:
+    with pytest.raises(ScheduleNotFound, match="lottery"):
+        points.schedule_for("guangzhou", date(2024, 6, 1), purpose="lottery")
+
+
+def test_place_purpose_convention_with_stand_ins(bundle: Write, tmp_path: Path) -> None:
+    bundle("gz/2021", "2021-11-16", "2026-11-16")
+    bundle("gz-settlement/2023", "2023-02-09")
+    for path in (tmp_path / "gz" / "2021.toml", tmp_path / "gz-settlement" / "2023.toml"):
+        path.write_text(path.read_text("utf-8") + '\n[purposes.settlement]\nlabel = { zh = '
+                        '"入户", en = "Settlement" }\nref = "x"\nstatus = "confirmed"\n',
+                        "utf-8")
+    assert purpose_pick("gz", date(2024, 1, 1), "settlement") == "gz-settlement/2023"
+    assert pick("gz", date(2024, 1, 1)) == "gz/2021"  # without a purpose: the place alone
+    s = points.load_schedule("gz-settlement/2023")
+    assert loader.serves(s) == ("gz", "settlement")
+    assert loader.serves(points.load_schedule("gz/2021")) is None
+
+
 # --- strict and lenient ------------------------------------------------------------------
 
 

@@ -457,7 +457,7 @@ def test_score_card_renders_as_html() -> None:
     assert html.startswith('<table class="points-scorecard">')
     # one row per line and group, plus the header and total rows
     assert html.count("<tr>") >= len(card.lines) + len(card.groups) + 2
-    assert "Years holding a Guangzhou residence permit" in html
+    assert "Years holding a Guangdong residence permit issued in Guangzhou" in html
     assert "<td>24.00</td>" in html  # 3 full years × 8
     assert "total 54.00" in html  # 24 + age 30
     assert "&lt;" not in html or "<b>x</b>" not in html  # nothing unescaped

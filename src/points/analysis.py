@@ -1192,7 +1192,7 @@ def what_if(
     space = _Space(s)
     changes = []
     for fact in space.facts:
-        if fact == "age":
+        if fact in ("age", "age_years_begun"):  # time moves them, not the applicant
             continue
         change = _smallest_change(space, a, fact, target, card.purpose, when)
         if change is not None:
@@ -1245,6 +1245,8 @@ def _by_time(a: Applicant, s: Schedule, purpose: str | None, on: date, target: s
             update["age"] = None
         else:
             update["age"] = min(age0 + m // 12, 120)
+            if a.age_years_begun is not None:
+                update["age_years_begun"] = min(a.age_years_begun + m // 12, 121)
         card = score(a.model_copy(update=update), s, purpose=purpose, on=when)
         if target in card.tiers:
             return when, card.total

@@ -13,7 +13,7 @@ Schema); `FACTS` describes every fact a schedule may name, `age` included (deriv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal, get_args
@@ -41,6 +41,7 @@ __all__ = [
     "SkillGrade",
     "Title",
     "age_on",
+    "years_begun",
 ]
 
 Education = Literal[
@@ -180,6 +181,10 @@ class Applicant(BaseModel):
         default=None, json_schema_extra=_meta("出生日期", "date of birth"))
     age: int | None = Field(
         default=None, ge=0, le=120, json_schema_extra=_meta("年龄", "age in full years", "year"))
+    age_years_begun: int | None = Field(
+        default=None, ge=0, le=121, json_schema_extra=_meta(
+            "年龄（不满一年按一年计）",
+            "age in years begun: full years, plus one unless the day is a birthday", "year"))
     sex: Sex | None = Field(default=None, json_schema_extra=_meta("性别", "sex"))
 
     # residence
@@ -252,6 +257,8 @@ class Applicant(BaseModel):
     awards_municipal: int = _count("市级表彰奖励项数", "distinct municipal awards")
     awards_district: int = _count("区级或市直部门表彰奖励项数",
                                   "distinct district or municipal-department awards")
+    awards_municipal_special: int = _count(
+        "市级专项表彰奖励项数", "distinct municipal special (single-field) awards")
     merit_first_class: int = _count("一等功次数", "first-class military merits", hi=100)
     merit_second_class: int = _count("二等功次数", "second-class military merits", hi=100)
     merit_third_class: int = _count("三等功次数", "third-class military merits", hi=100)
@@ -374,6 +381,23 @@ class Applicant(BaseModel):
         assert self.age is not None
         return self.age
 
+    def years_begun_on(self, on: date) -> int:
+        """Years of age begun on `on`, a part-year counted as a year (不满一年按一年计).
+
+        From `birth_date` when given (a given `age_years_begun` must agree), else the given
+        `age_years_begun`, else the age in full years (taken as exact: no part-year).
+        """
+        if self.birth_date is not None:
+            years = years_begun(self.birth_date, on)
+            if self.age_years_begun is not None and self.age_years_begun != years:
+                raise ApplicantError(
+                    [("age_years_begun", self.age_years_begun,
+                      f"does not match birth_date {self.birth_date} on {on} ({years})")])
+            return years
+        if self.age_years_begun is not None:
+            return self.age_years_begun
+        return self.age_on(on)
+
 
 def age_on(birth: date, on: date) -> int:
     """Full years between `birth` and `on` (a birthday on 29 February counts on 1 March)."""
@@ -383,6 +407,15 @@ def age_on(birth: date, on: date) -> int:
     if (on.month, on.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+def years_begun(birth: date, on: date) -> int:
+    """Full years between `birth` and `on`, plus one unless `on` completes a year (a
+    birthday, as `age_on` counts it): 40 years and a day is 41; the birthday itself is 40."""
+    full = age_on(birth, on)
+    if on == birth or age_on(birth, on - timedelta(days=1)) < full:
+        return full
+    return full + 1
 
 
 def _applicant_error(

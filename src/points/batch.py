@@ -33,7 +33,7 @@ Decisions:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -474,6 +474,30 @@ def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str,
     return pl.coalesce(derived, age).cast(_int_type("age"), strict=False), problems
 
 
+def _years_begun(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str, _Problem]]]:
+    """Years of age begun on `on` (`Applicant.years_begun_on`) and the row-level problems."""
+    given = pl.col(_p("age_years_begun")) if "age_years_begun" in present \
+        else pl.lit(None, pl.Int64)
+    age = pl.col(_p("age")) if "age" in present else pl.lit(None, pl.Int64)
+    birth = pl.col(_p("birth_date")) if "birth_date" in present else pl.lit(None, pl.Date)
+
+    def full(day: date) -> pl.Expr:
+        later = (birth.dt.month().cast(pl.Int64) * 100 + birth.dt.day().cast(pl.Int64)) \
+            > day.month * 100 + day.day
+        return pl.lit(day.year, pl.Int64) - birth.dt.year().cast(pl.Int64) \
+            - later.cast(pl.Int64)
+
+    now = full(on)
+    derived = now + (now == full(on - timedelta(days=1))).cast(pl.Int64)  # not a birthday: +1
+    problems: list[tuple[str, _Problem]] = []
+    if "age_years_begun" in present and "birth_date" in present:
+        differ = given.is_not_null() & derived.is_not_null() & (given != derived)
+        problems.append(("age_years_begun", _Problem(differ, pl.format(
+            "does not match birth_date on {} ({})", pl.lit(str(on)), derived))))
+    return (pl.coalesce(derived, given, age).cast(_int_type("age_years_begun"), strict=False),
+            problems)
+
+
 def score_frame(
     data: pl.DataFrame | Any,
     schedule: Schedule | str,
@@ -513,6 +537,8 @@ def score_frame(
     present = {c for c in frame.columns if c in known}
     fields = [_field(name, frame.schema[name], on) for name in frame.columns if name in present]
     age, row_problems = _age_problems(present, on)
+    begun, begun_problems = _years_begun(present, on)
+    row_problems += begun_problems
 
     # parse every column, then find the columns that may hold a bad cell
     parsed = _parsed(frame, fields, row_offset)
@@ -526,16 +552,18 @@ def score_frame(
     if suspect:
         lf = lf.filter(~pl.any_horizontal([pr.row for _, pr in suspect]).fill_null(False))
     nulls = {f.name for f in fields if frame[f.name].null_count()}
-    normal = [e for name in sorted(plan.facts - {"age"})
+    normal = [e for name in sorted(plan.facts - {"age", "age_years_begun"})
               for e in _normalised(name, name in present, name in nulls)]
-    lf = lf.with_columns(age.alias(fact_col("age")), *normal)
+    lf = lf.with_columns(age.alias(fact_col("age")),
+                         begun.alias(fact_col("age_years_begun")), *normal)
     for stage in plan.stages:
         lf = lf.with_columns(stage)
     keep = [pl.col("row"),
             (pl.col(_p("applicant_id")) if "applicant_id" in present
              else pl.lit(None, pl.String)).alias("applicant_id")]
     tail = [pl.col(_p("applied_at")).alias("applied_at")] if "applied_at" in present else []
-    lf = lf.select(*keep, *plan.outputs, *tail)
+    in_force = pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force")
+    lf = lf.select(*keep, *plan.outputs, in_force, *tail)
     scored = lf.collect()
 
     if scored.height == frame.height:

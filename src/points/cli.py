@@ -33,8 +33,8 @@ from . import __version__
 from .applicant import Applicant
 from .data import SAMPLE_ON, sample_path
 from .engine import score as score_one
-from .errors import InputError, PointsError
-from .schedule.loader import _parse, bundled_ids, load_schedule
+from .errors import InputError, NoScheduleInForce, PointsError
+from .schedule.loader import _parse, bundled_ids, dates_provisional, load_schedule, serves
 from .schedule.model import Schedule
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,6 +62,34 @@ PurposeOpt = Annotated[str | None, typer.Option(
 OnOpt = Annotated[str | None, typer.Option(
     "--on", help="Evaluation date, YYYY-MM-DD (default: today; the sample's date for it).")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh.")]
+OutOfForceOpt = Annotated[bool, typer.Option(
+    "--out-of-force", help="Use the schedule even when it is not in force on the evaluation "
+    "date (history, or a schedule past its end), on purpose.")]
+
+
+def _span(s: Schedule) -> str:
+    m = s.schedule
+    span = f"[{m.effective_from}, {m.effective_until or '…'})"
+    return span + (" (dates provisional)" if dates_provisional(s) else "")
+
+
+def _in_force(s: Schedule, on: date, out_of_force: bool, *, refuse: bool = True) -> str:
+    """Whether `s` is in force on `on`, as the line to print on stderr once the command has
+    done its work. Refuses (`NoScheduleInForce`) a schedule not in force unless
+    `out_of_force`, or `refuse` is false (a proposal compared with the schedule in force)."""
+    if s.in_force(on):
+        return f"{s.id} is in force on {on}: {_span(s)}"
+    if refuse and not out_of_force:
+        raise NoScheduleInForce(
+            f"{s.id} is not in force on {on}: {_span(s)}; give --on a date in force, or "
+            "--out-of-force to use it anyway", path="--on", value=on)
+    why = "--out-of-force" if out_of_force else "compared as a proposal"
+    return f"warning: {s.id} is NOT in force on {on}: {_span(s)}; used anyway ({why})"
+
+
+def _say(*lines: str) -> None:
+    for line in lines:
+        err.print(line, markup=False, style="yellow" if line.startswith("warning") else None)
 
 
 def _fail(exc: PointsError) -> None:
@@ -115,21 +143,28 @@ def explain(
     what_if: Annotated[bool, typer.Option(
         "--what-if", help="Also show the smallest changes that reach the next tier, and the "
         "date time alone gets there.")] = False,
+    out_of_force: OutOfForceOpt = False,
 ) -> None:
-    """Score one applicant and explain every point."""
+    """Score one applicant and explain every point.
+
+    Says on stderr whether the schedule is in force on the evaluation date, and refuses one
+    that is not unless --out-of-force is given.
+    """
     try:
+        sched = load_schedule(schedule)
         if applicant is None:
             facts: dict[str, Any] = _sample_rows()[0]
             when = _date(on, SAMPLE_ON)
         else:
             facts = _read_applicant(applicant)
             when = _date(on, date.today())
+        force = _in_force(sched, when, out_of_force)
         parsed = Applicant.parse(facts, source=str(applicant or sample_path().name))
-        card = score_one(parsed, schedule, purpose=purpose, on=when)
+        card = score_one(parsed, sched, purpose=purpose, on=when)
         if what_if:
             from .analysis import what_if as find_what_if
 
-            found = find_what_if(parsed, schedule, purpose=purpose, on=when)
+            found = find_what_if(parsed, sched, purpose=purpose, on=when)
     except PointsError as exc:
         _fail(exc)
         return
@@ -143,6 +178,7 @@ def explain(
         if what_if:
             out.print()
             out.print(found.text(lang), markup=False)
+    _say(force)
 
 
 @app.command()
@@ -161,6 +197,7 @@ def check(
         _fail(exc)
         return
     m = s.schedule
+    today = date.today()
     out.print(f"[green]ok[/] {s.id}: {m.title.en} ({m.document})")
     out.print(f"   {len(s.factors)} factors, {len(s.groups)} groups, "
               f"{len(s.deductions)} deductions, {len(s.gates)} gates, "
@@ -179,25 +216,57 @@ def check(
     for f in found.findings:
         style = "yellow" if f.severity == "warning" else "dim"
         out.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.message)}")
+    _say(f"{s.id} is {'in force' if s.in_force(today) else 'NOT in force'} today "
+         f"({today}): {_span(s)}")
     if strict and found.warnings:
         err.print(f"[bold red]strict:[/] {len(found.warnings)} warning(s)", markup=True)
         raise typer.Exit(1)
 
 
 @app.command()
-def schedules() -> None:
-    """List the bundled schedules."""
-    table = Table("id", "document", "in force", "title")
-    for sid in bundled_ids():
-        try:
-            s = load_schedule(sid)
-        except PointsError as exc:  # pragma: no cover - every bundled schedule loads (tested)
-            table.add_row(sid, "[red]error[/]", "", str(exc))
-            continue
+def schedules(
+    on: Annotated[str | None, typer.Option(
+        "--on", help="Mark what is in force on this date, YYYY-MM-DD (default: today).",
+        show_default=False)] = None,
+) -> None:
+    """List the bundled schedules: dates (from inclusive, until exclusive; "?" when the
+    dates are ours, not the document's), whether each is in force today (or --on), and what
+    supersedes what."""
+    try:
+        when = _date(on, date.today())
+        loaded = [load_schedule(sid) for sid in bundled_ids()]
+    except PointsError as exc:
+        _fail(exc)
+        return
+    by_id = {s.id: s for s in loaded}
+    later: dict[str, list[str]] = {}
+    for s in loaded:
+        if s.schedule.supersedes is not None:
+            later.setdefault(s.schedule.supersedes, []).append(s.id)
+    table = Table(title=f"bundled schedules; in force on {when} marked", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("from – until", no_wrap=True)
+    table.add_column(f"on {when}", no_wrap=True)
+    table.add_column("supersedes, superseded by, serves")
+    for s in loaded:
         m = s.schedule
-        span = f"{m.effective_from} – {m.effective_until or ''}"
-        table.add_row(sid, m.document, span, m.title.zh)
+        span = f"{m.effective_from} – {m.effective_until or ''}".rstrip()
+        if dates_provisional(s):
+            span += " ?"
+        links = []
+        if m.supersedes is not None:
+            links.append(f"supersedes {m.supersedes}")
+        links += [f"superseded by {x} from {by_id[x].schedule.effective_from}"
+                  for x in later.get(s.id, [])]
+        served = serves(s, bundled_ids())
+        if served is not None:
+            links.append(f"serves {served[0]} for {served[1]}")
+        table.add_row(s.id, span, "[green]in force[/]" if s.in_force(when) else "-",
+                      escape("; ".join(links)) or "-")
     out.print(table)
+    err.print('"?": dates inferred by us, see the schedule\'s note (points show ID). '
+              '"serves P for X": schedule_for(P, on, purpose=X) picks it where it is in force.',
+              markup=False)
 
 
 @app.command()
@@ -366,16 +435,21 @@ def score(
     cards: Annotated[int, typer.Option(
         help="Explained cards to print when scoring the bundled sample.")] = 2,
     lang: LangOpt = "en",
+    out_of_force: OutOfForceOpt = False,
 ) -> None:
     """Score an applicant list; write scored rows and rejects; print a summary.
 
-    With no INPUT, scores the bundled sample applicants and prints the summary and a few
-    explained score cards; it writes the scored list only when -o is given.
+    With no INPUT, scores the bundled sample applicants on the sample's own date (2024-06-01)
+    and prints the summary and a few explained score cards; it writes the scored list only
+    when -o is given. Says on stderr whether the schedule is in force on the evaluation date
+    (the scored file has an in_force column), and refuses one that is not unless
+    --out-of-force is given.
     """
     sample = input is None
     try:
         sched = load_schedule(schedule)
         when = _date(on, SAMPLE_ON if sample else date.today())
+        force = _in_force(sched, when, out_of_force)
         from .io import score_file
 
         with _Progress("scoring") as progress:
@@ -396,6 +470,7 @@ def score(
     for card in shown:
         out.print()
         out.print(card.explain(lang), markup=False)
+    _say(force)
     _finish_strict(summary, strict)
 
 
@@ -428,12 +503,17 @@ def rank(
     to: ToOpt = None,
     strict: StrictOpt = False,
     ignore_extra: ExtraOpt = False,
+    out_of_force: OutOfForceOpt = False,
 ) -> None:
     """Score and rank an applicant list under the quota; print the cutoff and the number
-    admitted, and write the ranked list (with rank and admitted) and the rejects."""
+    admitted, and write the ranked list (with rank and admitted) and the rejects.
+
+    Refuses a schedule not in force on the evaluation date unless --out-of-force is given.
+    """
     try:
         sched = load_schedule(schedule)
         when = _date(on, date.today())
+        force = _in_force(sched, when, out_of_force)
         from .io import rank_file
 
         with _Progress("scoring") as progress:
@@ -455,6 +535,7 @@ def rank(
     else:
         console.print(f"cutoff {summary.cutoff}: {summary.admitted or 0:,} admitted "
                       f"(quota {summary.quota:,}; still tied at the cutoff: {final})")
+    _say(force)
     _finish_strict(summary, strict)
 
 
@@ -508,13 +589,20 @@ def diff(
         help="Also compare the cutoff under this quota.")] = None,
     html_out: Annotated[Path | None, typer.Option(
         "--html", help="Write the offline HTML report with charts here.")] = None,
+    out_of_force: OutOfForceOpt = False,
 ) -> None:
-    """Score one population under two schedules: who gains, who loses, tier moves."""
+    """Score one population under two schedules: who gains, who loses, tier moves.
+
+    The OLD schedule must be in force on the evaluation date unless --out-of-force is given;
+    the NEW one is a proposal: whether it is in force is only reported (on stderr).
+    """
     from .diff import diff as run_diff
 
     try:
-        d = run_diff(old, new, population, purpose=purpose, on=_date(on, date.today()),
-                     quota=quota)
+        when = _date(on, date.today())
+        d = run_diff(old, new, population, purpose=purpose, on=when, quota=quota)
+        forces = (_in_force(load_schedule(old), when, out_of_force),
+                  _in_force(load_schedule(new), when, out_of_force, refuse=False))
     except PointsError as exc:
         _fail(exc)
         return
@@ -546,6 +634,7 @@ def diff(
         tmp.write_text(d.html(), encoding="utf-8")
         tmp.replace(html_out)
         out.print(f"report: {html_out}")
+    _say(*forces)
 
 
 def _version(value: bool) -> None:

@@ -82,7 +82,8 @@ def _overview(schedules: Sequence[Schedule]) -> list[str]:
     for s in schedules:
         m = s.schedule
         specs = [*s.factors.values(), *s.deductions.values(), *s.groups.values(),
-                 *s.gates.values(), *s.purposes.values(), *s.tiers]
+                 *s.gates.values(), *s.purposes.values(), *s.tiers,
+                 *([s.ranking] if s.ranking else [])]  # as the schedule index counts
         provisional = sum(1 for x in specs if x.status == "provisional")
         rows.append([
             f"`{s.id}`", f"{m.title.zh}<br>{m.title.en}", m.document,

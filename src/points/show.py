@@ -36,7 +36,7 @@ from .compiled import (
 )
 from .explain import fact_text
 from .kinds import describe_rule
-from .schedule.loader import bundled_ids, load_schedule, service_catalogue
+from .schedule.loader import bundled_ids, dates_provisional, load_schedule, service_catalogue
 from .schedule.model import (
     Condition,
     Schedule,
@@ -102,7 +102,9 @@ _W: dict[str, dict[str, str]] = {
         "notes": "Notes",
         "index_title": "Bundled schedules",
         "index_intro": "One page per bundled schedule, generated from its TOML file. "
-                       "Dates: from inclusive, until exclusive.",
+                       "Dates: from inclusive, until exclusive; \"?\" marks dates we "
+                       "inferred (the schedule's note says how). Which schedule is in force "
+                       "today: `points schedules`.",
         "pages": "Pages", "title": "Title", "provisional_n": "Provisional entries",
         "min_none": "—", "in_words": "in words",
     },
@@ -134,7 +136,9 @@ _W: dict[str, dict[str, str]] = {
         "base_summary": "与所继承的 {base} 合并：继承未改{inh}项，覆盖{ovr}项，本方案自有{own}项。",
         "notes": "说明",
         "index_title": "内置方案一览",
-        "index_intro": "每个内置方案一页，由其 TOML 文件生成。日期：起始日含当日，终止日不含当日。",
+        "index_intro": "每个内置方案一页，由其 TOML 文件生成。日期：起始日含当日，终止日不含当日；"
+                       "“?”表示日期为我们推定（见该方案的说明）。"
+                       "今日有效的方案：`points schedules`。",
         "pages": "页面", "title": "标题", "provisional_n": "待核实项数",
         "min_none": "—", "in_words": "文字说明",
     },
@@ -771,6 +775,7 @@ def _index(schedules: Sequence[Schedule]) -> str:
         sourced = list(_sourced(s))
         prov = sum(1 for _, st in sourced if st == "provisional")
         span = f"{m.effective_from} – {m.effective_until or ''}".rstrip()
+        span += " ?" if dates_provisional(s) else ""  # dates inferred by us: see its note
         kind = "points" if s.factors else "routes"
         lines.append(
             f"| `{s.id}` | {_md_cell(m.title.zh)}<br>{_md_cell(m.title.en)} "

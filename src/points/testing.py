@@ -180,6 +180,8 @@ def applicants(
                                           else marks.get(name))
     if "birth_date" in fixed and "age" not in fixed:
         fields["age"] = st.none()
+    if "birth_date" in fixed and "age_years_begun" not in fixed:
+        fields["age_years_begun"] = st.none()
     return st.fixed_dictionaries(fields).map(lambda d: Applicant(**d))
 
 
@@ -505,7 +507,9 @@ def assert_monotone(
     if fact == "age":
         when = on or date.today()
         old_value: Any = applicant.age_on(when)
-        base = applicant.model_copy(update={"age": old_value, "birth_date": None})
+        # the age alone, taken as exact: years begun follow it (no part-year)
+        base = applicant.model_copy(update={"age": old_value, "birth_date": None,
+                                            "age_years_begun": None})
     else:
         old_value = getattr(applicant, fact)
         base = applicant

@@ -96,6 +96,7 @@ def facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
     """The facts an applicant gives on a date (`age` from `birth_date` when needed)."""
     facts = dict(applicant.__dict__)
     facts["age"] = applicant.age_on(on)
+    facts["age_years_begun"] = applicant.years_begun_on(on)
     return facts
 
 

@@ -41,9 +41,11 @@ else:  # pragma: no cover
 __all__ = [
     "bundled_dir",
     "bundled_ids",
+    "dates_provisional",
     "load_schedule",
     "loads_schedule",
     "schedule_for",
+    "serves",
     "service_catalogue",
 ]
 
@@ -95,24 +97,37 @@ def loads_schedule(text: str, *, source: str = "<string>") -> Schedule:
     return _build(text, source)
 
 
-def schedule_for(place: str, on: date, *, strict: bool = True) -> Schedule:
-    """The bundled version of `place`'s schedule in force on `on`.
+def schedule_for(place: str, on: date, *, purpose: str | None = None,
+                 strict: bool = True) -> Schedule:
+    """The bundled version of `place`'s schedule in force on `on` (for `purpose`, if given).
 
     A version is in force when `effective_from <= on < effective_until` and no version that
     `supersedes` it (directly or down a chain) has taken effect by `on`; of several, the one
-    that took effect last. Strict (the default): raise `NoScheduleInForce`, naming every
-    version and its dates, when none is. Lenient: the latest version that took effect on or
-    before `on`, or failing that the earliest one.
+    that took effect last. With `purpose`, the versions are those of `place` and of the place
+    `<place>-<purpose>` (a document serving one purpose of the place, e.g.
+    `guangzhou-settlement` for Guangzhou's settlement measures) that define that purpose.
+    Strict (the default): raise `NoScheduleInForce`, naming every version and its dates, when
+    none is. Lenient: the latest version that took effect on or before `on`, or failing that
+    the earliest one.
     """
     if isinstance(on, datetime):
         on = on.date()  # a datetime is a date, but does not compare with one
     ids = bundled_ids()
-    versions = [load_schedule(i) for i in ids if i.split("/")[0] == place]
+    places = {place} if purpose is None else {place, f"{place}-{purpose}"}
+    versions = [load_schedule(i) for i in ids if i.split("/")[0] in places]
     if not versions:
-        places = ", ".join(sorted({i.split("/")[0] for i in ids}))
+        known = ", ".join(sorted({i.split("/")[0] for i in ids}))
         raise ScheduleNotFound(
-            f"no bundled schedule for this place (places: {places})", path="place",
+            f"no bundled schedule for this place (places: {known})", path="place",
             value=place)
+    if purpose is not None:
+        serving = [s for s in versions if purpose in s.purposes]
+        if not serving:
+            raise ScheduleNotFound(
+                f"no bundled schedule of {place!r} has the purpose {purpose!r}",
+                path="purpose", value=purpose)
+        versions = serving
+        place = f"{place} ({purpose})"
     by_id = {s.id: s for s in versions}
     started = [s for s in versions if s.schedule.effective_from <= on]
     replaced: set[str] = set()
@@ -136,6 +151,25 @@ def schedule_for(place: str, on: date, *, strict: bool = True) -> Schedule:
     if started:
         return max(started, key=lambda s: (s.schedule.effective_from, s.id))
     return min(versions, key=lambda s: (s.schedule.effective_from, s.id))
+
+
+def dates_provisional(schedule: Schedule) -> bool:
+    """True when the schedule's dates are ours, not the document's: its note begins with
+    `PROVISIONAL DATES` (the convention every bundled schedule with inferred dates follows)."""
+    return (schedule.schedule.note or "").startswith("PROVISIONAL DATES")
+
+
+def serves(schedule: Schedule, ids: list[str] | None = None) -> tuple[str, str] | None:
+    """`(place, purpose)` when the schedule's place is `<place>-<purpose>`, `place` is another
+    bundled place and the schedule defines `purpose`: it serves that purpose of that place
+    (`schedule_for(place, on, purpose=purpose)` considers it). Otherwise None."""
+    own = schedule.schedule.place
+    places = {i.split("/")[0] for i in (bundled_ids() if ids is None else ids)}
+    for purpose in schedule.purposes:
+        base = own.removesuffix(f"-{purpose}")
+        if base != own and base in places:
+            return base, purpose
+    return None
 
 
 # --- implementation ----------------------------------------------------------------------

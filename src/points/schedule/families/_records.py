@@ -224,7 +224,7 @@ until = 40
 decline = 2
 ref = "穗来穗规字〔2021〕1号 附件：年龄"
 status = "provisional"
-note = "'Or part-year' read as full years of age: 41 scores 28, 55 scores 0."
+note = "Full years: 41 scores 28. For 'or part-year', use bands on age_years_begun."
 """
 
     @model_validator(mode="after")
