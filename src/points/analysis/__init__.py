@@ -21,10 +21,11 @@ few). A variable reaches the total only through the factors that read its facts,
 group, cap, `highest`, the floor and the total are non-decreasing in every factor's points.
 So each variable is reduced to its distinct outcomes (the points of its factors, and the
 truth of every gate comparison on its facts) — levels, true/false facts and whole-number
-facts value by value, other numbers at both sides of every cut (exact while no two rules on
-the fact pull in opposite directions between cuts, for every value of the facts linked to
-it) — and for a maximum only its Pareto-best outcomes can matter (Pareto-worst for a
-minimum). Facts named by `when` are enumerated together (fixing that fact within its
+facts of at most 20,000 values value by value, other numbers at the bounds and both sides of
+every cut (`RuleKind.cuts` and the gates' comparisons; exact while no two rules on the fact
+pull in opposite directions between cuts, for every value of the facts linked to it) —
+and for a maximum only its Pareto-best outcomes can matter (Pareto-worst for a minimum).
+Facts named by `when` are enumerated together (fixing that fact within its
 variable); a `within` group (members sharing one number of months) is searched as one
 variable: the largest budget of each region of its shared fact, and the least value of
 each points level of its members. Conditions are put in disjunctive normal form;
