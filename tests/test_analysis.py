@@ -3,6 +3,7 @@ schedules, agreement with a targeted Hypothesis search, and `explain --what-if`.
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from decimal import Decimal
@@ -710,3 +711,286 @@ def test_explain_what_if_on_the_command_line(tmp_path: Path) -> None:
     assert data["what_if"]["by_time"] == "2025-01-01"
     assert {"fact": "permit_months", "from": 96, "to": 108, "total": "30.00"} \
         in data["what_if"]["changes"]
+
+
+# --- rules reading several facts (the table kind) -------------------------------------------
+
+TABLE = f"""
+[groups.career]
+{label("career")}
+combine = "sum"
+cap = 25
+
+[factors.title]
+{label("title by permit")}
+rule = "table"
+fact = "professional_title"
+by = "has_permit"
+points = {{ senior = {{ true = 20, false = 10 }}, intermediate = {{ true = 12, false = 6 }} }}
+group = "career"
+
+[factors.married]
+{label("married, with a permit")}
+rule = "flag"
+fact = "married"
+points = 8
+when = "has_permit"
+group = "career"
+
+[factors.veteran]
+{label("veteran")}
+rule = "levels"
+fact = "veteran"
+points = {{ discharged = 5, resettled_cadre = 9 }}
+
+[factors.newcomer]
+{label("no permit, not a veteran")}
+rule = "table"
+fact = "has_permit"
+by = "veteran"
+points = {{ false = {{ none = 12 }} }}
+
+[deductions.defaulter]
+{label("court defaulter by housing")}
+rule = "table"
+fact = "court_defaulter"
+by = "housing"
+points = {{ true = {{ none = -5, rental = -15, owned = -2 }} }}
+purposes = ["settlement"]
+
+[purposes.settlement]
+{label("settlement")}
+
+[purposes.school]
+{label("school")}
+"""
+
+
+def test_bounds_of_a_schedule_with_tables_by_hand() -> None:
+    s = toy(TABLE, 'default_purpose = "settlement"')
+    # has_permit, professional_title and veteran are one variable: `title` reads the first
+    # two, `newcomer` the first and the third; `married` counts only with a permit.
+    # Maximum: with a permit, career = senior 20 + married 8 = 28, capped at 25; veteran
+    #   resettled_cadre 9; newcomer 0 (it pays only without a permit) → 34.
+    #   Without a permit: career = senior 10 (married does not count); newcomer 12 needs
+    #   veteran none (so veteran 0) → 22; with a veteran level instead, 10 + 9 = 19. So 34.
+    #   (Each rule at its own best would give 25 + 9 + 12 = 46: no applicant reaches it.)
+    # Minimum: title none 0, married 0, veteran none 0 (newcomer 12 needs no permit; a
+    #   permit gives it 0), court defaulter in rental housing −15 → −15.
+    settlement = analysis.bounds(s, "settlement")
+    assert (settlement.minimum, settlement.maximum) == (Decimal("-15.00"), Decimal("34.00"))
+    assert settlement.highest["has_permit"] is True
+    assert settlement.highest["professional_title"] == "senior"
+    assert settlement.highest["married"] is True
+    assert settlement.highest["veteran"] == "resettled_cadre"
+    assert settlement.lowest["court_defaulter"] is True
+    assert settlement.lowest["housing"] == "rental"
+    # school: the deduction does not apply → minimum 0 (e.g. nothing at all with a permit)
+    school = analysis.bounds(s, "school")
+    assert (school.minimum, school.maximum) == (Decimal("0.00"), Decimal("34.00"))
+    for b in (settlement, school):
+        assert b.exact
+        assert score(b.applicant("highest"), s, purpose=b.purpose).total == b.maximum
+        assert score(b.applicant("lowest"), s, purpose=b.purpose).total == b.minimum
+
+
+def test_findings_and_monotone_facts_with_tables() -> None:
+    s = toy(TABLE + """
+[[tiers]]
+id = "gold"
+label = { zh = "gold", en = "gold" }
+min_score = 35
+services = ["compulsory_education"]
+""", 'default_purpose = "settlement"')
+    found = analysis.analyse(s)
+    assert [f.path for f in found.of_kind("unreachable_tier")] == ["tiers[0] (gold)"]
+    assert "at most 34.00" in found.of_kind("unreachable_tier")[0].message
+    assert not found.of_kind("dead_factor") and not found.of_kind("inexact")
+    # more of a fact never lowers the total: a higher title (whether or not with a permit),
+    # being married. Not has_permit (newcomer falls from 12 to 0), nor veteran (newcomer
+    # falls from 12 to 0 at discharged), nor court_defaulter or housing (rental: −15
+    # after dormitory: 0).
+    assert analysis.monotone_facts(s) == ["professional_title", "married"]
+
+
+def test_what_if_with_a_table() -> None:
+    s = toy(TABLE + """
+[[tiers]]
+id = "silver"
+label = { zh = "silver", en = "silver" }
+min_score = 20
+services = ["compulsory_education"]
+""", 'default_purpose = "settlement"')
+    # now: intermediate title without a permit 6, veteran discharged 5 → 11
+    a = Applicant(age=30, professional_title="intermediate", veteran="discharged")
+    w = analysis.what_if(a, s, on=date(2024, 1, 1))
+    assert w.card.total == 11
+    changes = {c.fact: c for c in w.changes}
+    # a permit: intermediate with a permit 12 + 5 = 17 (married is false); a senior title:
+    # 10 + 5 = 15; veteran resettled_cadre: 6 + 9 = 15, or none: 6 + newcomer 12 = 18;
+    # married alone counts nothing without a permit. No single change is enough.
+    assert w.target == "silver" and changes == {}
+    b = Applicant(age=30, has_permit=True, married=True, professional_title="junior")
+    # with a permit and married: career 0 + 8 = 8. Title intermediate: 12 + 8 = 20 (one
+    # level up, the nearest); no permit: married 0, newcomer 12 → 12; veteran
+    # resettled_cadre: 8 + 9 = 17; the rest only lower it.
+    w = analysis.what_if(b, s, on=date(2024, 1, 1))
+    assert w.card.total == 8
+    assert [(c.fact, c.new, c.total) for c in w.changes] == [
+        ("professional_title", "intermediate", Decimal("20.00"))]
+
+
+
+def test_a_capped_table_against_another_rule_on_the_same_fact() -> None:
+    s = toy(f"""
+[groups.capped]
+{label("capped")}
+combine = "sum"
+cap = 10
+
+[factors.owner]
+{label("owner with a permit")}
+rule = "table"
+fact = "has_permit"
+by = "housing"
+points = {{ true = {{ owned = 20 }} }}
+group = "capped"
+
+[factors.renting]
+{label("renting")}
+rule = "levels"
+fact = "housing"
+match = "exact"
+points = {{ rental = 15 }}
+""")
+    # owner and renting read housing, so has_permit and housing are one variable whose
+    # outcomes are (owner, renting) points: (20, 0) for a permit holder who owns, (0, 15)
+    # for a renter, (0, 0) otherwise. The first has the larger sum but the cap keeps 10 of
+    # it: the maximum is 15, renting; the minimum 0.
+    b = analysis.bounds(s)
+    assert (b.minimum, b.maximum) == (Decimal("0.00"), Decimal("15.00")) and b.exact
+    assert b.highest["housing"] == "rental"
+    assert score(b.applicant("highest"), s).total == 15
+
+
+# Facts the brute force enumerates: few values each (2 to 4), so every combination is tried.
+POOL = ["has_permit", "housing", "employed", "married", "professional_title", "veteran"]
+
+
+def toml_value(v: Any) -> str:
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    return str(v)
+
+
+def values_of(fact: str) -> tuple[Any, ...]:
+    info = FACTS[fact]
+    return (False, True) if info.kind == "bool" else info.levels
+
+
+def key(v: Any) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+@st.composite
+def rule_tables(draw: st.DrawFn, sign: int) -> dict[str, Any]:
+    """A table, levels or flag rule over the pool, points of `sign`."""
+    pts = st.integers(0, 20).map(lambda n: sign * n)
+    kind = draw(st.sampled_from(["table", "table", "levels", "flag"]))
+    if kind == "table":
+        fact, by = draw(st.lists(st.sampled_from(POOL), min_size=2, max_size=2, unique=True))
+        rows = draw(st.lists(st.sampled_from(values_of(fact)), min_size=1, unique=True))
+        points = {key(r): {key(c): draw(pts) for c in draw(st.lists(
+            st.sampled_from(values_of(by)), min_size=1, unique=True))} for r in rows}
+        return {"rule": "table", "fact": fact, "by": by, "points": points}
+    if kind == "levels":
+        fact = draw(st.sampled_from([f for f in POOL if FACTS[f].kind == "level"]))
+        levels = draw(st.lists(st.sampled_from(FACTS[fact].levels), min_size=1, unique=True))
+        return {"rule": "levels", "fact": fact, "points": {lv: draw(pts) for lv in levels},
+                "match": draw(st.sampled_from(["at_least", "exact"]))}
+    fact = draw(st.sampled_from([f for f in POOL if FACTS[f].kind == "bool"]))
+    return {"rule": "flag", "fact": fact, "points": draw(pts)}
+
+
+@st.composite
+def table_schedules(draw: st.DrawFn) -> str:
+    """TOML of a small schedule over the pool: tables, levels and flags, `when`, groups
+    (sum or highest, capped or not, one possibly inside the other), deductions scoped to a
+    purpose or not, a floor, and a tier behind a gate."""
+    bools = [f for f in POOL if FACTS[f].kind == "bool"]
+    body: list[str] = []
+    n = draw(st.integers(1, 4))
+    homes = draw(st.lists(st.sampled_from([None, "g1", "g2"]), min_size=n, max_size=n))
+    used = {h for h in homes if h is not None}
+    nested = "g1" in used and draw(st.booleans())
+    if nested:
+        used.add("g2")
+    for g in sorted(used):
+        body += [f"[groups.{g}]", label(g),
+                 f'combine = "{draw(st.sampled_from(["sum", "highest"]))}"']
+        cap = draw(st.none() | st.integers(0, 30))
+        if cap is not None:
+            body.append(f"cap = {cap}")
+        if g == "g1" and nested:
+            body.append('group = "g2"')
+        body.append("")
+    purposes = draw(st.lists(st.sampled_from(["p1", "p2"]), max_size=2, unique=True))
+    sections = [("factors", f"f{i}", 1, home) for i, home in enumerate(homes)]
+    sections += [("deductions", f"d{i}", -1, None) for i in range(draw(st.integers(0, 2)))]
+    for section, name, sign, home in sections:
+        spec = draw(rule_tables(sign))
+        if draw(st.booleans()):
+            spec["when"] = draw(st.sampled_from(bools))
+        if home is not None:
+            spec["group"] = home
+        if section == "deductions" and purposes and draw(st.booleans()):
+            spec["purposes"] = [draw(st.sampled_from(purposes))]
+        body += [f"[{section}.{name}]", label(name)]
+        body += [f"{k} = {toml_value(v)}" for k, v in spec.items()]
+        body.append("")
+    for p in purposes:
+        body += [f"[purposes.{p}]", label(p), ""]
+    gate = draw(st.sampled_from(POOL))
+    test = {"fact": gate, "eq": draw(st.booleans())} if FACTS[gate].kind == "bool" else \
+        {"fact": gate, "ge": draw(st.sampled_from(FACTS[gate].levels))}
+    body += ["[gates.g]", label("g"), f"condition = {toml_value(test)}", ""]
+    body += ["[[tiers]]", 'id = "t"', label("t"), f"min_score = {draw(st.integers(0, 40))}",
+             'gates = ["g"]', 'services = ["compulsory_education"]']
+    extra = "floor = 0" if draw(st.booleans()) else ""
+    return toy_text("\n".join(body), extra)
+
+
+def brute_force(s: Schedule, purpose: str | None) -> tuple[Decimal, Decimal, bool]:
+    """The lowest and highest total over every combination of the pool's values, and
+    whether any reaches tier t."""
+    totals = []
+    reached = False
+    for combo in itertools.product(*(values_of(f) for f in POOL)):
+        card = score({"age": 30, **dict(zip(POOL, combo, strict=True))}, s, purpose=purpose,
+                     on=date(2020, 1, 1))
+        totals.append(card.total)
+        reached = reached or "t" in card.tiers
+    return min(totals), max(totals), reached
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(table_schedules())
+def test_bounds_equal_a_brute_force_over_every_level_and_flag(text: str) -> None:
+    s = loads_schedule(text)
+    found = analysis.analyse(s)
+    for b in found.bounds:
+        lo, hi, _ = brute_force(s, b.purpose)
+        assert b.exact
+        assert (b.minimum, b.maximum) == (lo, hi), b.purpose
+        on = s.schedule.effective_from
+        assert score(b.applicant("highest"), s, purpose=b.purpose, on=on).total == hi
+        assert score(b.applicant("lowest"), s, purpose=b.purpose, on=on).total == lo
+    # the tier (no purpose scope) is unreachable exactly when no combination reaches it
+    reachable = any(brute_force(s, b.purpose)[2] for b in found.bounds)
+    assert bool(found.of_kind("unreachable_tier")) == (not reachable)

@@ -1,0 +1,271 @@
+"""A compiled schedule seen as a finite search problem: variables, their outcomes, atoms.
+
+A *variable* is a set of facts that rules read together: the facts linked, directly or
+through others, by a rule that reads several (`FactorNode.facts`), found by union-find; a
+fact no such rule reads is a variable of its own. Distinct variables are independent. A
+variable's candidate values are every combination of its facts' candidate values, and its
+*outcomes* are what each combination gives: the points of every factor reading its facts,
+their cap flags, and the truth of every gate comparison on them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from ..applicant import FACTS
+from ..compiled import (
+    AllNode,
+    AnyNode,
+    CompiledSchedule,
+    CondNode,
+    FactorNode,
+    FactTest,
+    NotNode,
+    record_test,
+    walk,
+)
+from ._thresholds import candidates, cuts, monotone_pieces, read_facts
+
+__all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Within", "conjoin"]
+
+#: Largest number of outcome combinations one search tries before giving up exactness.
+PRODUCT_LIMIT = 50_000
+
+Lit = tuple[int, bool]  # (atom index, negated)
+Term = tuple[Lit, ...]
+Vec = tuple[int, ...]
+Sig = tuple[Vec, tuple[bool, ...], tuple[bool, ...]]  # ticks, cap hits, atom truths
+
+
+@attrs.frozen
+class Atom:
+    """One comparison of a gate: on a fact (tested on its value) or a score (on ticks)."""
+
+    kind: Literal["fact", "score"]
+    name: str
+    op: str
+    value: Any
+    test: Callable[[Any], bool]
+
+
+@attrs.frozen
+class Var:
+    """One variable's candidate values and their distinct outcomes."""
+
+    facts: tuple[str, ...]
+    factors: tuple[int, ...]  # indices into Space.factors: the rules reading its facts
+    atoms: tuple[int, ...]  # indices into Space.atoms: comparisons on its facts
+    values: tuple[tuple[Any, ...], ...]  # candidate combinations (values in `facts` order)
+    sigs: tuple[Sig, ...]  # per combination
+    exact: bool  # the candidates reach every outcome the facts can give
+    distinct: tuple[tuple[Vec, tuple[bool, ...], tuple[Any, ...]], ...]  # first of each
+
+    def lines(self, fact: str) -> list[list[int]]:
+        """Indices into `values` along `fact` (ascending), one list per combination of the
+        other facts."""
+        k = self.facts.index(fact)
+        out: dict[tuple[Any, ...], list[int]] = {}
+        for i, v in enumerate(self.values):
+            out.setdefault(v[:k] + v[k + 1:], []).append(i)
+        return list(out.values())
+
+    def rising(self, j: int, fact: str) -> bool:
+        """The `j`-th factor's points never fall as `fact` grows, the others held."""
+        return all(self.sigs[b][0][j] >= self.sigs[a][0][j]
+                   for line in self.lines(fact) for a, b in itertools.pairwise(line))
+
+    def assignment(self, v: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(self.facts, v, strict=True))
+
+
+@attrs.frozen
+class Within:
+    """A group whose members share one fact (`within`): searched as one variable."""
+
+    group: str
+    shared: str
+    member_facts: tuple[str, ...]
+    exact: bool  # members never fall as their fact grows; nothing else reads their facts
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return (self.shared, *self.member_facts)
+
+
+class Space:
+    """The variables, atoms and `within` clusters of one compiled schedule."""
+
+    def __init__(self, c: CompiledSchedule) -> None:
+        self.c = c
+        self.factors: tuple[FactorNode, ...] = (*c.factors, *c.deductions)
+        self.index = {f.id: i for i, f in enumerate(self.factors)}
+        self.atoms: list[Atom] = []
+        self._atom_of: dict[int, int] = {}
+        for g in c.gates.values():
+            for t in walk(g.condition):
+                self._register(t)
+        self.hubs = tuple(sorted({f.when for f in self.factors if f.when is not None}))
+        self.facts = read_facts(c)
+        self.variables = _link(self.facts, self.factors)
+        self._var_index = {f: k for k, v in enumerate(self.variables) for f in v}
+        self._vars: dict[int, Var] = {}
+        #: False when a `within` group's facts are linked to others by a rule: it is then
+        #: searched fact by fact, without its budget, and nothing is proven
+        self.budgets_exact = True
+        self.within = tuple(self._within_groups())
+        self.option_cache: dict[tuple[Any, ...], list[tuple[Vec, dict[str, Any]]]] = {}
+        self.within_cache: dict[tuple[Any, ...], tuple[
+            tuple[int, ...], list[tuple[Vec, dict[str, Any]]], bool]] = {}
+
+    # conditions -------------------------------------------------------------------------
+
+    def _register(self, t: CondNode) -> None:
+        test = record_test(t)
+        if isinstance(t, FactTest):
+            name = t.fact
+            atom = Atom("fact", name, t.op, t.value, lambda v: test({name: v}, {}))
+        else:
+            assert not isinstance(t, AllNode | AnyNode | NotNode)
+            key = t.score
+            atom = Atom("score", key, t.op, t.value, lambda x: test({}, {key: x}))
+        self._atom_of[id(t)] = len(self.atoms)
+        self.atoms.append(atom)
+
+    def dnf(self, node: CondNode, neg: bool = False) -> list[Term]:
+        """`node` (or its negation) as a disjunction of conjunctions of literals."""
+        if isinstance(node, NotNode):
+            return self.dnf(node.item, not neg)
+        if isinstance(node, AllNode | AnyNode):
+            subs = [self.dnf(x, neg) for x in node.items]
+            conj = isinstance(node, AllNode) != neg
+            return conjoin(subs) if conj else [t for s in subs for t in s]
+        return [((self._atom_of[id(node)], neg),)]
+
+    def gate_terms(self, gate_ids: tuple[str, ...]) -> list[Term]:
+        return conjoin([self.dnf(self.c.gates[g].condition) for g in gate_ids])
+
+    # variables --------------------------------------------------------------------------
+
+    def var_index(self, fact: str) -> int:
+        return self._var_index[fact]
+
+    def var(self, fact: str) -> Var:
+        """The variable holding `fact`, its outcomes computed once."""
+        k = self._var_index[fact]
+        if k not in self._vars:
+            self._vars[k] = self._build(self.variables[k])
+        return self._vars[k]
+
+    def _build(self, facts: tuple[str, ...]) -> Var:
+        factors = tuple(i for i, f in enumerate(self.factors) if f.facts[0] in facts)
+        atoms = tuple(i for i, a in enumerate(self.atoms) if a.kind == "fact" and a.name in facts)
+        per: list[list[Any]] = []
+        complete: list[bool] = []
+        for x in facts:
+            vals, full = candidates(FACTS[x], cuts(self.c, x))
+            per.append(vals)
+            complete.append(full)
+        exact = math.prod(len(p) for p in per) <= PRODUCT_LIMIT
+        values = tuple(itertools.islice(itertools.product(*per), PRODUCT_LIMIT))
+        reads = [(self.factors[i].fn, tuple(facts.index(x) for x in self.factors[i].facts))
+                 for i in factors]
+        tests = [(self.atoms[a].test, facts.index(self.atoms[a].name)) for a in atoms]
+        sigs: list[Sig] = []
+        for v in values:
+            ticks, hits = [], []
+            for fn, where in reads:
+                t, h = fn(*[v[p] for p in where])
+                ticks.append(t)
+                hits.append(h)
+            sigs.append((tuple(ticks), tuple(hits), tuple(test(v[p]) for test, p in tests)))
+        var = Var(facts=facts, factors=factors, atoms=atoms, values=values, sigs=tuple(sigs),
+                  exact=exact, distinct=())
+        for x, full in zip(facts, complete, strict=True):
+            if exact and not full:  # sampled at the cuts: enough if no piece pulls two ways
+                exact = all(monotone_pieces([var.sigs[i] for i in line]) for line in var.lines(x))
+        distinct: dict[tuple[Vec, tuple[bool, ...]], tuple[Any, ...]] = {}
+        for v, (ticks_, _hits, truths_) in zip(values, sigs, strict=True):
+            distinct.setdefault((ticks_, truths_), v)
+        return attrs.evolve(var, exact=exact,
+                            distinct=tuple((t, tr, v) for (t, tr), v in distinct.items()))
+
+    def applies(self, i: int, purpose: str | None) -> bool:
+        f = self.factors[i]
+        return f.purposes is None or purpose in f.purposes
+
+    def signature(self, fact: str, value: Any, facts: Mapping[str, Any]) -> tuple[Any, ...]:
+        """What `fact` at `value` gives, the other facts as in `facts`: the points of every
+        rule reading it and the truth of every comparison on it."""
+        at = {**facts, fact: value}
+        ticks = tuple(f.fn(*[at[x] for x in f.facts])[0] for f in self.factors if fact in f.facts)
+        truths = tuple(a.test(value) for a in self.atoms if a.kind == "fact" and a.name == fact)
+        return ticks, truths
+
+    # within -----------------------------------------------------------------------------
+
+    def _within_groups(self) -> Iterator[Within]:
+        seen: Counter[str] = Counter()
+        for b in self.c.budgets:
+            seen.update({b.fact, *(f.fact for f in b.members)})
+        shared_facts = {f for f, n in seen.items() if n > 1}  # in two groups: not separable
+        for b in self.c.budgets:
+            facts = tuple(f.fact for f in b.members)
+            if any(len(self.variables[self._var_index[x]]) > 1 for x in (b.fact, *facts)):
+                self.budgets_exact = False
+                continue
+            readers = [f for f in self.factors if set(f.facts) & set(facts) and f.group != b.group]
+            on_members = [a for a in self.atoms if a.kind == "fact" and a.name in facts]
+            rising = all(self.var(f.fact).rising(self.var(f.fact).factors.index(self.index[f.id]),
+                                                 f.fact) for f in b.members)
+            exact = (rising and not readers and not on_members and len(set(facts)) == len(facts)
+                     and b.fact not in facts and not set(facts) & set(self.hubs)
+                     and b.fact not in self.hubs and not {b.fact, *facts} & shared_facts)
+            yield Within(group=b.group, shared=b.fact, member_facts=facts, exact=exact)
+
+    # evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, ticks: Mapping[str, int]) -> dict[str, int]:
+        """Every score (factors, groups, deductions, total) from the factors' points."""
+        s = dict(ticks)
+        for g in self.c.groups:
+            vals = [s[m] for m in g.members]
+            best = max(vals, default=0) if g.combine == "highest" else sum(vals)
+            s[g.id] = g.cap if g.cap is not None and best > g.cap else best
+        raw = sum(s[r] for r in self.c.roots) + sum(s[d.id] for d in self.c.deductions)
+        s["total"] = raw if self.c.floor is None or raw >= self.c.floor else self.c.floor
+        return s
+
+
+def _link(facts: tuple[str, ...], factors: tuple[FactorNode, ...]) -> tuple[tuple[str, ...], ...]:
+    """The facts grouped into variables: union-find over the facts each rule reads."""
+    parent = {f: f for f in facts}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    for factor in factors:
+        for x in factor.facts[1:]:
+            a, b = root(factor.facts[0]), root(x)
+            if a != b:
+                parent[b] = a
+    groups: dict[str, list[str]] = {}
+    for f in facts:  # `facts` is in FACTS order, so each variable is too
+        groups.setdefault(root(f), []).append(f)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def conjoin(parts: list[list[Term]]) -> list[Term]:
+    """The conjunction of disjunctions, as one disjunction (limited to 4096 terms)."""
+    out: list[Term] = [()]
+    for p in parts:
+        out = [a + b for a in out for b in p][:4096]
+    return out

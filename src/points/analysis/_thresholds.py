@@ -1,0 +1,161 @@
+"""The values of each fact worth examining: the cuts the schedule makes in it, and its
+candidate values. `thresholds` lists them for `points.testing`."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..applicant import FACTS, Applicant, FactInfo
+from ..compiled import CompiledSchedule, FactTest, compile_schedule, walk
+from ..kinds import fact_step, fact_value
+from ..schedule.loader import load_schedule
+from ..schedule.model import Schedule
+
+__all__ = ["INT_SCAN", "MULTIPLES", "candidates", "cuts", "fact_order", "load",
+           "monotone_pieces", "read_facts", "thresholds"]
+
+#: Whole-number facts with at most this many values are examined value by value.
+INT_SCAN = 20_000
+#: Per-unit multiples listed as thresholds when a rule has no cap to stop at.
+MULTIPLES = 12
+
+
+def load(schedule: Schedule | str) -> Schedule:
+    return schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
+
+
+def fact_order(name: str) -> int:
+    return list(FACTS).index(name)
+
+
+def read_facts(c: CompiledSchedule) -> tuple[str, ...]:
+    """The facts the total, the gates and the budgets read, in `FACTS` order."""
+    facts: set[str] = set()
+    for f in (*c.factors, *c.deductions):
+        facts.update(f.facts)
+        if f.when is not None:
+            facts.add(f.when)
+    for g in c.gates.values():
+        facts.update(g.facts)
+    facts.update(b.fact for b in c.budgets)
+    return tuple(sorted(facts, key=fact_order))
+
+
+def compared(values: Any) -> list[Any]:
+    """The values of one comparison (`in` compares with several)."""
+    return list(values) if isinstance(values, list | tuple | set | frozenset) else [values]
+
+
+def gate_cuts(c: CompiledSchedule, fact: str) -> set[Any]:
+    """The values every gate compares `fact` with (`("+", v)`: just above `v`)."""
+    out: set[Any] = set()
+    for g in c.gates.values():
+        for t in walk(g.condition):
+            if not isinstance(t, FactTest) or t.fact != fact:
+                continue
+            for v in compared(t.value):
+                if isinstance(v, int | Decimal) and not isinstance(v, bool):
+                    out.add(v)
+                    if t.op in ("gt", "le", "eq", "ne", "in"):
+                        out.add(("+", v))
+    return out
+
+
+def cuts(c: CompiledSchedule, fact: str) -> set[Any]:
+    """Every value of `fact` at which the schedule's behaviour may change (in the fact's
+    type): the rule kinds' own cuts (`RuleKind.cuts`) and the gates' comparisons."""
+    info = FACTS[fact]
+    if info.kind not in ("int", "decimal", "fraction"):
+        return set()
+    step = fact_step(info)
+    raw: set[Any] = set()
+    for f in (*c.factors, *c.deductions):
+        if fact in f.facts:
+            raw |= f.rule.cuts(f.spec, MULTIPLES).get(fact, set())
+    out: set[Any] = set()
+    for v in raw | gate_cuts(c, fact):
+        if isinstance(v, tuple):  # just above a compared value
+            x = fact_value(info, v[1])
+            out.add(x + step if x == v[1] else x)
+        else:
+            out.add(fact_value(info, v))
+    return out
+
+
+def optional(name: str) -> bool:
+    ann = Applicant.model_fields[name].annotation
+    return type(None) in getattr(ann, "__args__", ())
+
+
+def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:
+    """The values of a fact to examine, and whether they are every value it can take.
+
+    Level and true/false facts: every value (a level fact that may be absent: also None);
+    whole numbers over at most `INT_SCAN` values: every one; other numbers: the bounds and
+    both sides of every cut (`monotone_pieces` decides whether that is enough).
+    """
+    if info.kind == "bool":
+        return [False, True], True
+    if info.kind == "level":
+        levels: list[Any] = list(info.levels)
+        if info.name != "age" and optional(info.name):
+            levels.append(None)
+        return levels, True
+    lo, hi = info.minimum, info.maximum
+    assert lo is not None and hi is not None
+    if info.kind == "int" and hi - lo <= INT_SCAN:
+        return list(range(int(lo), int(hi) + 1)), True
+    step = fact_step(info)
+    lo_v, hi_v = fact_value(info, lo), fact_value(info, hi)
+    values = {lo_v, hi_v}
+    for x in cut:
+        for v in (x - step, x, x + step):
+            if lo_v <= v <= hi_v:
+                values.add(v)
+    return sorted(values), False
+
+
+Sig = tuple[tuple[int, ...], tuple[bool, ...], tuple[bool, ...]]
+
+
+def monotone_pieces(sigs: Sequence[Sig]) -> bool:
+    """True when, between consecutive sampled values, no two factors move in opposite ways.
+
+    A fact not examined value by value is examined at both sides of every cut; between
+    cuts each rule is monotone, so the sampled ends are the extremes unless two rules on
+    the fact pull in opposite directions inside one piece.
+    """
+    for (a, _, _), (b, _, _) in itertools.pairwise(sigs):
+        ups = {(y > x) - (y < x) for x, y in zip(a, b, strict=True)} - {0}
+        if len(ups) > 1:
+            return False
+    return True
+
+
+def thresholds(schedule: Schedule | str) -> dict[str, list[Any]]:
+    """For each fact the schedule reads, values on both sides of every cut it makes.
+
+    Cuts are band edges, per-unit multiples (up to the cap), starts, vesting points and the
+    values gates compare the fact with; each comes with the values one step below and above.
+    Bounds of the fact are included; level facts list every level, true/false facts both.
+    """
+    c = compile_schedule(load(schedule))
+    out: dict[str, list[Any]] = {}
+    for fact in read_facts(c):
+        info = FACTS[fact]
+        if info.kind == "bool":
+            out[fact] = [False, True]
+            continue
+        if info.kind == "level":
+            out[fact] = list(info.levels)
+            continue
+        step = fact_step(info)
+        lo, hi = fact_value(info, info.minimum), fact_value(info, info.maximum)
+        vals = {lo, hi}
+        for x in cuts(c, fact):
+            vals |= {v for v in (x - step, x, x + step) if lo <= v <= hi}
+        out[fact] = sorted(vals)
+    return out
