@@ -707,7 +707,7 @@ def test_explain_what_if_on_the_command_line(tmp_path: Path) -> None:
     assert "by time alone: on 2025-01-01 (total 30.00)" in result.output
     as_json = runner.invoke(app, ["explain", str(path), "--schedule", str(sched),
                                   "--on", "2024-01-01", "--what-if", "--json"])
-    data = json.loads(as_json.output)
+    data = json.loads(as_json.stdout)
     assert data["what_if"]["by_time"] == "2025-01-01"
     assert {"fact": "permit_months", "from": 96, "to": 108, "total": "30.00"} \
         in data["what_if"]["changes"]
