@@ -43,7 +43,7 @@ from typing import Any, Literal
 import attrs
 import polars as pl
 
-from .applicant import FACTS, Applicant
+from .applicant import FACTS, FLAG_WORDS, LEVEL_ALIASES, Applicant
 from .errors import InputError, UnknownPurpose
 from .rules import FactColumn, column_rule, compare_column, to_ticks
 from .schedule.loader import load_schedule
@@ -467,6 +467,7 @@ def _fact_output(name: str) -> pl.Expr:
 
 _BOOL_WORDS = {w: True for w in ("1", "on", "t", "true", "y", "yes")}
 _BOOL_WORDS.update({w: False for w in ("0", "off", "f", "false", "n", "no")})
+_BOOL_WORDS.update(FLAG_WORDS)  # 是 / 否
 
 
 @attrs.frozen(eq=False)
@@ -518,10 +519,12 @@ def _bounds(p: pl.Expr, lo: int | None, hi: int | None, shown: tuple[Any, Any]) 
 def _int_field(name: str, dtype: pl.DataType, lo: Any, hi: Any) -> _Field:
     c = pl.col(name)
     slow = None
+    reason = "is not a whole number"
     if dtype.is_integer():
         p = c  # any integer type: normalised to Int32 once the bounds are checked
-    elif dtype == pl.Boolean:
-        p = c.cast(pl.Int64)
+    elif dtype == pl.Boolean:  # a flag in a number column is a mistake, not 1/0
+        p = pl.lit(None, pl.Int64)
+        reason = "is true/false, not a whole number"
     elif dtype.is_float():
         p = pl.when(c == c.floor()).then(c.cast(pl.Int64, strict=False))
     elif dtype.is_decimal():
@@ -535,7 +538,7 @@ def _int_field(name: str, dtype: pl.DataType, lo: Any, hi: Any) -> _Field:
         p = pl.lit(None, pl.Int64)
     pc = pl.col(_p(name))
     return _Field(name, {_p(name): p}, [
-        _failed(c, pc, "is not a whole number"),
+        _failed(c, pc, reason),
         *_bounds(pc, None if lo is None else int(lo), None if hi is None else int(hi),
                  (lo, hi))], slow)
 
@@ -562,14 +565,20 @@ def _level_field(name: str, dtype: pl.DataType) -> _Field:
     c = pl.col(name)
     info = FACTS[name]
     enum = pl.Enum(list(info.levels))
+    slow = None
     if dtype == enum:
         p = c
     elif _is_text(dtype):
         p = c.cast(pl.String).cast(enum, strict=False)
+        if info.level_type is not None:  # Chinese names: 本科, 大专, 硕士 …
+            slow = {_p(name): c.cast(pl.String).replace_strict(
+                LEVEL_ALIASES[info.level_type], default=None, return_dtype=pl.String)
+                .cast(enum, strict=False)}
     else:
         p = pl.lit(None, enum)
     return _Field(name, {_p(name): p}, [
-        _failed(c, pl.col(_p(name)), f"is not a level of {name} ({', '.join(info.levels)})")])
+        _failed(c, pl.col(_p(name)), f"is not a level of {name} ({', '.join(info.levels)})")],
+        slow)
 
 
 def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
@@ -805,6 +814,11 @@ def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str,
     if missing:
         both = pl.all_horizontal(missing)
         problems.append(("age", _Problem(both, "give age or birth_date")))
+    if "birth_date" in present:  # the age bound holds for a derived age too
+        top = int(FACTS["age"].maximum or 0)
+        problems.append(("birth_date", _Problem(derived > top, pl.format(
+            "gives an age of {} on {}, above the maximum {}", derived, pl.lit(str(on)),
+            pl.lit(top)))))
     if "age" in present and "birth_date" in present:
         differ = age.is_not_null() & derived.is_not_null() & (age != derived)
         problems.append(("age", _Problem(differ, pl.format(

@@ -547,16 +547,14 @@ def diff(
         help="Also compare the cutoff under this quota.")] = None,
     html_out: Annotated[Path | None, typer.Option(
         "--html", help="Write the offline HTML report with charts here.")] = None,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Score one population under two schedules: who gains, who loses, tier moves."""
     from .diff import diff as run_diff
 
-    try:
+    with _batch_errors():
         d = run_diff(old, new, population, purpose=purpose, on=_date(on, date.today()),
-                     quota=quota)
-    except PointsError as exc:
-        _fail(exc)
-        return
+                     quota=quota, encoding=encoding)
     table = Table("", "applicants", title=f"{d.old_id} → {d.new_id}: {d.rows} applicants"
                   + (f" ({d.rejected} rejected)" if d.rejected else ""))
     for name, n in (("gain", d.gainers), ("lose", d.losers), ("unchanged", d.unchanged),

@@ -906,6 +906,7 @@ _UNIQUE_COLUMNS = frozenset({"row", "applicant_id"})
 
 
 _BOM = b"\xef\xbb\xbf"
+_PIECE = 1 << 16
 #: The creation time written into every xlsx output, so that the same rows give the same
 #: bytes (xlsxwriter would write the current time).
 _XLSX_CREATED = datetime(2000, 1, 1)
@@ -990,7 +991,20 @@ class _Writer:
 
     def _raw_write(self, data: bytes) -> None:
         assert self._file is not None
-        self._file.write(data)
+        if self.final is not None:
+            self._file.write(data)
+            return
+        # a stream: write the descriptor in pieces, so that a reader that goes away (a
+        # closed pipe) shows as an error on the next piece, not as a short write
+        self._file.flush()
+        try:
+            fd = self._file.fileno()
+        except (OSError, ValueError):  # an in-memory stream (a test runner's)
+            self._file.write(data)
+            return
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view[:_PIECE]):]
 
     def _put(self, data: bytes) -> None:
         try:
