@@ -348,3 +348,48 @@ def test_diff_reads_a_gbk_population(tmp_path: Path) -> None:
                                  str(src), "--on", "2021-11-01", "--encoding", "gbk"])
     assert result.exit_code == 0, result.output
     assert ": 3 applicants" in result.output
+
+
+def test_a_negative_seed_in_a_schedule_is_refused_at_load() -> None:
+    from points.errors import ScheduleValidationError
+    from test_ranking import TIES, schedule
+
+    assert schedule(TIES + 'final = "lottery"\nseed = 0').ranking is not None
+    with pytest.raises(ScheduleValidationError, match=r"ranking\.seed"):
+        schedule(TIES + 'final = "lottery"\nseed = -1')
+
+
+# --- progress counts rows scored -----------------------------------------------------------------
+
+
+def test_progress_counts_rows_scored_against_the_rows_in_a_csv(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("age,permit_months\n" + "30,12\n" * 24 + "31,x\n")  # 25 rows, 1 rejected
+    seen: list[tuple[int, int | None]] = []
+    score_file(src, None, GZ, on=ON, chunk_rows=10,
+               progress=lambda rows, total: seen.append((rows, total)))
+    assert seen == [(10, 25), (20, 25), (25, 25)]
+
+
+def test_progress_total_grows_when_the_line_count_was_short(tmp_path: Path) -> None:
+    # a line break inside a quote: 3 lines after the header, 2 rows; the estimate (3) is
+    # never below the rows done, and each file's count is exact once it is read
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    (folder / "a.csv").write_text('applicant_id,age\n"x\ny",30\nz,31\n')
+    (folder / "b.jsonl").write_text("")  # another format: ignored with --format csv
+    (folder / "c.csv").write_text("applicant_id,age\nw,32\n")
+    seen: list[tuple[int, int | None]] = []
+    s = score_file(folder, None, GZ, on=ON, format="csv",
+                   progress=lambda rows, total: seen.append((rows, total)))
+    assert s.rows_read == 3
+    assert seen == [(2, 4), (3, 3)]
+
+
+def test_progress_has_no_total_for_a_stream(tmp_path: Path) -> None:
+    import io
+
+    seen: list[tuple[int, int | None]] = []
+    score_file(io.BytesIO(b"age\n30\n31\n"), tmp_path / "o.csv", GZ, on=ON, format="csv",
+               progress=lambda rows, total: seen.append((rows, total)))
+    assert seen == [(2, None)]
