@@ -393,3 +393,18 @@ def test_progress_has_no_total_for_a_stream(tmp_path: Path) -> None:
     score_file(io.BytesIO(b"age\n30\n31\n"), tmp_path / "o.csv", GZ, on=ON, format="csv",
                progress=lambda rows, total: seen.append((rows, total)))
     assert seen == [(2, None)]
+
+
+def test_a_csv_cut_mid_row_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"applicant_id,age,permit_months\na,30,12\nb,40")
+    with pytest.raises(InputError, match=re.escape(
+            "in.csv: line 3: the file ends inside a row (has 2 fields; the header has 3)")):
+        score_file(src, None, GZ, on=ON)
+    assert _files(tmp_path) == {"in.csv"}
+    # a short last row that ends its line is a rejected row; a whole last row with no
+    # line end is fine
+    src.write_bytes(b"applicant_id,age,permit_months\na,30,12\nb,40\n")
+    assert score_file(src, None, GZ, on=ON).rows_rejected == 1
+    src.write_bytes(b"applicant_id,age,permit_months\na,30,12\nb,40,1")
+    assert score_file(src, None, GZ, on=ON).rows_scored == 2

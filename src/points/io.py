@@ -328,6 +328,7 @@ class _CsvText:
         self._eof = False
         self.error: InputError | None = None
         self.closed = False
+        self.open_end = False  # the text handed out so far ends inside a line
 
     def _block(self) -> bytes:
         if self._eof:
@@ -359,6 +360,8 @@ class _CsvText:
             self._quote_line = self.lines + _line_ends(out[:out.rfind(b'"')], self._cr) + 1
         self.lines += _line_ends(out, self._cr)
         self._cr = out.endswith(b"\r")
+        if out:
+            self.open_end = not out.endswith((b"\n", b"\r"))
 
     def header(self) -> bytes:
         """The first line (without its line end); the rest is left for `read`."""
@@ -470,6 +473,7 @@ def _read_csv(src: _Source, chunk_rows: int, block_size: int,
 
         bad: dict[int, tuple[str, str]] = {}
         skipped: list[int] = []
+        short: set[int] = set()
 
         def invalid(row: Any) -> str:
             if row.number is None:  # pragma: no cover - only when parsing in parallel
@@ -478,6 +482,8 @@ def _read_csv(src: _Source, chunk_rows: int, block_size: int,
             skipped.append(row.number)
             bad[row.number] = (row.text, f"has {row.actual_columns} fields; the header has "
                                          f"{row.expected_columns}")
+            if row.actual_columns < row.expected_columns:
+                short.add(row.number)
             return "skip"
 
         try:
@@ -523,6 +529,11 @@ def _read_csv(src: _Source, chunk_rows: int, block_size: int,
             if len(chunks) > 1:
                 yield chunks.pop(0)
         text_in.finish()
+        if skipped and skipped[-1] >= row and skipped[-1] in short and text_in.open_end:
+            # the last row is short and has no line end: the file was cut mid-row
+            raise InputError(f"line {text_in.lines + 1}: the file ends inside a row "
+                             f"({bad[skipped[-1]][1]}) and without a line end; it looks cut "
+                             "short", source=src.name)
         yield from chunks
         # rows skipped after the last good row
         tail: list[tuple[int, str, str | None, str]] = [
