@@ -325,3 +325,16 @@ def test_outputs_do_not_depend_on_the_thread_count(tmp_path: Path, suffix: str) 
     one, two = (json.loads(p.read_text()) for p in summaries)
     assert {k: v for k, v in one.items() if k not in ("output", "rejects")} == \
         {k: v for k, v in two.items() if k not in ("output", "rejects")}
+
+
+def test_cli_bom_option(tmp_path: Path) -> None:
+    with_bom, without = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert runner.invoke(app, ["sample", "-n", "3", "-o", str(with_bom)]).exit_code == 0
+    assert runner.invoke(app, ["sample", "-n", "3", "-o", str(without),
+                               "--no-bom"]).exit_code == 0
+    assert with_bom.read_bytes() == b"\xef\xbb\xbf" + without.read_bytes()
+    assert not without.read_bytes().startswith(b"\xef\xbb\xbf")
+    result = runner.invoke(app, ["score", str(with_bom), "--on", "2024-06-01", "--no-bom"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.scored.csv").read_bytes().startswith(b"row,")
+    assert (tmp_path / "a.scored.rejects.csv").read_bytes().startswith(b"row,")
