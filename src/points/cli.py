@@ -293,7 +293,9 @@ OutputOpt = Annotated[str | None, typer.Option(
     "(NAME.ranked.EXT for rank) beside the input.", show_default=False)]
 RejectsOpt = Annotated[str | None, typer.Option(
     "--rejects", help="Rejects file (row, field, value, reason, source). Default: "
-    "NAME.rejects.EXT beside the output.", show_default=False)]
+    "OUT.rejects.EXT beside the output, OUT being its name without the suffix "
+    "(list.scored.rejects.csv); the run summary goes beside it (list.scored.summary.json).",
+    show_default=False)]
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", help="Input format: csv, parquet, jsonl or excel (needed for standard "
     "input; otherwise read from the suffix).", show_default=False)]
