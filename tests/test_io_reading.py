@@ -408,3 +408,12 @@ def test_a_csv_cut_mid_row_is_refused(tmp_path: Path) -> None:
     assert score_file(src, None, GZ, on=ON).rows_rejected == 1
     src.write_bytes(b"applicant_id,age,permit_months\na,30,12\nb,40,1")
     assert score_file(src, None, GZ, on=ON).rows_scored == 2
+
+
+def test_utf8_with_one_bad_byte_is_refused_not_read_as_gb18030(tmp_path: Path) -> None:
+    # GB18030 would decode these UTF-8 bytes as other characters without an error
+    src = tmp_path / "in.csv"
+    src.write_bytes("applicant_id,age\n张三,30\n李四,31\n".encode() + b"w\xff,32\n")
+    with pytest.raises(InputError, match=re.escape("in.csv: line 4: not valid")):
+        score_file(src, None, GZ, on=ON)
+    assert _files(tmp_path) == {"in.csv"}

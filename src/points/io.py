@@ -274,32 +274,51 @@ def _line_ends(data: bytes, after_cr: bool) -> int:
 
 @attrs.define
 class _Scan:
-    """What one pass over a text file found: its line ends and whether it is UTF-8."""
+    """What one pass over a text file found: its line ends and its encoding."""
 
     lines: int
-    utf8: bool
+    encoding: str
     ends_open: bool  # the last line has no line end
 
 
+class _Guess:
+    """UTF-8 until a byte is not, then GB18030 - unless UTF-8 text beyond ASCII came
+    before it: then the file is UTF-8 with a bad byte (GB18030 would read it as garbage
+    without an error), and reading it as UTF-8 refuses it at that byte's line."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._wide = False  # non-ASCII UTF-8 seen
+        self.encoding: str | None = None  # decided
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        if self.encoding is not None:
+            return
+        try:
+            self._decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            wide = self._wide or not data[:max(exc.start, 0)].isascii()
+            self.encoding = "utf-8" if wide else "gb18030"
+            return
+        self._wide = self._wide or not data.isascii()
+        if final:
+            self.encoding = "utf-8"
+
+    def result(self) -> str:
+        return self.encoding or "utf-8"
+
+
 def _scan(path: Path) -> _Scan:
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    utf8, lines, cr, last = True, 0, False, b""
+    guess = _Guess()
+    lines, cr, last = 0, False, b""
     with path.open("rb") as f:
         while block := f.read(_CSV_BLOCK):
-            if utf8:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8 = False
+            guess.feed(block)
             lines += _line_ends(block, cr)
             cr = block.endswith(b"\r")
             last = block
-    if utf8:
-        try:
-            decoder.decode(b"", True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return _Scan(lines, utf8, bool(last) and not last.endswith((b"\n", b"\r")))
+    guess.feed(b"", True)
+    return _Scan(lines, guess.result(), bool(last) and not last.endswith((b"\n", b"\r")))
 
 
 class _CsvText:
@@ -413,7 +432,8 @@ class _CsvText:
 
 
 def _detect(src: _Source, f: BinaryIO) -> tuple[BinaryIO, str]:
-    """UTF-8 unless the text is not valid UTF-8, then GB18030 (a superset of GBK).
+    """UTF-8 unless the text is not valid UTF-8 and holds no UTF-8 beyond ASCII before the
+    first bad byte, then GB18030 (a superset of GBK).
 
     A file is checked whole (its scan); a stream by its first block, kept for reading.
     """
@@ -421,14 +441,11 @@ def _detect(src: _Source, f: BinaryIO) -> tuple[BinaryIO, str]:
         with contextlib.suppress(OSError):
             src.scan = _scan(src.path)
     if src.scan is not None:
-        return f, "utf-8" if src.scan.utf8 else "gb18030"
+        return f, src.scan.encoding
     head = f.read(_CSV_BLOCK)
-    try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(head, False)
-        enc = "utf-8"
-    except UnicodeDecodeError:
-        enc = "gb18030"
-    return cast(BinaryIO, _Prefixed(head, f)), enc
+    guess = _Guess()
+    guess.feed(head, len(head) < _CSV_BLOCK)
+    return cast(BinaryIO, _Prefixed(head, f)), guess.result()
 
 
 class _Prefixed(io.RawIOBase):
