@@ -10,10 +10,14 @@ blank line); in a directory the files are read in sorted name order and the numb
 on from one file to the next. Every row read ends in exactly one of the scored output or
 the rejects, which carry the row number, the field, the value, the reason and the file name.
 
-Outputs are written to a hidden temporary name (`.NAME.*.part`) in the target folder and
-renamed when whole, so an interrupted run leaves no file that looks whole. CSV outputs are
-safe to open in a spreadsheet: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
-carriage return, and is not a plain number, gets a leading `'`.
+A run writes the scored rows, the rejects and a summary (`OUT.summary.json`) to hidden
+temporary names (`.NAME.*.part`) in their folders and renames them into place together when
+all are whole (`_commit`: rejects, summary, scored output last; on a failed rename the ones
+already renamed get their old files back), so a failed or interrupted run leaves no new
+file. Special files (FIFOs, devices) and standard output are written through, never
+replaced. CSV outputs are safe to open in a spreadsheet: a text cell that starts with `=`,
+`+`, `-`, `@`, a tab or a carriage return, and is not a plain number, gets a leading `'`;
+CSV files start with a UTF-8 byte-order mark unless told not to.
 """
 
 from __future__ import annotations
