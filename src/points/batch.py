@@ -22,9 +22,11 @@ Decisions:
   `timestamp` ranking rule. It is optional, parsed as a date-time, and kept in `scored`.
 - **Accepted cell forms**: integers as integers, whole floats or digit strings ("12",
   " 12 ", "12.0"); flags as booleans, 1/0 or the words pydantic accepts ("true", "false",
-  "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0", any case, no spaces); levels as
-  named; money and ratios as decimals, integers, floats or decimal strings (no more decimal
-  places than the fact allows, trailing zeros aside); patent shares as "a/b", "a" or "0.5"
+  "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0", any case, no spaces) and 是/否;
+  levels as named or by a Chinese name of `applicant.LEVEL_ALIASES` (both per record too);
+  a boolean column in a number fact is rejected, not read as 1/0; money and ratios as
+  decimals, integers, floats or decimal strings (no more decimal places than the fact
+  allows, trailing zeros aside); patent shares as "a/b", "a" or "0.5"
   strings, integers or decimals; `birth_date` as dates, midnight date-times or "YYYY-MM-DD"
   strings; `applicant_id` as text or integers. Per record, pydantic also takes a few rarer
   spellings ("1_000" for a count, "1990-01-02T00:00" for a date), which the batch rejects;
