@@ -417,3 +417,20 @@ def test_utf8_with_one_bad_byte_is_refused_not_read_as_gb18030(tmp_path: Path) -
     with pytest.raises(InputError, match=re.escape("in.csv: line 4: not valid")):
         score_file(src, None, GZ, on=ON)
     assert _files(tmp_path) == {"in.csv"}
+
+
+def test_a_fifo_input_is_read_once(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("wb") as f:
+            f.write(_GBK_LIST.encode("utf-8"))
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    s = score_file(fifo, tmp_path / "out.csv", GZ, on=ON)
+    writer.join(10)
+    assert (s.rows_read, s.rows_scored) == (3, 3)

@@ -441,7 +441,7 @@ def _detect(src: _Source, f: BinaryIO) -> tuple[BinaryIO, str]:
 
     A file is checked whole (its scan); a stream by its first block, kept for reading.
     """
-    if src.scan is None and src.path is not None:
+    if src.scan is None and src.path is not None and _regular(src.path):
         with contextlib.suppress(OSError):
             src.scan = _scan(src.path)
     if src.scan is not None:
@@ -833,6 +833,14 @@ def _read(src: _Source, fmt: Format, chunk_rows: int, block_size: int,
     return _rechunk(_unchanged(src, pieces), chunk_rows)
 
 
+def _regular(path: Path) -> bool:
+    """A regular file (links followed): one that can be read twice."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def _stamp(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
@@ -844,7 +852,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 def _unchanged(src: _Source, pieces: Iterator[_Chunk]) -> Iterator[_Chunk]:
     """The pieces of a file, then a check that the file did not change while it was read
     (truncated, grown, replaced): such a run stops instead of scoring part of it."""
-    if src.path is None:
+    if src.path is None or not _regular(src.path):  # a FIFO's times change as it is fed
         yield from pieces
         return
     before = _stamp(src.path)
@@ -868,7 +876,7 @@ def _rows_in(src: _Source, fmt: Format, encoding: str | None) -> int | None:
     """How many rows a source holds, as far as is known before reading: exact for Parquet,
     estimated from the line ends for CSV and JSON Lines files (exact without blank lines
     or line breaks inside quotes), unknown for streams and Excel."""
-    if src.path is None:
+    if src.path is None or not _regular(src.path):  # a FIFO is read once, not scanned
         return None
     if fmt in ("csv", "jsonl"):
         try:
