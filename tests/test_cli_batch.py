@@ -55,11 +55,11 @@ def test_score_writes_outputs_and_prints_summary(tmp_path: Path) -> None:
                                  "--on", ON])
     assert result.exit_code == 0, result.output
     scored = pl.read_csv(tmp_path / "list.scored.csv")
-    rejects = pl.read_csv(tmp_path / "list.rejects.csv")
+    rejects = pl.read_csv(tmp_path / "list.scored.rejects.csv")
     assert scored.height == 18 and sorted(set(rejects["row"])) == [1, 2]
     for label, value in (("rows read", "20"), ("scored", "18"), ("rejected", "2")):
         assert _cell(result.output, label) == value
-    assert "list.scored.csv" in result.output and "list.rejects.csv" in result.output
+    assert "list.scored.csv" in result.output and "list.scored.rejects.csv" in result.output
 
 
 def test_strict_exits_non_zero_and_still_writes(tmp_path: Path) -> None:
@@ -126,14 +126,21 @@ def test_sample_is_seeded(tmp_path: Path) -> None:
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet = cli._Progress("scoring", delay=0)
     assert not quiet.enabled  # pytest's output is no terminal
-    quiet(10, 10, 100)
+    quiet(10, 100)
+    assert quiet._bar is None  # nothing started, nothing drawn
     buf = io.StringIO()
     term = Console(file=buf, force_terminal=True, width=100)
     monkeypatch.setattr(cli, "out", term)
     monkeypatch.setattr(cli, "err", term)
     with cli._Progress("scoring", delay=0) as shown:
         assert shown.enabled
-        shown(1_000, 50, 100)
+        shown(250, 1_000)
+        assert shown._bar is not None and shown._task is not None
+        task = shown._bar.tasks[0]
+        # the bar counts rows done against rows in all: a quarter
+        assert (task.completed, task.total) == (250, 1_000)
+        shown(1_000, 1_000)
+        assert task.completed == task.total == 1_000
     assert "scoring" in buf.getvalue() and "rows/s" in buf.getvalue()
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import points
-from points.applicant import LEVELS
+from points.applicant import LEVEL_ALIASES, LEVELS
 from points.cli import sample_path
 from points.families import (
     FAMILIES,
@@ -138,11 +138,16 @@ def facts_markdown() -> str:
             f.en)) + " |")
     out += ["", "## Levels", "",
             "Levels are listed in order, lowest first. A `levels` rule with",
-            '`match = "at_least"` and the comparisons `lt`, `le`, `gt`, `ge` follow this order.']
+            '`match = "at_least"` and the comparisons `lt`, `le`, `gt`, `ge` follow this order.',
+            "An input cell or field may give a level by its id, its Chinese label, or one of",
+            "the other Chinese names listed (`points.applicant.LEVEL_ALIASES`)."]
     for kind, levels in LEVELS.items():
-        out += ["", f"### {kind}", "", "| level | 中文 | English |", "|---|---|---|"]
-        out += [f"| `{name}` | {_cell(zh)} | {_cell(en)} |"
-                for name, (zh, en) in levels.items()]
+        out += ["", f"### {kind}", "", "| level | 中文 | English | also accepted |",
+                "|---|---|---|---|"]
+        for name, (zh, en) in levels.items():
+            more = ", ".join(f"`{a}`" for a, v in LEVEL_ALIASES[kind].items()
+                             if v == name and a != zh)
+            out.append(f"| `{name}` | {_cell(zh)} | {_cell(en)} | {_cell(more)} |")
     return "\n".join(out) + "\n"
 
 

@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 
 import points.io as pio
 from points import batch
-from points.errors import InputError, PointsError
+from points.errors import InputError, OutputError, PointsError
 from points.io import neutralise_formulas, score_file, write_table
 from points.sample import sample_frame
 
@@ -57,7 +57,7 @@ def test_csv_round_trip(tmp_path: Path) -> None:
     frame.write_csv(src)
     s = score_file(src, None, GZ, on=ON)
     assert s.output == tmp_path / "list.scored.csv"
-    assert s.rejects == tmp_path / "list.rejects.csv"
+    assert s.rejects == tmp_path / "list.scored.rejects.csv"
     assert (s.rows_read, s.rows_scored, s.rows_rejected) == (40, 40, 0)
     got = pl.read_csv(s.output, infer_schema=False)
     want = _expected(_text(frame))
@@ -123,9 +123,9 @@ def test_output_format_from_suffix_or_told(tmp_path: Path) -> None:
     assert len((tmp_path / "b.out").read_text().splitlines()) == 5
     s = score_file(src, tmp_path / "c.csv", GZ, on=ON, rejects=tmp_path / "bad.jsonl")
     assert s.rejects == tmp_path / "bad.jsonl" and (tmp_path / "bad.jsonl").exists()
-    with pytest.raises(InputError, match="replace the input"):
+    with pytest.raises(OutputError, match="replace the input"):
         score_file(src, src, GZ, on=ON)
-    with pytest.raises(InputError, match="must differ"):
+    with pytest.raises(OutputError, match="must differ"):
         score_file(src, tmp_path / "d.csv", GZ, on=ON, rejects=tmp_path / "d.csv")
 
 
@@ -191,11 +191,11 @@ def test_stdout_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     _frame(4).write_csv(src)
     monkeypatch.chdir(tmp_path)
     s = score_file(src, "-", GZ, on=ON)
-    assert s.output is None and s.rejects == Path("rejects.csv")
+    assert s.output is None and s.rejects == Path("scored.rejects.csv")
     out = capfdbinary.readouterr().out.decode()
     assert out.splitlines()[0].startswith("row,applicant_id,total")
     assert len(out.splitlines()) == 5
-    with pytest.raises(InputError, match="standard output"):
+    with pytest.raises(OutputError, match="standard output"):
         score_file(src, "-", GZ, on=ON, output_format="parquet")
 
 
@@ -371,9 +371,10 @@ def test_unreadable_inputs_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(InputError, match=re.escape("empty.csv: no header")):
         score_file(tmp_path / "empty.csv", None, GZ, on=ON)
-    (tmp_path / "gbk.csv").write_bytes("编号,age\n".encode("gbk"))
-    with pytest.raises(InputError, match=re.escape("gbk.csv: line 1: not UTF-8")):
-        score_file(tmp_path / "gbk.csv", None, GZ, on=ON)
+    (tmp_path / "junk.csv").write_bytes(b"age\n30\n\xff\xff\n")
+    with pytest.raises(InputError, match=re.escape(
+            "junk.csv: line 3: not valid UTF-8 or GB18030 (name it with --encoding) text")):
+        score_file(tmp_path / "junk.csv", None, GZ, on=ON)
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match=re.escape("bad.parquet: cannot read as Parquet")):
         score_file(tmp_path / "bad.parquet", None, GZ, on=ON)
@@ -420,7 +421,7 @@ def test_unreadable_row_mid_file_leaves_no_output(tmp_path: Path,
     _frame(40).write_csv(src)
     data = src.read_bytes()
     src.write_bytes(data[: len(data) - 300] + b"\xff\xfe" + data[len(data) - 300:])
-    with pytest.raises(InputError, match=re.escape("in.csv: cannot read as CSV")):
+    with pytest.raises(InputError, match=re.escape("in.csv: line 40: not valid UTF-8 or")):
         score_file(src, tmp_path / "out.csv", GZ, on=ON, chunk_rows=5)
     assert _files(tmp_path) == {"in.csv"}
 
@@ -458,7 +459,8 @@ def test_outputs_are_renamed_only_when_whole(tmp_path: Path,
     for names in seen:  # during the run: only hidden .part files beside the input
         assert {n for n in names if not n.startswith(".")} == {"in.csv"}
         assert all(n.endswith(".part") for n in names if n.startswith("."))
-    assert _files(tmp_path) == {"in.csv", "out.parquet", "out.rejects.parquet"}
+    assert _files(tmp_path) == {"in.csv", "out.parquet", "out.rejects.parquet",
+                                "out.summary.json"}
 
 
 # --- spreadsheet safety -------------------------------------------------------------------------
@@ -528,10 +530,10 @@ def test_chunks_give_the_same_result_as_one(tmp_path: Path, fmt: str,
 def test_progress_is_reported(tmp_path: Path) -> None:
     src = tmp_path / "in.parquet"
     _frame(30).write_parquet(src)
-    seen: list[tuple[int, int, int | None]] = []
+    seen: list[tuple[int, int | None]] = []
     score_file(src, None, GZ, on=ON, chunk_rows=10,
-               progress=lambda rows, done, total: seen.append((rows, done, total)))
-    assert seen == [(10, 10, 30), (20, 20, 30), (30, 30, 30)]
+               progress=lambda rows, total: seen.append((rows, total)))
+    assert seen == [(10, 30), (20, 30), (30, 30)]
 
 
 # --- ranking ------------------------------------------------------------------------------

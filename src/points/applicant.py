@@ -33,7 +33,9 @@ from .errors import ApplicantError
 
 __all__ = [
     "FACTS",
+    "FLAG_WORDS",
     "LEVELS",
+    "LEVEL_ALIASES",
     "Applicant",
     "Education",
     "FactInfo",
@@ -109,7 +111,35 @@ LEVELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+#: Chinese names accepted as input for level values, by level type: each label of `LEVELS`,
+#: for education and skill also each part of a label (`大专`, `高职`, `五级`, `初级工`) and
+#: the label without its parenthesis; and the short forms of office files. `本科` alone is
+#: the course without a degree (a degree is `本科及学士学位`, `本科+学士` or `学士`).
+def _level_aliases() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for kind, values in LEVELS.items():
+        names: dict[str, str] = {}
+        for value, (zh, _) in values.items():
+            parts = {zh}
+            if kind in ("education", "skill"):
+                bare = zh.split("（")[0]
+                parts |= {bare, *bare.replace("/", "、").split("、")}
+            for part in sorted(parts):
+                names.setdefault(part, value)
+        out[kind] = names
+    out["education"].update({
+        "本科": "bachelor", "本科+学士": "bachelor_degree", "学士": "bachelor_degree",
+        "专科": "associate", "硕士": "master", "博士": "doctorate"})
+    out["title"].update({"初级": "junior", "中级": "intermediate", "高级": "senior"})
+    return out
+
+
+LEVEL_ALIASES = _level_aliases()
+#: Chinese words accepted for flags.
+FLAG_WORDS: dict[str, bool] = {"是": True, "否": False}
+
 _MAX_MONTHS = 1200
+_MAX_AGE = 120
 _MAX_COUNT = 1000
 _MAX_YUAN = Decimal("1000000000000")
 
@@ -180,9 +210,10 @@ class Applicant(BaseModel):
     birth_date: date | None = Field(
         default=None, json_schema_extra=_meta("出生日期", "date of birth"))
     age: int | None = Field(
-        default=None, ge=0, le=120, json_schema_extra=_meta("年龄", "age in full years", "year"))
+        default=None, ge=0, le=_MAX_AGE,
+        json_schema_extra=_meta("年龄", "age in full years", "year"))
     age_years_begun: int | None = Field(
-        default=None, ge=0, le=121, json_schema_extra=_meta(
+        default=None, ge=0, le=_MAX_AGE + 1, json_schema_extra=_meta(
             "年龄（不满一年按一年计）",
             "age in years begun: full years, plus one unless the day is a birthday", "year"))
     sex: Sex | None = Field(default=None, json_schema_extra=_meta("性别", "sex"))
@@ -341,6 +372,26 @@ class Applicant(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
+    def _chinese_words(cls, data: Any) -> Any:
+        # level values by their Chinese names, flags as 是/否
+        if isinstance(data, dict):
+            changed: dict[str, Any] = {}
+            for name, value in data.items():
+                if not isinstance(value, str) or name not in FACTS:
+                    continue
+                info = FACTS[name]
+                if info.level_type is not None:
+                    found = LEVEL_ALIASES[info.level_type].get(value)
+                    if found is not None:
+                        changed[name] = found
+                elif info.kind == "bool" and value in FLAG_WORDS:
+                    changed[name] = FLAG_WORDS[value]
+            if changed:
+                data = {**data, **changed}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _no_bool_numbers(cls, data: Any) -> Any:
         # pydantic's lax mode reads True as 1; a flag in a number field is a mistake
         if isinstance(data, dict):
@@ -406,6 +457,9 @@ def age_on(birth: date, on: date) -> int:
     years = on.year - birth.year
     if (on.month, on.day) < (birth.month, birth.day):
         years -= 1
+    if years > _MAX_AGE:
+        raise ApplicantError([("birth_date", birth,
+                               f"gives an age of {years} on {on}, above the maximum {_MAX_AGE}")])
     return years
 
 

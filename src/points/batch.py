@@ -22,9 +22,11 @@ Decisions:
   `timestamp` ranking rule. It is optional, parsed as a date-time, and kept in `scored`.
 - **Accepted cell forms**: integers as integers, whole floats or digit strings ("12",
   " 12 ", "12.0"); flags as booleans, 1/0 or the words pydantic accepts ("true", "false",
-  "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0", any case, no spaces); levels as
-  named; money and ratios as decimals, integers, floats or decimal strings (no more decimal
-  places than the fact allows, trailing zeros aside); patent shares as "a/b", "a" or "0.5"
+  "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0", any case, no spaces) and 是/否;
+  levels as named or by a Chinese name of `applicant.LEVEL_ALIASES` (both per record too);
+  a boolean column in a number fact is rejected, not read as 1/0; money and ratios as
+  decimals, integers, floats or decimal strings (no more decimal places than the fact
+  allows, trailing zeros aside); patent shares as "a/b", "a" or "0.5"
   strings, integers or decimals; `birth_date` as dates, midnight date-times or "YYYY-MM-DD"
   strings; `applicant_id` as text or integers. Per record, pydantic also takes a few rarer
   spellings ("1_000" for a count, "1990-01-02T00:00" for a date), which the batch rejects;
@@ -40,7 +42,7 @@ from typing import Any, Literal
 import attrs
 import polars as pl
 
-from .applicant import FACTS, Applicant
+from .applicant import FACTS, FLAG_WORDS, LEVEL_ALIASES, Applicant
 from .engines import compile_columns, decimal_places, den_col, fact_col, points_expr
 from .errors import InputError, UnknownPurpose
 from .schedule.loader import load_schedule
@@ -129,6 +131,7 @@ class BatchResult:
 
 _BOOL_WORDS = {w: True for w in ("1", "on", "t", "true", "y", "yes")}
 _BOOL_WORDS.update({w: False for w in ("0", "off", "f", "false", "n", "no")})
+_BOOL_WORDS.update(FLAG_WORDS)  # 是 / 否
 
 
 @attrs.frozen(eq=False)
@@ -180,10 +183,12 @@ def _bounds(p: pl.Expr, lo: int | None, hi: int | None, shown: tuple[Any, Any]) 
 def _int_field(name: str, dtype: pl.DataType, lo: Any, hi: Any) -> _Field:
     c = pl.col(name)
     slow = None
+    reason = "is not a whole number"
     if dtype.is_integer():
         p = c  # any integer type: normalised to Int32 once the bounds are checked
-    elif dtype == pl.Boolean:
-        p = c.cast(pl.Int64)
+    elif dtype == pl.Boolean:  # a flag in a number column is a mistake, not 1/0
+        p = pl.lit(None, pl.Int64)
+        reason = "is true/false, not a whole number"
     elif dtype.is_float():
         p = pl.when(c == c.floor()).then(c.cast(pl.Int64, strict=False))
     elif dtype.is_decimal():
@@ -197,7 +202,7 @@ def _int_field(name: str, dtype: pl.DataType, lo: Any, hi: Any) -> _Field:
         p = pl.lit(None, pl.Int64)
     pc = pl.col(_p(name))
     return _Field(name, {_p(name): p}, [
-        _failed(c, pc, "is not a whole number"),
+        _failed(c, pc, reason),
         *_bounds(pc, None if lo is None else int(lo), None if hi is None else int(hi),
                  (lo, hi))], slow)
 
@@ -224,14 +229,20 @@ def _level_field(name: str, dtype: pl.DataType) -> _Field:
     c = pl.col(name)
     info = FACTS[name]
     enum = pl.Enum(list(info.levels))
+    slow = None
     if dtype == enum:
         p = c
     elif _is_text(dtype):
         p = c.cast(pl.String).cast(enum, strict=False)
+        if info.level_type is not None:  # Chinese names: 本科, 大专, 硕士 …
+            slow = {_p(name): c.cast(pl.String).replace_strict(
+                LEVEL_ALIASES[info.level_type], default=None, return_dtype=pl.String)
+                .cast(enum, strict=False)}
     else:
         p = pl.lit(None, enum)
     return _Field(name, {_p(name): p}, [
-        _failed(c, pl.col(_p(name)), f"is not a level of {name} ({', '.join(info.levels)})")])
+        _failed(c, pl.col(_p(name)), f"is not a level of {name} ({', '.join(info.levels)})")],
+        slow)
 
 
 def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
@@ -467,6 +478,11 @@ def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str,
     if missing:
         both = pl.all_horizontal(missing)
         problems.append(("age", _Problem(both, "give age or birth_date")))
+    if "birth_date" in present:  # the age bound holds for a derived age too
+        top = int(FACTS["age"].maximum or 0)
+        problems.append(("birth_date", _Problem(derived > top, pl.format(
+            "gives an age of {} on {}, above the maximum {}", derived, pl.lit(str(on)),
+            pl.lit(top)))))
     if "age" in present and "birth_date" in present:
         differ = age.is_not_null() & derived.is_not_null() & (age != derived)
         problems.append(("age", _Problem(differ, pl.format(

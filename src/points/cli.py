@@ -7,8 +7,10 @@ row was rejected (after writing everything).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -95,6 +97,36 @@ def _say(*lines: str) -> None:
 def _fail(exc: PointsError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
     raise typer.Exit(1)
+
+
+#: Exit status when standard output was closed early (`points sample | head`): that of a
+#: Unix tool ended by SIGPIPE.
+EXIT_PIPE = 141
+
+
+@contextlib.contextmanager
+def _batch_errors() -> Iterator[None]:
+    """One clear line for what a batch command cannot do: a `PointsError`, a system error
+    (disk full, permission), no memory; a reader that closed standard output early ends the
+    run quietly, as Unix tools do."""
+    try:
+        yield
+    except PointsError as exc:
+        _fail(exc)
+    except BrokenPipeError:
+        # nothing more can go to standard output; point it at nothing so that the flush
+        # at exit does not fail again
+        with contextlib.suppress(OSError, ValueError):
+            fd = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(fd, sys.stdout.fileno())
+            os.close(fd)
+        raise typer.Exit(EXIT_PIPE) from None
+    except MemoryError:
+        _fail(PointsError("out of memory; score the list in parts, or as CSV or Parquet "
+                          "(read in chunks) rather than Excel"))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(PointsError(f"{where}{exc.strerror or exc}"))
 
 
 def _date(text: str | None, default: date) -> date:
@@ -330,13 +362,21 @@ OutputOpt = Annotated[str | None, typer.Option(
     "(NAME.ranked.EXT for rank) beside the input.", show_default=False)]
 RejectsOpt = Annotated[str | None, typer.Option(
     "--rejects", help="Rejects file (row, field, value, reason, source). Default: "
-    "NAME.rejects.EXT beside the output.", show_default=False)]
+    "OUT.rejects.EXT beside the output, OUT being its name without the suffix "
+    "(list.scored.rejects.csv); the run summary goes beside it (list.scored.summary.json).",
+    show_default=False)]
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", help="Input format: csv, parquet, jsonl or excel (needed for standard "
     "input; otherwise read from the suffix).", show_default=False)]
 ToOpt = Annotated[str | None, typer.Option(
     "--to", help="Output format (default: the output's suffix, else the input's).",
     show_default=False)]
+EncodingOpt = Annotated[str | None, typer.Option(
+    "--encoding", help="Text encoding of CSV input, such as utf-8 or gb18030 (default: "
+    "UTF-8, or GB18030 when the file is not valid UTF-8).", show_default=False)]
+BomOpt = Annotated[bool, typer.Option(
+    "--bom/--no-bom", help="Start CSV files written with a UTF-8 byte-order mark, so Excel "
+    "reads Chinese text right (never on standard output or a pipe).")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Exit 3 when any row was rejected (everything is still written).")]
 ExtraOpt = Annotated[bool, typer.Option(
@@ -348,7 +388,9 @@ EXIT_REJECTED = 3
 
 class _Progress:
     """A Rich progress bar on stderr (rows, rows/s, ETA), shown only on a terminal and
-    only once a run has taken more than `delay` seconds."""
+    only once a run has taken more than `delay` seconds. It counts rows scored (or
+    rejected) against the rows expected: exact for Parquet, estimated from the line ends
+    for CSV and JSON Lines; with no total (a stream) it shows no ETA."""
 
     def __init__(self, label: str, *, delay: float = 1.0) -> None:
         self.label = label
@@ -358,7 +400,7 @@ class _Progress:
         self._bar: Progress | None = None
         self._task: TaskID | None = None
 
-    def __call__(self, rows: int, done: int, total: int | None) -> None:
+    def __call__(self, rows: int, total: int | None) -> None:
         if not self.enabled:
             return
         if self._bar is None:
@@ -373,7 +415,7 @@ class _Progress:
             self._task = self._bar.add_task(self.label, total=total, rows=0, rate=0.0)
         assert self._task is not None
         rate = rows / max(time.perf_counter() - self._start, 1e-9)
-        self._bar.update(self._task, completed=done, total=total, rows=rows, rate=rate)
+        self._bar.update(self._task, completed=rows, total=total, rows=rows, rate=rate)
 
     def __enter__(self) -> _Progress:
         return self
@@ -414,7 +456,8 @@ def _print_summary(s: BatchSummary, sched: Schedule, *, to_stdout: bool) -> None
     if s.ranked:
         scored += f", {s.in_ranking or 0:,} of them ranked"
     written = [(s.output, scored),
-               (s.rejects, f"{s.rows_rejected:,} rejected rows")]
+               (s.rejects, f"{s.rows_rejected:,} rejected rows"),
+               (s.summary, "counts, schedule, version, date")]
     for path, what in written:
         if path is not None:
             console.print(f"wrote {path} ({what})", markup=False)
@@ -436,6 +479,8 @@ def score(
         help="Explained cards to print when scoring the bundled sample.")] = 2,
     lang: LangOpt = "en",
     out_of_force: OutOfForceOpt = False,
+    encoding: EncodingOpt = None,
+    bom: BomOpt = True,
 ) -> None:
     """Score an applicant list; write scored rows and rejects; print a summary.
 
@@ -446,7 +491,7 @@ def score(
     --out-of-force is given.
     """
     sample = input is None
-    try:
+    with _batch_errors():
         sched = load_schedule(schedule)
         when = _date(on, SAMPLE_ON if sample else date.today())
         force = _in_force(sched, when, out_of_force)
@@ -457,20 +502,17 @@ def score(
                 sample_path() if input is None else input, output, sched, rejects=rejects,
                 purpose=purpose, on=when, format=fmt, output_format=to,
                 extra="ignore" if ignore_extra else "forbid", progress=progress,
-                write=not sample or output is not None)
+                write=not sample or output is not None, encoding=encoding, bom=bom)
         shown = []
         if sample:
             for i, row in enumerate(_sample_rows()[:cards], start=1):
                 shown.append(score_one(Applicant.parse(row, row=i, source=sample_path().name),
                                        sched, purpose=purpose, on=when))
-    except PointsError as exc:
-        _fail(exc)
-        return
-    _print_summary(summary, sched, to_stdout=output == "-")
-    for card in shown:
-        out.print()
-        out.print(card.explain(lang), markup=False)
-    _say(force)
+        _print_summary(summary, sched, to_stdout=output == "-")
+        for card in shown:
+            out.print()
+            out.print(card.explain(lang), markup=False)
+        _say(force)
     _finish_strict(summary, strict)
 
 
@@ -497,20 +539,22 @@ def rank(
         "--quota", min=1, help="Places to fill (default: the schedule's ranking quota).",
         show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(
-        "--seed", help="Seed of the lottery among the still tied (final = lottery).",
+        "--seed", min=0, help="Seed of the lottery among the still tied (final = lottery).",
         show_default=False)] = None,
     fmt: FormatOpt = None,
     to: ToOpt = None,
     strict: StrictOpt = False,
     ignore_extra: ExtraOpt = False,
     out_of_force: OutOfForceOpt = False,
+    encoding: EncodingOpt = None,
+    bom: BomOpt = True,
 ) -> None:
     """Score and rank an applicant list under the quota; print the cutoff and the number
     admitted, and write the ranked list (with rank and admitted) and the rejects.
 
     Refuses a schedule not in force on the evaluation date unless --out-of-force is given.
     """
-    try:
+    with _batch_errors():
         sched = load_schedule(schedule)
         when = _date(on, date.today())
         force = _in_force(sched, when, out_of_force)
@@ -520,22 +564,21 @@ def rank(
             summary = rank_file(
                 input, output, sched, rejects=rejects, purpose=purpose, on=when,
                 quota=quota, seed=seed, format=fmt, output_format=to,
-                extra="ignore" if ignore_extra else "forbid", progress=progress)
-    except PointsError as exc:
-        _fail(exc)
-        return
-    console = err if output == "-" else out
-    _print_summary(summary, sched, to_stdout=output == "-")
-    final = sched.ranking.final if sched.ranking is not None else "all_admitted"
-    if summary.quota is None:
-        console.print(f"no quota: all {summary.admitted or 0:,} ranked applicants admitted"
-                      + ("" if summary.cutoff is None else f", lowest {summary.cutoff}"))
-    elif summary.cutoff is None:
-        console.print(f"no applicant admitted (quota {summary.quota:,})")
-    else:
-        console.print(f"cutoff {summary.cutoff}: {summary.admitted or 0:,} admitted "
-                      f"(quota {summary.quota:,}; still tied at the cutoff: {final})")
-    _say(force)
+                extra="ignore" if ignore_extra else "forbid", progress=progress,
+                encoding=encoding, bom=bom)
+        console = err if output == "-" else out
+        _print_summary(summary, sched, to_stdout=output == "-")
+        final = sched.ranking.final if sched.ranking is not None else "all_admitted"
+        if summary.quota is None:
+            console.print(f"no quota: all {summary.admitted or 0:,} ranked applicants "
+                          "admitted"
+                          + ("" if summary.cutoff is None else f", lowest {summary.cutoff}"))
+        elif summary.cutoff is None:
+            console.print(f"no applicant admitted (quota {summary.quota:,})")
+        else:
+            console.print(f"cutoff {summary.cutoff}: {summary.admitted or 0:,} admitted "
+                          f"(quota {summary.quota:,}; still tied at the cutoff: {final})")
+        _say(force)
     _finish_strict(summary, strict)
 
 
@@ -551,12 +594,13 @@ def sample(
         "--on", help="Evaluation date the applicants are drawn for, YYYY-MM-DD.",
         show_default=False)] = None,
     to: ToOpt = None,
+    bom: BomOpt = True,
 ) -> None:
     """Write a seeded list of realistic synthetic applicants (for demos, tests, benchmarks)."""
     from .io import write_table
     from .sample import sample_frames
 
-    try:
+    with _batch_errors():
         when = _date(on, SAMPLE_ON)
         with _Progress("drawing") as progress:
             done = 0
@@ -565,13 +609,10 @@ def sample(
                 nonlocal done
                 for frame in sample_frames(rows, seed=seed, on=when):
                     done += frame.height
-                    progress(done, done, rows)
+                    progress(done, rows)
                     yield frame
 
-            written = write_table(frames(), output, format=to)
-    except PointsError as exc:
-        _fail(exc)
-        return
+            written = write_table(frames(), output, format=to, bom=bom)
     if output is not None and output != "-":
         err.print(f"{written:,} applicants (seed {seed}, on {when}) written to {output}")
 
@@ -590,6 +631,7 @@ def diff(
     html_out: Annotated[Path | None, typer.Option(
         "--html", help="Write the offline HTML report with charts here.")] = None,
     out_of_force: OutOfForceOpt = False,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Score one population under two schedules: who gains, who loses, tier moves.
 
@@ -598,14 +640,12 @@ def diff(
     """
     from .diff import diff as run_diff
 
-    try:
+    with _batch_errors():
         when = _date(on, date.today())
-        d = run_diff(old, new, population, purpose=purpose, on=when, quota=quota)
+        d = run_diff(old, new, population, purpose=purpose, on=when, quota=quota,
+                     encoding=encoding)
         forces = (_in_force(load_schedule(old), when, out_of_force),
                   _in_force(load_schedule(new), when, out_of_force, refuse=False))
-    except PointsError as exc:
-        _fail(exc)
-        return
     table = Table("", "applicants", title=f"{d.old_id} → {d.new_id}: {d.rows} applicants"
                   + (f" ({d.rejected} rejected)" if d.rejected else ""))
     for name, n in (("gain", d.gainers), ("lose", d.losers), ("unchanged", d.unchanged),

@@ -112,6 +112,7 @@ def _tier_order(old: Schedule, new: Schedule) -> tuple[str, ...]:
 def diff(
     old: Schedule | str, new: Schedule | str, population: pl.DataFrame | Path | str | Any, *,
     purpose: str | None = None, on: date, quota: int | None = None, top: int = 20,
+    encoding: str | None = None,
 ) -> Diff:
     """Score `population` under `old` and `new`.
 
@@ -119,6 +120,7 @@ def diff(
     as `points score` reads it (`points.io.read_table`). Rows that cannot be read, and rows
     either schedule rejects, are left out of the comparison and counted in `rejected`.
     With `quota`, both schedules rank the population and the cutoffs are compared.
+    `encoding` is the text encoding of a CSV population (default: detected).
     """
     old_s = old if isinstance(old, Schedule) else load_schedule(old)
     new_s = new if isinstance(new, Schedule) else load_schedule(new)
@@ -130,7 +132,7 @@ def diff(
     if isinstance(population, (str, Path)):
         from .io import read_table
 
-        population, unreadable = read_table(population)
+        population, unreadable = read_table(population, encoding=encoding)
     a = score_frame(population, old_s, purpose=purpose, on=on)
     b = score_frame(population, new_s, purpose=purpose, on=on)
     old_pts, new_pts = a.points(), b.points()

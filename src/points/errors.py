@@ -16,6 +16,7 @@ __all__ = [
     "ApplicantError",
     "InputError",
     "NoScheduleInForce",
+    "OutputError",
     "PointsError",
     "ScheduleError",
     "ScheduleNotFound",
@@ -145,6 +146,15 @@ class ApplicantError(PointsError):
     def field(self) -> str:
         """The first invalid field."""
         return self.problems[0][0]
+
+
+class OutputError(PointsError):
+    """An output cannot be written (a folder, a full disk, a refused rename); nothing new
+    was left under the output's name. `source` names the output."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
 
 
 class InputError(PointsError):
