@@ -329,7 +329,7 @@ def test_unknown_purpose() -> None:
 
 def test_not_a_frame() -> None:
     with pytest.raises(InputError, match="Polars or pandas"):
-        score_frame([{"age": 30}], GZ, on=ON)  # type: ignore[arg-type]
+        score_frame([{"age": 30}], GZ, on=ON)
 
 
 # --- rounding of pro-rata rates ------------------------------------------------------------

@@ -13,7 +13,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from points import cli
-from points.cli import EXIT_REJECTED, app, sample_path
+from points.cli import EXIT_REJECTED, app
+from points.data import sample_path
 
 runner = CliRunner()
 ON = "2024-06-01"

@@ -94,7 +94,7 @@ def test_every_command_has_an_example() -> None:
 
 @pytest.mark.parametrize("line", [e for lines in EXAMPLES.values() for e in lines])
 def test_example_runs(line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from points.cli import sample_path
+    from points.data import sample_path
 
     (tmp_path / "applicants.csv").write_bytes(sample_path().read_bytes())
     (tmp_path / "applicant.json").write_text(APPLICANT, encoding="utf-8")

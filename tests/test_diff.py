@@ -107,7 +107,7 @@ def _chromium() -> str | None:
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     assert browser is not None, "CI must have Chromium: .ci/run installs it"
-    from points.cli import sample_path
+    from points.data import sample_path
 
     d = diff("guangzhou/2018", "guangzhou/2021", sample_path(),
              purpose="settlement", on=ON, quota=100)

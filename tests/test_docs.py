@@ -24,7 +24,7 @@ import pytest
 
 import points
 from points.applicant import LEVELS
-from points.cli import sample_path
+from points.data import sample_path
 from points.families import (
     FAMILIES,
     AgeStep,

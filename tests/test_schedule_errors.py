@@ -562,9 +562,14 @@ def test_extends_an_absolute_path_is_refused_unread(
     tmp_path: Path, secret: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     child = write(tmp_path / "mine", _extending(secret), "child.toml")
-    read = []
+    read: list[Path] = []
     real = loader._read
-    monkeypatch.setattr(loader, "_read", lambda p, **kw: read.append(p) or real(p, **kw))
+
+    def spy(path: Path, **kw: Any) -> str:
+        read.append(path)
+        return real(path, **kw)
+
+    monkeypatch.setattr(loader, "_read", spy)
     _refused(child, str(secret), "no absolute path")
     assert read == [child]  # the child only: the secret was never opened
 
