@@ -537,6 +537,7 @@ def targeted_best(s: Schedule, nodes: list[str], facts: set[str], purpose: str |
 MAX_EXAMPLES = 40
 
 
+@pytest.mark.slow  # a targeted Hypothesis search per part, purpose and sense
 @pytest.mark.parametrize("sid", BUNDLED)
 def test_bounds_equal_the_best_a_targeted_search_finds(sid: str) -> None:
     """The total is a sum of parts with no fact in common, so its extremes are the sums of

@@ -153,6 +153,7 @@ def _doc_blocks(path: Path) -> list[tuple[str, str]]:
     return blocks
 
 
+@pytest.mark.docs
 def test_docs_batch_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every `points …` command and Python block of docs/batch.md runs, in order."""
     doc = Path(__file__).parent.parent / "docs" / "batch.md"

@@ -102,6 +102,7 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow  # starts a headless Chromium
 @pytest.mark.skipif(_chromium() is None and not os.environ.get("CI"),
                     reason="no Chromium on this machine (.ci/run installs it)")
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
