@@ -98,7 +98,6 @@ def test_stdin_to_stdout(tmp_path: Path) -> None:
 
 
 def test_rank_prints_cutoff_and_writes_ranked_list(tmp_path: Path) -> None:
-    pytest.importorskip("points.ranking")
     src = tmp_path / "list.csv"
     _write_list(src, rows=30)
     result = runner.invoke(app, ["rank", str(src), "--quota", "5", "--on", ON])
