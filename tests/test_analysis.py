@@ -564,6 +564,7 @@ def test_bounds_equal_the_best_a_targeted_search_finds(sid: str) -> None:
         assert (lo, hi) == (b.minimum, b.maximum), purpose
 
 
+@pytest.mark.slow  # a targeted Hypothesis search per schedule
 @pytest.mark.parametrize("sid", BUNDLED)
 def test_no_applicant_goes_beyond_the_bounds(sid: str) -> None:
     """A targeted search with the library's own applicant strategy stays within them."""

@@ -662,6 +662,7 @@ def _mutations(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # Hypothesis: 150 mutated schedules
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_mutated_schedule_raises_only_points_errors(text: str) -> None:
@@ -676,6 +677,7 @@ def test_mutated_schedule_raises_only_points_errors(text: str) -> None:
         raise AssertionError("a schedule error is a ScheduleError") from None
 
 
+@pytest.mark.slow  # Hypothesis: 150 texts
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from([*'[]{}=,."\'#\n ab1-_\\', '"""', "[[", "]]"]), max_size=60)
        .map("".join))

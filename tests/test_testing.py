@@ -149,6 +149,7 @@ def coverage_targets(s: Schedule) -> set[tuple[Any, ...]]:
     return need
 
 
+@pytest.mark.slow  # up to 400 examples per schedule
 @pytest.mark.parametrize("sid", BUNDLED)
 def test_applicants_cover_every_level_and_both_sides_of_every_gate(sid: str) -> None:
     """Measured: draw applicants for the schedule until every level of every levels table
@@ -182,6 +183,7 @@ def test_applicants_cover_every_level_and_both_sides_of_every_gate(sid: str) -> 
 # --- schedules -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 120 random schedules
 def test_schedules_cover_the_format() -> None:
     found: Counter[str] = Counter()
 
