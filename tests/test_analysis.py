@@ -538,6 +538,7 @@ def targeted_best(s: Schedule, nodes: list[str], facts: set[str], purpose: str |
 MAX_EXAMPLES = 40
 
 
+@pytest.mark.slow  # a targeted Hypothesis search per part, purpose and sense
 @pytest.mark.parametrize("sid", BUNDLED)
 def test_bounds_equal_the_best_a_targeted_search_finds(sid: str) -> None:
     """The total is a sum of parts with no fact in common, so its extremes are the sums of
@@ -564,6 +565,7 @@ def test_bounds_equal_the_best_a_targeted_search_finds(sid: str) -> None:
         assert (lo, hi) == (b.minimum, b.maximum), purpose
 
 
+@pytest.mark.slow  # a targeted Hypothesis search per schedule
 @pytest.mark.parametrize("sid", BUNDLED)
 def test_no_applicant_goes_beyond_the_bounds(sid: str) -> None:
     """A targeted search with the library's own applicant strategy stays within them."""

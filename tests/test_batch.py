@@ -97,6 +97,7 @@ def _births(draw: Any) -> Any:
     return draw(st.dates(date(1950, 1, 1), date(2010, 12, 31)))
 
 
+@pytest.mark.slow  # Hypothesis: 25 lists of people per purpose, each scored both ways
 @pytest.mark.parametrize("schedule_id", points.bundled_ids())
 def test_batch_equals_per_record_on_every_bundled_schedule(schedule_id: str) -> None:
     schedule = points.load_schedule(schedule_id)
@@ -116,6 +117,7 @@ def test_batch_equals_per_record_on_every_bundled_schedule(schedule_id: str) -> 
     check()
 
 
+@pytest.mark.slow  # Hypothesis: 40 random schedules
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(schedule=schedules(), people=st.lists(applicants(), min_size=1, max_size=4),
@@ -333,7 +335,7 @@ def test_unknown_purpose() -> None:
 
 def test_not_a_frame() -> None:
     with pytest.raises(InputError, match="Polars or pandas"):
-        score_frame([{"age": 30}], GZ, on=ON)  # type: ignore[arg-type]
+        score_frame([{"age": 30}], GZ, on=ON)
 
 
 # --- rounding of pro-rata rates ------------------------------------------------------------
@@ -417,6 +419,7 @@ def messy_tables(draw: st.DrawFn) -> pl.DataFrame:
                          for c in columns}, schema={c: pl.String for c in columns})
 
 
+@pytest.mark.slow  # Hypothesis: 150 messy tables
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table=messy_tables())
 def test_nothing_lost_and_rejected_exactly_when_per_record_refuses(

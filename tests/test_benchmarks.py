@@ -10,6 +10,8 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
+pytestmark = pytest.mark.slow  # each test runs a benchmark script in a subprocess
+
 
 @pytest.mark.parametrize(("script", "args", "rows"), [
     ("bench_batch.py", ["--rows", "300", "--repeat", "1", "--rounds", "1",

@@ -13,7 +13,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from points import cli
-from points.cli import EXIT_REJECTED, app, sample_path
+from points.cli import EXIT_REJECTED, app
+from points.data import sample_path
 
 runner = CliRunner()
 ON = "2024-06-01"
@@ -97,7 +98,6 @@ def test_stdin_to_stdout(tmp_path: Path) -> None:
 
 
 def test_rank_prints_cutoff_and_writes_ranked_list(tmp_path: Path) -> None:
-    pytest.importorskip("points.ranking")
     src = tmp_path / "list.csv"
     _write_list(src, rows=30)
     result = runner.invoke(app, ["rank", str(src), "--quota", "5", "--on", ON])
@@ -160,6 +160,7 @@ def _doc_blocks(path: Path) -> list[tuple[str, str]]:
     return blocks
 
 
+@pytest.mark.docs
 def test_docs_batch_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every `points …` command and Python block of docs/batch.md runs, in order."""
     doc = Path(__file__).parent.parent / "docs" / "batch.md"

@@ -20,6 +20,8 @@ from points.cli import app
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "commands"
 
+pytestmark = pytest.mark.docs
+
 #: Examples per command, run by the tests in a folder holding `applicants.csv` (the bundled
 #: sample) and `applicant.json`.
 EXAMPLES: dict[str, list[str]] = {
@@ -95,12 +97,8 @@ def test_every_command_has_an_example() -> None:
 
 
 @pytest.mark.parametrize("line", [e for lines in EXAMPLES.values() for e in lines])
-def test_example_runs(line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from points.cli import sample_path
-
-    (tmp_path / "applicants.csv").write_bytes(sample_path().read_bytes())
-    (tmp_path / "applicant.json").write_text(APPLICANT, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+def test_example_runs(line: str, workdir: Path) -> None:
+    (workdir / "applicant.json").write_text(APPLICANT, encoding="utf-8")
     args = shlex.split(line)[1:]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -102,12 +102,13 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow  # starts a headless Chromium
 @pytest.mark.skipif(_chromium() is None and not os.environ.get("CI"),
                     reason="no Chromium on this machine (.ci/run installs it)")
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     assert browser is not None, "CI must have Chromium: .ci/run installs it"
-    from points.cli import sample_path
+    from points.data import sample_path
 
     d = diff("guangzhou/2018", "guangzhou/2021", sample_path(),
              purpose="settlement", on=ON, quota=100)

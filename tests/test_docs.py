@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import re
-import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,6 @@ import pytest
 
 import points
 from points.applicant import LEVEL_ALIASES, LEVELS
-from points.cli import sample_path
 from points.families import (
     FAMILIES,
     AgeStep,
@@ -45,6 +43,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+pytestmark = pytest.mark.docs
 PAGES = sorted(DOCS.rglob("*.md"))
 _BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 
@@ -84,17 +84,13 @@ def run_page(page: Path) -> str:
 
 WITH_PYTHON = [p for p in PAGES if any(lang == "python" for lang, _ in
                                        blocks(p.read_text(encoding="utf-8")))]
+#: Pages whose examples take seconds: the tutorial runs Hypothesis searches.
+SLOW_PAGES = {"testing-a-policy.md"}
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working directory where `applicants.csv` is the bundled sample list."""
-    shutil.copy(sample_path(), tmp_path / "applicants.csv")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.mark.parametrize("page", WITH_PYTHON, ids=[_name(p) for p in WITH_PYTHON])
+@pytest.mark.parametrize("page", [
+    pytest.param(p, id=_name(p), marks=[pytest.mark.slow] if _name(p) in SLOW_PAGES else [])
+    for p in WITH_PYTHON])
 def test_python_examples_in_the_docs_run(page: Path, workdir: Path) -> None:
     run_page(page)
 

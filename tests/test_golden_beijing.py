@@ -10,31 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 import points
-from points import ScoreCard
+from _helpers import Card, Facts, failed, insured
 
 SCHEDULE = "beijing/2016"
 ON = date(2018, 12, 31)  # the 2019 round
 
-Facts = dict[str, Any]
-FIVE = ("pension_months", "medical_months", "unemployment_months", "injury_months",
-        "maternity_months")
-
-
-def insured(months: int) -> Facts:
-    return dict.fromkeys(FIVE, months)
-
-
-def card(facts: Facts, on: date = ON) -> ScoreCard:
-    return points.score(facts, SCHEDULE, on=on)
-
-
-def failed(c: ScoreCard) -> set[str]:
-    return {g.id for g in c.gates if not g.passed}
+card = Card(SCHEDULE, ON)
 
 
 OK: Facts = {"has_permit": True, "employed": True, "sex": "male"}

@@ -12,32 +12,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 import pytest
 
 import points
-from points import ScoreCard
+from _helpers import Card, Facts, assert_line, gate
 
 SCHEDULE = "guangzhou/2018"
 ON = date(2020, 9, 1)
 
-Facts = dict[str, Any]
-
-
-def card(facts: Facts | points.Applicant, purpose: str | None = None) -> ScoreCard:
-    return points.score(facts, SCHEDULE, purpose=purpose, on=ON)
-
-
-def gate(c: ScoreCard, gid: str) -> bool:
-    return next(g.passed for g in c.gates if g.id == gid)
-
-
-def assert_line(c: ScoreCard, lid: str, points_: int | str, capped: bool) -> None:
-    """Line `lid` scores `points_`, and `capped` says whether its own cap cut it."""
-    line = c.line(lid)
-    assert line.points == Decimal(points_), lid
-    assert line.capped is capped, lid
+card = Card(SCHEDULE, ON)
 
 
 # A permit holder in stable work, renting, 4 years and 2 months into everything.

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import points
+from _helpers import Card
 from points.schedule.model import TierSpec
 
 ON = date(2023, 6, 1)
@@ -31,8 +32,7 @@ NATIONAL_SERVICES = (
 
 
 def card(schedule: str, **facts: Any) -> points.ScoreCard:
-    facts.setdefault("age", 30)
-    return points.score(facts, schedule, on=ON)
+    return Card(schedule, ON, age=30)(facts)
 
 
 def tiers(schedule: str, **facts: Any) -> tuple[str, ...]:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 import points
-from points import ScoreCard
+from _helpers import Card, Facts
 
 SCHEDULE = "shanghai/2018"
 ON = date(2020, 6, 1)
 
-Facts = dict[str, Any]
 OK: Facts = {"has_permit": True, "employed": True}
 PERMIT_SERVICES = ("compulsory_education", "vocational_school_admission",
                    "public_rental_housing_permit", "housing_fund", "driving_licence",
@@ -30,10 +28,7 @@ PERMIT_SERVICES = ("compulsory_education", "vocational_school_admission",
 SCORE_SERVICES = ("children_zhongkao_gaokao", "family_social_insurance")
 REPORTED_SERVICES = ("kindergarten_priority", "home_purchase_tax_exemption")
 ALL_TIERS = ("permit_holder", "standard_score", "standard_score_reported")
-
-
-def card(facts: Facts) -> ScoreCard:
-    return points.score(facts, SCHEDULE, on=ON)
+card = Card(SCHEDULE, ON)
 
 
 # THE CARELESS ONE: age 44. The rule is 5 at 56–60 and 2 more per year younger, so

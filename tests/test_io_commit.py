@@ -137,7 +137,7 @@ def test_disk_full_at_the_end_leaves_nothing_new(tmp_path: Path,
         if calls == 3:  # the third output made durable: the disk is full
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(pio.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
     with pytest.raises(OutputError, match="No space left on device"):
         score_file(src, tmp_path / "out.csv", GZ, on=ON)
     assert _files(tmp_path) == {"list.csv", *old}
@@ -157,7 +157,7 @@ def test_a_refused_rename_puts_back_the_outputs_renamed_before(
         renamed.append(Path(b).name)
         real(a, b)
 
-    monkeypatch.setattr(pio.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(OutputError, match=r"out\.csv: cannot rename into place"):
         score_file(src, tmp_path / "out.csv", GZ, on=ON)
     # rejects and summary were renamed, then put back
@@ -176,7 +176,7 @@ def test_a_refused_rename_removes_outputs_that_were_new(
             raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
         real(a, b)
 
-    monkeypatch.setattr(pio.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(OutputError):
         score_file(src, tmp_path / "out.csv", GZ, on=ON)
     assert _files(tmp_path) == {"list.csv"}

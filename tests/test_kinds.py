@@ -17,7 +17,7 @@ from points import ScheduleValidationError
 from points.batch import score_frame
 from points.kinds import KINDS, RuleKind
 from points.kinds._base import register
-from points.kinds.flag import FlagRule
+from points.kinds.flag import Flag, FlagRule
 from points.testing import applicants
 
 ON = date(2024, 6, 1)
@@ -87,7 +87,7 @@ def test_a_kind_registered_twice_fails() -> None:
 
 
 def test_a_kind_whose_spec_names_another_rule_fails() -> None:
-    class Wrong(KINDS["flag"]):  # type: ignore[misc, valid-type]
+    class Wrong(Flag):
         name = "wrong"
 
     with pytest.raises(TypeError, match=r"FlagRule.rule must be Literal\['wrong'\]"):

@@ -169,6 +169,7 @@ RANDOM = settings(max_examples=60, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
+@pytest.mark.slow  # Hypothesis: 60 random schedules
 @RANDOM
 @given(s=schedules(), data=st.data())
 def test_properties_hold_on_random_schedules(s: Schedule, data: st.DataObject) -> None:

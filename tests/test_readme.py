@@ -7,7 +7,11 @@ import io
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
+
+pytestmark = pytest.mark.docs
 
 
 def test_readme_python_example_runs_and_matches_its_comment() -> None:

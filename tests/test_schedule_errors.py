@@ -562,9 +562,14 @@ def test_extends_an_absolute_path_is_refused_unread(
     tmp_path: Path, secret: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     child = write(tmp_path / "mine", _extending(secret), "child.toml")
-    read = []
+    read: list[Path] = []
     real = loader._read
-    monkeypatch.setattr(loader, "_read", lambda p, **kw: read.append(p) or real(p, **kw))
+
+    def spy(path: Path, **kw: Any) -> str:
+        read.append(path)
+        return real(path, **kw)
+
+    monkeypatch.setattr(loader, "_read", spy)
     _refused(child, str(secret), "no absolute path")
     assert read == [child]  # the child only: the secret was never opened
 
@@ -657,6 +662,7 @@ def _mutations(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # Hypothesis: 150 mutated schedules
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_mutated_schedule_raises_only_points_errors(text: str) -> None:
@@ -671,6 +677,7 @@ def test_mutated_schedule_raises_only_points_errors(text: str) -> None:
         raise AssertionError("a schedule error is a ScheduleError") from None
 
 
+@pytest.mark.slow  # Hypothesis: 150 texts
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from([*'[]{}=,."\'#\n ab1-_\\', '"""', "[[", "]]"]), max_size=60)
        .map("".join))

@@ -42,6 +42,7 @@ class FactorBase(Sourced):
     """The keys every factor and deduction has, whatever its rule kind."""
 
     label: Label
+    rule: str  # each kind narrows it to its own name
     fact: str
     group: Id | None = None
     when: str | None = Field(default=None, description="A true/false fact the factor needs.")

@@ -64,11 +64,9 @@ __all__ = [
 ]
 
 Rounding = Literal["half_up", "half_even", "down", "up"]
-_Strict = Strict
-_Sourced = Sourced
 
 
-class Meta(_Strict):
+class Meta(Strict):
     """The `[schedule]` table: which document this is and how to do its arithmetic."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*/[0-9A-Za-z._-]+$",
@@ -129,7 +127,7 @@ else:
     ]
 
 
-class GroupSpec(_Sourced):
+class GroupSpec(Sourced):
     """Combines its member factors and groups: `sum` or `highest`, then an optional cap."""
 
     label: Label
@@ -148,7 +146,7 @@ class GroupSpec(_Sourced):
 Scalar = bool | int | Decimal | str | date
 
 
-class _Compare(_Strict):
+class _Compare(Strict):
     lt: Scalar | None = None
     le: Scalar | None = None
     gt: Scalar | None = None
@@ -187,19 +185,19 @@ class ScoreCondition(_Compare):
     score: str
 
 
-class AllOf(_Strict):
+class AllOf(Strict):
     """True when every condition is."""
 
     all: list[Condition] = Field(min_length=1)
 
 
-class AnyOf(_Strict):
+class AnyOf(Strict):
     """True when at least one condition is."""
 
     any: list[Condition] = Field(min_length=1)
 
 
-class NotOf(_Strict):
+class NotOf(Strict):
     """True when the condition is false."""
 
     not_: Condition = Field(alias="not")
@@ -246,7 +244,7 @@ def condition_facts(c: Condition) -> list[str]:
     return [c.fact] if isinstance(c, FactCondition) else []
 
 
-class GateSpec(_Sourced):
+class GateSpec(Sourced):
     """A named condition: an eligibility precondition or a veto (一票否决)."""
 
     label: Label
@@ -254,14 +252,14 @@ class GateSpec(_Sourced):
     veto: bool = Field(default=False, description="Shown as a veto rather than a precondition.")
 
 
-class PurposeSpec(_Sourced):
+class PurposeSpec(Sourced):
     """What a score is for; its gates apply to every tier of the purpose."""
 
     label: Label
     gates: list[Id] = Field(default_factory=list)
 
 
-class ServiceSpec(_Strict):
+class ServiceSpec(Strict):
     """A public service a tier may grant (the bundled catalogue, or a schedule's own)."""
 
     zh: str = Field(min_length=1)
@@ -273,7 +271,7 @@ class ServiceSpec(_Strict):
     ]
 
 
-class TierSpec(_Sourced):
+class TierSpec(Sourced):
     """A level of entitlement: minimum score and/or gates, and the services it grants."""
 
     id: Id
@@ -290,7 +288,7 @@ class TierSpec(_Sourced):
         description="Where to register the household, in order: ids of [households.*].")
 
 
-class TieBreak(_Strict):
+class TieBreak(Strict):
     """One tie-break key: a fact or a score, high-to-low (`desc`) or low-to-high (`asc`)."""
 
     fact: str | None = None
@@ -304,7 +302,7 @@ class TieBreak(_Strict):
         return self
 
 
-class RankingSpec(_Sourced):
+class RankingSpec(Sourced):
     """How a batch is ranked under the quota."""
 
     purpose: Id | None = None
@@ -315,7 +313,7 @@ class RankingSpec(_Sourced):
     quota: int | None = Field(default=None, gt=0)
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     """One validated version of one policy document.
 
     Load it with `points.load_schedule`; never build it by hand.
