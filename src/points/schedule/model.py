@@ -391,7 +391,7 @@ class RankingSpec(_Sourced):
     key: str = "total"
     tie_breaks: list[TieBreak] = Field(default_factory=list)
     final: Literal["all_admitted", "lottery", "timestamp"] = "all_admitted"
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0)
     quota: int | None = Field(default=None, gt=0)
 
 
