@@ -28,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .applicant import Applicant
@@ -49,8 +50,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# no markup, no emoji codes: schedule and applicant text is printed as written (`[/]` and
+# `:x:` stay text); the few styled messages pass markup=True and escape what they insert
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+#: C0 and C1 control characters but tab and newline, shown escaped instead of sent to a terminal
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+             if chr(c) not in "\t\n"}
+
+
+def _safe(text: str) -> str:
+    """`text` with control characters (ESC, CR, ...) shown as `\\x1b` escapes."""
+    return text.translate(_CONTROLS)
 
 #: The schedule used when none is named.
 DEFAULT_SCHEDULE = "guangzhou/2021"
@@ -65,7 +77,7 @@ LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh."
 
 
 def _fail(exc: PointsError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(_safe(str(exc)))}", markup=True)
     raise typer.Exit(1)
 
 
@@ -139,10 +151,10 @@ def explain(
             data = {"card": data, "what_if": found.to_dict()}
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
-        out.print(card.explain(lang), markup=False)
+        out.print(_safe(card.explain(lang)), markup=False)
         if what_if:
             out.print()
-            out.print(found.text(lang), markup=False)
+            out.print(_safe(found.text(lang)), markup=False)
 
 
 @app.command()
@@ -161,7 +173,7 @@ def check(
         _fail(exc)
         return
     m = s.schedule
-    out.print(f"[green]ok[/] {s.id}: {m.title.en} ({m.document})")
+    out.print(f"[green]ok[/] {s.id}: {escape(m.title.en)} ({escape(m.document)})", markup=True)
     out.print(f"   {len(s.factors)} factors, {len(s.groups)} groups, "
               f"{len(s.deductions)} deductions, {len(s.gates)} gates, "
               f"{len(s.purposes)} purposes, {len(s.tiers)} tiers")
@@ -178,7 +190,8 @@ def check(
                   markup=False)
     for f in found.findings:
         style = "yellow" if f.severity == "warning" else "dim"
-        out.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.message)}")
+        out.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.message)}",
+                  markup=True)
     if strict and found.warnings:
         err.print(f"[bold red]strict:[/] {len(found.warnings)} warning(s)", markup=True)
         raise typer.Exit(1)
@@ -192,7 +205,7 @@ def schedules() -> None:
         try:
             s = load_schedule(sid)
         except PointsError as exc:  # pragma: no cover - every bundled schedule loads (tested)
-            table.add_row(sid, "[red]error[/]", "", str(exc))
+            table.add_row(sid, Text("error", style="red"), "", str(exc))
             continue
         m = s.schedule
         span = f"{m.effective_from} – {m.effective_until or ''}"
@@ -236,7 +249,7 @@ def show(
     except PointsError as exc:
         _fail(exc)
         return
-    sys.stdout.write("\n".join(texts))
+    sys.stdout.write(_safe("\n".join(texts)))
 
 
 @app.command()
@@ -395,7 +408,7 @@ def score(
     _print_summary(summary, sched, to_stdout=output == "-")
     for card in shown:
         out.print()
-        out.print(card.explain(lang), markup=False)
+        out.print(_safe(card.explain(lang)), markup=False)
     _finish_strict(summary, strict)
 
 
