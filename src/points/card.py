@@ -48,6 +48,7 @@ class Line:
     ref: str
     status: str
     why_not: str | None = None
+    why_not_zh: str | None = None
 
     def label(self, lang: str = "en") -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -81,6 +82,7 @@ class GateResult:
     veto: bool
     ref: str
     status: str
+    reason_zh: str | None = None
 
 
 @attrs.frozen
@@ -118,6 +120,9 @@ class ScoreCard:
     tiers: tuple[str, ...]
     services: tuple[str, ...]
     next_tier: NextTier | None
+    #: (id, zh, en) of each unlocked tier; (zh, en) of the purpose
+    tier_labels: tuple[tuple[str, str, str], ...] = ()
+    purpose_label: tuple[str, str] | None = None
     _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
     _groups: tuple[GroupResult, ...] | None = attrs.field(
         default=None, alias="groups", repr=False)
@@ -188,11 +193,14 @@ class ScoreCard:
             },
             "applicant_id": self.applicant_id,
             "purpose": self.purpose,
+            "purpose_label": None if self.purpose_label is None
+            else {"zh": self.purpose_label[0], "en": self.purpose_label[1]},
             "total": str(self.total),
             "raw_total": str(self.raw_total),
             "floor_applied": self.floor_applied,
             "eligible": self.eligible,
             "tiers": list(self.tiers),
+            "tier_labels": {t: {"zh": z, "en": e} for t, z, e in self.tier_labels},
             "services": list(self.services),
             "next_tier": None if self.next_tier is None else {
                 "id": self.next_tier.id,
@@ -211,6 +219,7 @@ class ScoreCard:
                     "points": str(ln.points), "capped": ln.capped, "applied": ln.applied,
                     "counted": ln.counted, "group": ln.group, "ref": ln.ref,
                     "status": ln.status, "why_not": ln.why_not,
+                    "why_not_zh": ln.why_not_zh,
                 }
                 for ln in self.lines
             ],
@@ -222,8 +231,8 @@ class ScoreCard:
             ],
             "gates": [
                 {"id": g.id, "label": {"zh": g.label_zh, "en": g.label_en},
-                 "passed": g.passed, "reason": g.reason, "veto": g.veto, "ref": g.ref,
-                 "status": g.status}
+                 "passed": g.passed, "reason": g.reason, "reason_zh": g.reason_zh,
+                 "veto": g.veto, "ref": g.ref, "status": g.status}
                 for g in self.gates
             ],
         }
@@ -241,6 +250,10 @@ class ScoreCard:
             library_version=p["library_version"], on=date.fromisoformat(p["on"]),
             in_force=p["in_force"], applicant_id=data["applicant_id"],
             purpose=data["purpose"], total=Decimal(data["total"]),
+            purpose_label=None if data.get("purpose_label") is None
+            else (data["purpose_label"]["zh"], data["purpose_label"]["en"]),
+            tier_labels=tuple((t, x["zh"], x["en"])
+                              for t, x in (data.get("tier_labels") or {}).items()),
             raw_total=Decimal(data["raw_total"]), floor_applied=data["floor_applied"],
             eligible=data["eligible"], tiers=tuple(data["tiers"]),
             services=tuple(data["services"]),
@@ -256,7 +269,7 @@ class ScoreCard:
             gates=tuple(
                 GateResult(id=g["id"], label_zh=g["label"]["zh"], label_en=g["label"]["en"],
                            passed=g["passed"], reason=g["reason"], veto=g["veto"],
-                           ref=g["ref"], status=g["status"])
+                           ref=g["ref"], status=g["status"], reason_zh=g.get("reason_zh"))
                 for g in data["gates"]),
             lines=tuple(
                 Line(id=ln["id"], kind=ln["kind"], label_zh=ln["label"]["zh"],
@@ -264,17 +277,23 @@ class ScoreCard:
                      rule_zh=ln["rule"]["zh"], rule_en=ln["rule"]["en"],
                      points=Decimal(ln["points"]), capped=ln["capped"],
                      applied=ln["applied"], counted=ln["counted"], group=ln["group"],
-                     ref=ln["ref"], status=ln["status"], why_not=ln["why_not"])
+                     ref=ln["ref"], status=ln["status"], why_not=ln["why_not"],
+                     why_not_zh=ln.get("why_not_zh"))
                 for ln in data["lines"]),
         )
 
     # --- text ----------------------------------------------------------------------------
 
-    def explain(self, lang: str = "en") -> str:
-        """The card as readable text: every line, gate and tier, and what is missing."""
+    def explain(self, lang: str = "en", width: int | None = None) -> str:
+        """The card as readable text: every line, gate and tier, and what is missing, in
+        `lang` ("en" or "zh"), wrapped to `width` columns (default 100)."""
         from .explain import explain_text
 
-        return explain_text(self, lang)
+        if lang not in ("en", "zh"):
+            from .errors import InputError
+
+            raise InputError('lang is "zh" or "en"', value=lang)
+        return explain_text(self, lang, width)
 
     def _repr_html_(self) -> str:
         """The card as an HTML table, for Jupyter: lines, groups, gates, tiers, next tier."""

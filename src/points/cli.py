@@ -8,7 +8,9 @@ row was rejected (after writing everything).
 from __future__ import annotations
 
 import csv
+import inspect
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -28,7 +30,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .applicant import Applicant
@@ -47,7 +48,7 @@ app = typer.Typer(
     name="points",
     help="Score applicants under points-based residence-permit schedules, and explain why.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 # no markup, no emoji codes: schedule and applicant text is printed as written (`[/]` and
@@ -64,6 +65,8 @@ def _safe(text: str) -> str:
     """`text` with control characters (ESC, CR, ...) shown as `\\x1b` escapes."""
     return text.translate(_CONTROLS)
 
+_log = logging.getLogger("points.cli")
+
 #: The schedule used when none is named.
 DEFAULT_SCHEDULE = "guangzhou/2021"
 
@@ -73,7 +76,23 @@ PurposeOpt = Annotated[str | None, typer.Option(
     "--purpose", "-p", help="Purpose to score for (default: the schedule's own).")]
 OnOpt = Annotated[str | None, typer.Option(
     "--on", help="Evaluation date, YYYY-MM-DD (default: today; the sample's date for it).")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh.")]
+
+
+def _lang(value: str | None) -> str | None:
+    if value is not None and value not in ("en", "zh"):
+        raise typer.BadParameter(f"{value!r} is not a language: en or zh")
+    return value
+
+
+LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh.",
+                                      callback=_lang)]
+
+
+def _width() -> int:
+    """Columns for text: the terminal's, else 100."""
+    from .explain import DEFAULT_WIDTH
+
+    return out.width if out.is_terminal else DEFAULT_WIDTH
 
 
 def _fail(exc: PointsError) -> None:
@@ -91,11 +110,18 @@ def _date(text: str | None, default: date) -> date:
 
 
 def _read_applicant(path: Path) -> dict[str, Any]:
+    """Facts from a .json or .toml file, or from standard input for `-` (a JSON object, or
+    TOML when it does not start with `{`)."""
+    stdin = str(path) == "-"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sys.stdin.read() if stdin else path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from None
-    if path.suffix == ".toml":
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", source=str(path)) from None
+    if stdin and not text.lstrip().startswith("{"):
+        data = _parse(text, "<stdin>")
+    elif path.suffix == ".toml":
         data = _parse(text, str(path))
     else:
         try:
@@ -118,7 +144,8 @@ def _sample_rows() -> list[dict[str, Any]]:
 @app.command()
 def explain(
     applicant: Annotated[Path | None, typer.Argument(
-        help="Applicant facts as a .json or .toml file; none: the first bundled sample.")] = None,
+        help="Applicant facts as a .json or .toml file, or - to read them from standard "
+        "input; none: the first bundled sample.")] = None,
     schedule: ScheduleOpt = DEFAULT_SCHEDULE,
     purpose: PurposeOpt = None,
     on: OnOpt = None,
@@ -136,7 +163,8 @@ def explain(
         else:
             facts = _read_applicant(applicant)
             when = _date(on, date.today())
-        parsed = Applicant.parse(facts, source=str(applicant or sample_path().name))
+        source = "<stdin>" if str(applicant) == "-" else str(applicant or sample_path().name)
+        parsed = Applicant.parse(facts, source=source)
         card = score_one(parsed, schedule, purpose=purpose, on=when)
         if what_if:
             from .analysis import what_if as find_what_if
@@ -151,7 +179,7 @@ def explain(
             data = {"card": data, "what_if": found.to_dict()}
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
-        out.print(_safe(card.explain(lang)), markup=False)
+        out.print(_safe(card.explain(lang, width=_width())), markup=False)
         if what_if:
             out.print()
             out.print(_safe(found.text(lang)), markup=False)
@@ -199,17 +227,36 @@ def check(
 
 @app.command()
 def schedules() -> None:
-    """List the bundled schedules."""
-    table = Table("id", "document", "in force", "title")
+    """List the bundled schedules: id, document, dates in force and title.
+
+    On a terminal, a table; otherwise (piped) one line per schedule, columns separated by
+    two spaces, nothing cut.
+    """
+    from .explain import cell_width
+
+    rows = []
     for sid in bundled_ids():
         try:
             s = load_schedule(sid)
         except PointsError as exc:  # pragma: no cover - every bundled schedule loads (tested)
-            table.add_row(sid, Text("error", style="red"), "", str(exc))
+            rows.append((sid, "error", "", str(exc)))
             continue
         m = s.schedule
-        span = f"{m.effective_from} – {m.effective_until or ''}"
-        table.add_row(sid, m.document, span, m.title.zh)
+        rows.append((sid, m.document, f"{m.effective_from} – {m.effective_until or ''}",
+                     m.title.zh))
+    head = ("id", "document", "in force", "title")
+    if not out.is_terminal:
+        widths = [max(cell_width(r[i]) for r in (head, *rows)) for i in range(3)]
+        for r in (head, *rows):
+            cells = [c + " " * (w - cell_width(c)) for c, w in zip(r, widths, strict=False)]
+            sys.stdout.write("  ".join([*cells, r[3]]).rstrip() + "\n")
+        return
+    table = Table(*head)
+    table.columns[0].no_wrap = True  # ids are never cut; titles wrap
+    table.columns[0].min_width = max(len(r[0]) for r in rows)
+    table.columns[2].no_wrap = True
+    for r in rows:
+        table.add_row(*r)
     out.print(table)
 
 
@@ -405,10 +452,13 @@ def score(
     except PointsError as exc:
         _fail(exc)
         return
+    _log.info("scored %s under %s: %d rows read, %d scored, %d rejected",
+              input or "the bundled sample", sched.id, summary.rows_read,
+              summary.rows_scored, summary.rows_rejected)
     _print_summary(summary, sched, to_stdout=output == "-")
     for card in shown:
         out.print()
-        out.print(_safe(card.explain(lang)), markup=False)
+        out.print(_safe(card.explain(lang, width=_width())), markup=False)
     _finish_strict(summary, strict)
 
 
@@ -571,8 +621,46 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    verbose: Annotated[int, typer.Option(
+        "--verbose", "-v", count=True, show_default=False,
+        help="Log what happens on standard error: -v for steps (schedules loaded, row "
+        "counts), -vv for details.")] = 0,
 ) -> None:
-    pass
+    """Score applicants under points-based residence-permit schedules, and explain why.
+
+    Shell completion: `points --install-completion` (bash, zsh, fish, PowerShell), or
+    `points --show-completion` to see the script.
+    """
+    _log_to_stderr(None if not verbose else logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+def _log_to_stderr(level: int | None) -> None:
+    """Send the `points` logger's records at `level` and above to standard error (None:
+    nowhere)."""
+    logger = logging.getLogger("points")
+    for old in [h for h in logger.handlers if getattr(h, "_points_cli", False)]:
+        logger.removeHandler(old)  # one handler, on this run's standard error
+    if level is None:
+        logger.setLevel(logging.NOTSET)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._points_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def _unwrap_help() -> None:
+    """Commands' help with each paragraph on one line, for Typer to wrap to the terminal
+    (Typer keeps a docstring's own line breaks, which break sentences mid-line)."""
+    for cmd in [*app.registered_commands, app.registered_callback]:
+        if cmd is None or cmd.callback is None:
+            continue
+        doc = cmd.help or inspect.getdoc(cmd.callback) or ""
+        cmd.help = "\n\n".join(" ".join(p.split()) for p in doc.split("\n\n"))
+
+
+_unwrap_help()
 
 
 def main() -> None:

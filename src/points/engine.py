@@ -7,8 +7,9 @@ ticks; scoring an applicant runs them and builds a `ScoreCard`.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +18,8 @@ import attrs
 from ._version import __version__
 from .applicant import FACTS, Applicant
 from .card import GateResult, GroupResult, Line, NextTier, ScoreCard
-from .errors import UnknownPurpose
-from .explain import fact_text
+from .errors import InputError, UnknownPurpose
+from .explain import condition_text, fact_text, gate_reason, why_not_text
 from .rules import RuleFn, compile_rule, describe_rule, to_ticks
 from .schedule.loader import load_schedule
 from .schedule.model import (
@@ -83,6 +84,7 @@ class CompiledGate:
     veto: bool
     ref: str
     status: str
+    text_zh: str = ""
 
 
 @attrs.frozen
@@ -123,6 +125,8 @@ class Compiled:
     #: groups with `within`: (shared fact, ((factor id, fact, when), ...) in order); the
     #: factor plan reads such a member's counted value under the key `_counted(id)`
     budget_plan: tuple[tuple[str, tuple[tuple[str, str, str | None], ...]], ...] = ()
+    #: (zh, en) label of each purpose
+    purpose_labels: dict[str | None, tuple[str, str]] = attrs.field(factory=dict)
 
     def to_points(self, ticks: int) -> Decimal:
         return Decimal(ticks).scaleb(-self.places)
@@ -188,7 +192,11 @@ def compile_schedule(schedule: Schedule) -> Compiled:
             id=gid, test=_compile_condition(g.condition, scale),
             text=describe_condition(g.condition), facts=tuple(condition_facts(g.condition)),
             label_zh=g.label.zh, label_en=g.label.en,
-            veto=g.veto, ref=g.ref, status=g.status)
+            veto=g.veto, ref=g.ref, status=g.status,
+            text_zh=condition_text(g.condition, "zh", {
+                k: v.label.zh for k, v in
+                (*schedule.factors.items(), *schedule.groups.items(),
+                 *schedule.deductions.items())}))
         for gid, g in schedule.gates.items()}
     purpose_gates: dict[str | None, tuple[str, ...]] = {
         pid: tuple(p.gates) for pid, p in schedule.purposes.items()}
@@ -209,6 +217,7 @@ def compile_schedule(schedule: Schedule) -> Compiled:
         floor=None if meta.floor is None else to_ticks(meta.floor, scale),
         factors=factors, deductions=deductions, groups=groups, roots=roots, gates=gates,
         purpose_gates=purpose_gates, tiers=tiers, schedule_id=schedule.id,
+        purpose_labels={pid: (p.label.zh, p.label.en) for pid, p in schedule.purposes.items()},
         schedule_hash=schedule.content_hash, effective_from=meta.effective_from,
         effective_until=meta.effective_until,
         factor_plan=tuple((f.id, _counted(f.id) if f.id in shared else f.fact, f.when, f.fn)
@@ -305,6 +314,23 @@ def describe_condition(c: Condition) -> str:
     return f"{name} {_OP_TEXT[op]} {shown}"
 
 
+def evaluation_date(on: object) -> date:
+    """`on` as a date: None is today, a datetime its date, a string ISO `YYYY-MM-DD`;
+    anything else raises `InputError`."""
+    if on is None:
+        return date.today()
+    if isinstance(on, datetime):
+        return on.date()
+    if isinstance(on, date):
+        return on
+    if isinstance(on, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            pass
+    raise InputError("on is a date, or a string YYYY-MM-DD", value=on)
+
+
 def _facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
     facts = dict(applicant.__dict__)
     facts["age"] = applicant.age_on(on)
@@ -316,22 +342,22 @@ def score(
     schedule: Schedule | str,
     *,
     purpose: str | None = None,
-    on: date | None = None,
+    on: date | str | None = None,
 ) -> ScoreCard:
     """Score one applicant: every factor, group, deduction, gate and tier, explained.
 
     `applicant` is an `Applicant` or a mapping of facts (validated, `ApplicantError` on bad
     input); `schedule` a loaded `Schedule` or a bundled id or path; `purpose` one of the
     schedule's purposes (default: its `default_purpose`); `on` the evaluation date (default:
-    today), used for age from `birth_date` and recorded in the card.
+    today; a `datetime` counts as its date, a string must be ISO `YYYY-MM-DD`), used for age
+    from `birth_date` and recorded in the card.
     """
     if not isinstance(schedule, Schedule):
         schedule = load_schedule(schedule)
     c = compile_schedule(schedule)
     if not isinstance(applicant, Applicant):
         applicant = Applicant.parse(applicant)
-    if on is None:
-        on = date.today()
+    on = evaluation_date(on)
     if purpose is None:
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
@@ -387,6 +413,7 @@ def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
     purpose_gates = c.purpose_gates.get(purpose, ())
     eligible = all([gate_pass[g] for g in purpose_gates])
     unlocked: list[str] = []
+    labels: list[tuple[str, str, str]] = []
     services: list[str] = []
     next_tier: NextTier | None = None
     for tier in c.tiers:
@@ -397,6 +424,7 @@ def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
         short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
         if not failed and short == 0:
             unlocked.append(tier.id)
+            labels.append((tier.id, tier.label_zh, tier.label_en))
             for s in tier.services:
                 if s not in services:
                     services.append(s)
@@ -416,7 +444,8 @@ def _score(c: Compiled, facts: dict[str, Any], applicant_id: str | None,
         applicant_id=applicant_id,
         total=Decimal(total).scaleb(-places), raw_total=Decimal(raw).scaleb(-places),
         floor_applied=total != raw, eligible=eligible, tiers=tuple(unlocked),
-        services=tuple(services), next_tier=next_tier, detail=detail)
+        services=tuple(services), next_tier=next_tier, detail=detail,
+        tier_labels=tuple(labels), purpose_label=c.purpose_labels.get(purpose))
 
 
 def _detail(
@@ -433,7 +462,8 @@ def _detail(
                    passed=gate_pass[g.id],
                    reason=("passed: " if gate_pass[g.id] else "failed: ") + g.text
                    + _actual(g.facts, facts),
-                   veto=g.veto, ref=g.ref, status=g.status)
+                   veto=g.veto, ref=g.ref, status=g.status,
+                   reason_zh=gate_reason(gate_pass[g.id], g.text_zh, g.facts, facts, "zh"))
         for g in c.gates.values())
     return _lines(c, facts, ticks, capped, chosen, purpose), groups, gates
 
@@ -444,31 +474,39 @@ def _lines(c: Compiled, facts: Facts, ticks: Scores, capped: set[str],
     parent = {g.id: g.parent for g in c.groups}
     shares = {fid: within for within, ms in c.budget_plan for fid, _, _ in ms}
     out = []
+    group_zh = {g.id: g.label_zh for g in c.groups}
     for f in (*c.factors, *c.deductions):
-        why_not = None
+        why_not = why_zh = None
         value = facts[f.fact]
         if f.id in shares and facts[_counted(f.id)] != value:
             value = facts[_counted(f.id)]
             why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at most "
                        f"{shares[f.id]} ({facts[shares[f.id]]}) in all")
+            why_zh = why_not_text("within", "zh", value=value, total=facts[f.fact],
+                                  label=group_zh.get(f.group or "", f.group),
+                                  within=shares[f.id], limit=facts[shares[f.id]])
         applied = True
         if f.when is not None and not facts[f.when]:
             applied = False
             why_not = f"{f.when} is false"
+            why_zh = why_not_text("when", "zh", fact=f.when)
         elif f.purposes is not None and purpose not in f.purposes:
             applied = False
             why_not = f"not applied for purpose {purpose}"
+            why_zh = why_not_text("purpose", "zh", purpose=purpose)
         counted = applied
         member, g = f.id, f.group
         while counted and g is not None:  # every `highest` ancestor must have chosen this path
             if g in highest and chosen.get(g) not in (None, member):
                 counted = False
                 why_not = f"group {g} counts only its highest member"
+                why_zh = why_not_text("highest", "zh", label=group_zh.get(g, g))
             member, g = g, parent[g]
         out.append(Line(
             id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
             value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
             points=c.to_points(ticks[f.id]), capped=f.id in capped, applied=applied,
-            counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not))
+            counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not,
+            why_not_zh=why_zh))
     return tuple(out)
 

@@ -21,6 +21,7 @@ tie-breaks read the `fact.<name>` columns `score_frame` keeps for the schedule's
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import attrs
@@ -157,4 +158,7 @@ def rank(scored: pl.DataFrame, schedule: Schedule | str, *, quota: int | None = 
     if count:
         value = pool.filter("admitted")[keys[0]][-1]
         cutoff = value if isinstance(value, Decimal) else _points(schedule, int(value))
+    logging.getLogger(__name__).info(
+        "ranked %d applicants under %s: quota %s, cutoff %s, %d admitted", pool.height,
+        schedule.id, quota, cutoff, count)
     return RankResult(ranked=pool, cutoff=cutoff, admitted=count, quota=quota)

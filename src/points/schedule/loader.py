@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -45,6 +46,8 @@ __all__ = [
     "schedule_for",
     "service_catalogue",
 ]
+
+_log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*/[0-9A-Za-z._-]+$")
 _MERGED_TABLES = ("factors", "groups", "deductions", "gates", "purposes", "services",
@@ -272,6 +275,9 @@ def _build(text: str, source: str) -> Schedule:
         raise ScheduleValidationError(errors)
     schedule._source = source
     schedule._hash = _content_hash(merged)
+    _log.info("loaded schedule %s (%s) from %s", schedule.id, schedule._hash[:19], source)
+    if len(chain) > 1:
+        _log.debug("%s extends %s", schedule.id, " → ".join(f for f, _ in chain[1:]))
     return schedule
 
 
