@@ -296,47 +296,80 @@ class ScoreCard:
         return explain_text(self, lang, width)
 
     def _repr_html_(self) -> str:
-        """The card as an HTML table, for Jupyter: lines, groups, gates, tiers, next tier."""
-        from html import escape
-
+        """The card in a notebook, in Chinese and English: who, total, eligibility, tiers and
+        next tier, the lines that scored most (with their references), and the gates."""
         from .explain import fact_text
+        from .report import CARD_CSS, bilingual
 
-        def row(*cells: object, head: bool = False) -> str:
-            tag = "th" if head else "td"
-            return "<tr>" + "".join(f"<{tag}>{escape(str(c))}</{tag}>" for c in cells) + "</tr>"
+        def e(text: object) -> str:
+            from html import escape
 
-        caption = (f"{self.schedule_id} · purpose {self.purpose or '-'} · {self.on} · "
-                   f"total {self.total}" + (" (floor)" if self.floor_applied else ""))
-        parts = [f'<table class="points-scorecard"><caption>{escape(caption)}</caption>',
-                 row("factor", "value", "rule", "points", "note", head=True)]
-        for ln in self.lines:
-            note = "; ".join(x for x in (
-                "cap reached" if ln.capped else "",
-                "" if ln.counted else (ln.why_not or "not counted"),
-                ln.status if ln.status == "provisional" else "") if x)
-            parts.append(row(ln.label_en, fact_text(ln.fact, ln.value), ln.rule_en,
-                             ln.points, note))
-        for g in self.groups:
-            parts.append(row(f"group: {g.label_en}", "", g.combine, g.points,
-                             "cap reached" if g.capped else ""))
-        parts.append(row("total", "", "", self.total, f"raw {self.raw_total}"
-                         if self.floor_applied else "", head=True))
-        parts.append("</table>")
-        if self.gates:
-            parts.append('<table class="points-gates">'
-                         + row("gate", "passed", "reason", head=True)
-                         + "".join(row(g.label_en, "yes" if g.passed else "no", g.reason)
-                                   for g in self.gates) + "</table>")
-        tiers = ", ".join(self.tiers) or "none"
-        text = f"Tiers unlocked: {tiers}."
-        if self.next_tier is not None:
-            nt = self.next_tier
-            text += f" Next tier: {nt.id}, {nt.missing} points missing"
+            return escape(str(text), quote=True)
+
+        def row(cells: list[str], tag: str = "td") -> str:
+            return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+
+        who = self.applicant_id or "(no applicant id)"
+        purpose = (bilingual(*self.purpose_label, inline=True) if self.purpose_label
+                   else e(self.purpose or "-"))
+        head = (f'<p class="who"><b>{e(who)}</b> · {e(self.schedule_id)} · 用途 purpose '
+                f"{purpose} · {e(self.on)}"
+                + ("" if self.in_force else " · <b>不在有效期内 not in force</b>") + "</p>")
+        floor = f" (raised to the floor 按最低分计; {e(self.raw_total)})" \
+            if self.floor_applied else ""
+        total = f'<p class="total">总分 Total <b>{e(self.total)}</b>{floor}</p>'
+        labels = {g.id: bilingual(g.label_zh, g.label_en, inline=True)
+                  for g in self.gates}
+        failed = [labels.get(g.id, e(g.id)) for g in self.gates if not g.passed]
+        if self.purpose:
+            verdict = "是 yes" if self.eligible else "否 no"
+            eligible = (f'<p class="eligible">符合该用途的条件 Eligible: <b>{verdict}</b>'
+                        + (f" — 未通过 failed: {'; '.join(failed)}" if failed else "") + "</p>")
+        else:
+            eligible = ""
+        tier_names = {t: bilingual(z, en, inline=True)
+                      for t, z, en in self.tier_labels}
+        tiers = "; ".join(tier_names.get(t, e(t)) for t in self.tiers) or "无 none"
+        text = f'<p class="tiers">已达到的层级 Tiers: {tiers}'
+        nt = self.next_tier
+        if nt is not None:
+            next_label = bilingual(nt.label_zh, nt.label_en, inline=True)
+            text += f"<br>下一层级 Next tier: {next_label}"
+            if nt.missing > 0:
+                text += f", 尚差 missing {e(nt.missing)}"
             if nt.failed_gates:
-                text += f", blocked by gates {', '.join(nt.failed_gates)}"
-            text += "."
-        parts.append(f"<p>{escape(text)}</p>")
-        return "\n".join(parts)
+                text += ", 未满足条件 blocked by: " + "; ".join(
+                    labels.get(g, e(g)) for g in nt.failed_gates)
+        text += "</p>"
+
+        lines = sorted(self.lines, key=lambda ln: (not ln.counted, -abs(ln.points)))
+        top = [ln for ln in lines if ln.points != 0][:12] or lines[:5]
+        rows = [row(["指标 factor", "值 value", "分 points", "依据 reference", "说明 note"],
+                    "th")]
+        for ln in top:
+            note = "; ".join(x for x in (
+                "已达上限 cap reached" if ln.capped else "",
+                "" if ln.counted else e(ln.why_not_zh or "") + " " + e(ln.why_not or ""),
+                "待核实 provisional" if ln.status == "provisional" else "") if x.strip())
+            rows.append(row([bilingual(ln.label_zh, ln.label_en),
+                             e(fact_text(ln.fact, ln.value, "zh")),
+                             f'<span class="num">{e(ln.points)}</span>', e(ln.ref), note]))
+        rest = len(self.lines) - len(top)
+        more = (f'<p class="more">另有 {rest} 项 and {rest} more lines '
+                "(card.explain(\"zh\") shows every line)</p>") if rest else ""
+        gates = ""
+        if self.gates:
+            g_rows = [row(["条件 gate", "", "理由 reason", "依据 reference"], "th")]
+            for g in self.gates:
+                reason = e(g.reason_zh) + "<br>" if g.reason_zh else ""
+                g_rows.append(row([bilingual(g.label_zh, g.label_en),
+                                   "✓" if g.passed else "✗",
+                                   f'{reason}<span class="en">{e(g.reason)}</span>',
+                                   e(g.ref)]))
+            gates = f'<table class="points-gates">{"".join(g_rows)}</table>'
+        return (f'<div class="points-card"><style>{CARD_CSS}</style>{head}{total}{eligible}'
+                f'{text}<table class="points-scorecard">{"".join(rows)}</table>{more}'
+                f"{gates}</div>")
 
     def __repr__(self) -> str:
         return (f"ScoreCard(schedule={self.schedule_id!r}, purpose={self.purpose!r}, "
