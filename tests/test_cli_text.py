@@ -174,3 +174,9 @@ def test_verbose_logs_steps_on_standard_error(tmp_path: Path) -> None:
     assert "INFO" not in result.stdout
     quiet = run("score", str(rows), "--on", "2024-06-01", "-o", str(tmp_path / "o.csv"))
     assert "INFO" not in quiet.stderr
+
+
+def test_completion_completes_command_names() -> None:
+    result = runner.invoke(app, [], prog_name="points", env={
+        "_POINTS_COMPLETE": "complete_bash", "COMP_WORDS": "points sc", "COMP_CWORD": "1"})
+    assert result.output.split() == ["schedules", "schema", "score"]
