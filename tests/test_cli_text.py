@@ -106,10 +106,11 @@ def test_explain_reads_the_applicant_from_standard_input() -> None:
     assert bad.stderr.startswith("error: <stdin>: ")
 
 
-def test_explain_off_a_terminal_wraps_to_100_columns() -> None:
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain_off_a_terminal_wraps_to_100_columns(lang: str) -> None:
     from points.explain import cell_width
 
-    result = run("explain", "--lang", "zh")
+    result = run("explain", "--lang", lang, "--what-if")
     assert result.exit_code == 0
     widths = [cell_width(line) for line in result.stdout.splitlines()]
     assert 90 < max(widths) <= 100

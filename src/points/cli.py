@@ -88,6 +88,18 @@ LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh."
                                       callback=_lang)]
 
 
+def _fit(text: str) -> str:
+    """`text` with each line wrapped to `_width()` between words, continued one step in."""
+    from .explain import _wrap
+
+    width = _width()
+    out = []
+    for line in text.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        out.extend(_wrap(line, width, indent + 2))
+    return "\n".join(out)
+
+
 def _width() -> int:
     """Columns for text: the terminal's, else 100."""
     from .explain import DEFAULT_WIDTH
@@ -182,7 +194,7 @@ def explain(
         out.print(_safe(card.explain(lang, width=_width())), markup=False)
         if what_if:
             out.print()
-            out.print(_safe(found.text(lang)), markup=False)
+            out.print(_safe(_fit(found.text(lang))), markup=False)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..applicant import FACTS, FactInfo
+from ._limits import MAX_NUMBER
 from .model import (
     AllOf,
     AnyOf,
@@ -32,7 +33,7 @@ from .model import (
 Problem = tuple[tuple[str | int, ...], str, Any]
 _NUMERIC = ("int", "decimal", "fraction")
 #: every number in a schedule is below this in magnitude (exact tick arithmetic needs it)
-_LIMIT = Decimal(10) ** 15
+_LIMIT = MAX_NUMBER
 _KINDS = {"rate": _NUMERIC, "levels": ("level",), "bands": _NUMERIC, "flag": ("bool",),
           "flat_plus_rate": _NUMERIC, "count": ("int",)}
 
