@@ -138,6 +138,15 @@ def test_report_labels_factors_not_ids(report: str) -> None:
     assert bars is not None and "文化程度" in bars.group(0)
 
 
+def test_report_names_tiers_by_label(report: str) -> None:
+    matrix = report.split('id="transitions"')[1].split("</table>")[0]
+    _, cells = text_of("<table>" + matrix.split(">", 1)[1] + "</table>")
+    for sid in ("guangzhou/2018", "guangzhou/2021"):
+        for t in points.load_schedule(sid).tiers:
+            assert f"{t.label.zh} {t.label.en}" in cells
+    assert "无 none" in cells
+
+
 def test_report_never_prints_purpose_none(report: str) -> None:
     assert "purpose None" not in report
     assert "each schedule's default purpose" in text_of(report)[0]

@@ -90,6 +90,8 @@ class Diff:
     old_cutoff: Decimal | None = None
     new_cutoff: Decimal | None = None
     version: str = __version__
+    #: (zh, en) label of each tier id of either schedule (the new schedule's when both)
+    tier_labels: dict[str, tuple[str, str]] = attrs.field(factory=dict, repr=False)
 
     def html(self) -> str:
         """The diff as one self-contained HTML page (inline SVG charts, no network)."""
@@ -205,7 +207,8 @@ def diff(
         tier_order=_tier_order(old_s, new_s),
         transitions=tuple((str(x), str(y), int(n)) for x, y, n in transitions),
         factors=tuple(factors), biggest_losses=movers, table=joined, quota=quota,
-        old_cutoff=old_cut, new_cutoff=new_cut)
+        old_cutoff=old_cut, new_cutoff=new_cut,
+        tier_labels={t.id: (t.label.zh, t.label.en) for s in (old_s, new_s) for t in s.tiers})
 
 
 def _spec(s: Schedule, fid: str) -> Any:

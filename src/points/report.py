@@ -212,7 +212,11 @@ def _matrix(d: Diff) -> str:
     tiers = d.tier_order
     counts = {(a, b): n for a, b, n in d.transitions}
     top = max(counts.values(), default=1) or 1
-    head = "".join(f"<th>{_e(t)}</th>" for t in tiers)
+    def name(t: str) -> str:
+        zh, en = d.tier_labels.get(t, ("无", "none") if t == "(none)" else (t, t))
+        return bilingual(zh, en)
+
+    head = "".join(f"<th>{name(t)}</th>" for t in tiers)
     rows = []
     for a in tiers:
         cells = []
@@ -220,9 +224,9 @@ def _matrix(d: Diff) -> str:
             n = counts.get((a, b), 0)
             alpha = 0.08 + 0.8 * math.sqrt(n / top) if n else 0
             cells.append(f'<td style="background: rgba(217,130,43,{alpha:.2f})">{n}</td>')
-        rows.append(f"<tr><th>{_e(a)}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{name(a)}</th>{''.join(cells)}</tr>")
     return (f'<table id="transitions" class="matrix"><thead><tr>'
-            f"<th>old tier \\ new tier</th>{head}</tr></thead>"
+            f"<th>旧 old \\ 新 new</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
