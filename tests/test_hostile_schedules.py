@@ -237,3 +237,19 @@ def test_a_huge_base_through_extends_is_refused(tmp_path: Path) -> None:
         points.load_schedule(path)
     assert "too large" in str(info.value)
     assert info.value.file == str(base)
+
+
+def test_a_long_extends_chain_is_refused(tmp_path: Path) -> None:
+    # s0 is BASE; s1 extends s0, s2 extends s1, ...: the chain from s{n} holds n + 1 files
+    write(tmp_path, BASE, "s0.toml")
+    n = _limits.MAX_EXTENDS
+    meta = BASE.split("\n\n")[0]  # the [schedule] table: a child's replaces its base's
+    for i in range(1, n + 1):
+        write(tmp_path, f'{meta}\nextends = "s{i - 1}.toml"\n', f"s{i}.toml")
+    assert points.load_schedule(tmp_path / f"s{n - 1}.toml").id == "testville/2024"
+    with pytest.raises(ScheduleValidationError) as info:
+        points.load_schedule(tmp_path / f"s{n}.toml")
+    exc = info.value
+    assert "extends chains too long" in exc.reason
+    assert exc.path == "schedule.extends" and exc.line == len(meta.splitlines()) + 1
+    assert exc.file == str(tmp_path / "s1.toml") and exc.value == "s0.toml"

@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "MAX_DECIMAL_PLACES",
     "MAX_ENTRIES",
+    "MAX_EXTENDS",
     "MAX_FILE_BYTES",
     "MAX_GROUP_DEPTH",
     "MAX_NESTING",
@@ -37,6 +38,8 @@ MAX_NESTING = 32
 MAX_ENTRIES = 1000
 #: groups inside groups (a factor's group, that group's group, ...)
 MAX_GROUP_DEPTH = 16
+#: schedules in one `extends` chain, the extending one included
+MAX_EXTENDS = 8
 #: every number is below this in magnitude (points are exact Int64 ticks when scoring)
 MAX_NUMBER = Decimal(10) ** 15
 #: digits after the decimal point of any number (the finest precision is 0.000001)

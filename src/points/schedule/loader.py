@@ -299,6 +299,10 @@ def _resolve_extends(
         raise ScheduleValidationError([ScheduleError(
             "schedules extend each other in a cycle", file=source, line=line,
             path="schedule.extends", value=base_id)])
+    if len(seen) + 1 >= _limits.MAX_EXTENDS:
+        raise ScheduleValidationError([ScheduleError(
+            f"extends chains too long (at most {_limits.MAX_EXTENDS} schedules)", file=source,
+            line=line, path="schedule.extends", value=base_id)])
     base_path = _extends_target(base_id, source, line)
     base_text = _read(base_path, echo=False)
     base_raw = _parse(base_text, str(base_path), echo=False)
