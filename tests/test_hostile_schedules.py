@@ -6,12 +6,15 @@ by a timer: the limits of `points.schedule._limits` are what keep loading and sc
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import points
 from points.errors import ScheduleError, ScheduleSyntaxError, ScheduleValidationError
@@ -253,3 +256,36 @@ def test_a_long_extends_chain_is_refused(tmp_path: Path) -> None:
     assert "extends chains too long" in exc.reason
     assert exc.path == "schedule.extends" and exc.line == len(meta.splitlines()) + 1
     assert exc.file == str(tmp_path / "s1.toml") and exc.value == "s0.toml"
+
+
+_LEAF = st.sampled_from(['{ fact = "age", ge = 18 }', '{ score = "total", ge = 10 }',
+                         '{ fact = "employed", eq = true }'])
+
+
+@st.composite
+def _conditions(draw: st.DrawFn) -> str:
+    """A random condition of up to 40 `all`/`any`/`not` tables inside each other."""
+    text = draw(_LEAF)
+    for _ in range(draw(st.integers(0, 40))):
+        kind = draw(st.sampled_from(["all", "any", "not"]))
+        if kind == "not":
+            text = "{ not = " + text + " }"
+        else:
+            siblings = draw(st.lists(_LEAF, max_size=2))
+            text = "{ " + kind + " = [" + ", ".join([text, *siblings]) + "] }"
+    return text
+
+
+@given(_conditions())
+def test_any_condition_tree_loads_or_is_refused_for_depth(text: str) -> None:
+    # gates.adult.condition is 3 levels; `all`/`any` add a table and an array, `not` a table
+    levels = 3 + sum(2 if k in ("all", "any") else 1 for k in
+                     re.findall(r"\{ (all|any|not) =", text))
+    try:
+        s = points.loads_schedule(edit(ADULT, "condition = " + text))
+    except ScheduleError as exc:
+        assert levels > _limits.MAX_NESTING, str(exc)
+        assert "nested too deeply" in exc.reason
+        return
+    assert levels <= _limits.MAX_NESTING
+    points.score({"age": 30}, s, on=date(2024, 6, 1))  # and it scores
