@@ -12,8 +12,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from points.data import sample_path
+
+# Every property test is derandomised (the same examples on every run and machine) and has no
+# deadline: this 2-core machine is shared, and a slow example is not a wrong one. Tests that
+# need more or fewer examples still set `max_examples` themselves.
+settings.register_profile(
+    "points", deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("points")
 
 
 @pytest.fixture

@@ -430,18 +430,24 @@ def test_every_bundled_schedule_is_analysed_quickly_and_exactly() -> None:
 
 
 def natural(fact: str) -> st.SearchStrategy[Any]:
-    """Every value of a fact, from its bounds alone (independent of the analysis)."""
+    """Every value of a fact, from its bounds alone (independent of the analysis).
+
+    Numbers draw their bounds often: a targeted search alone may end one short of the top
+    (1199 of 1200 months), depending on the constants Hypothesis collects from the code.
+    """
     info = FACTS[fact]
     if info.kind == "bool":
         return st.booleans()
     if info.kind == "level":
         return st.sampled_from(info.levels)
     if info.kind == "int":
-        return st.integers(int(info.minimum or 0), int(info.maximum or 0))
+        lo, hi = int(info.minimum or 0), int(info.maximum or 0)
+        return st.sampled_from([lo, hi]) | st.integers(lo, hi)
     if info.kind == "decimal":
         places = next(m.decimal_places for m in Applicant.model_fields[fact].metadata
                       if getattr(m, "decimal_places", None) is not None)
-        return st.decimals(info.minimum, info.maximum, places=places)
+        return st.sampled_from([info.minimum, info.maximum]) | \
+            st.decimals(info.minimum, info.maximum, places=places)
     return st.fractions(0, info.maximum, max_denominator=60)
 
 
@@ -704,9 +710,10 @@ def test_explain_what_if_on_the_command_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["explain", str(path), "--schedule", str(sched),
                                  "--on", "2024-01-01", "--what-if"])
     assert result.exit_code == 0, result.output
-    assert "To reach the next tier, gold:" in result.output
-    assert "96 months → 108 months (+12), total 30.00 points" in result.output
-    assert "by time alone: on 2025-01-01 (total 30.00)" in result.output
+    text = " ".join(result.output.split())  # lines are wrapped to the terminal's width
+    assert "To reach the next tier, gold:" in text
+    assert "96 months → 108 months (+12), total 30.00 points" in text
+    assert "by time alone: on 2025-01-01 (total 30.00)" in text
     as_json = runner.invoke(app, ["explain", str(path), "--schedule", str(sched),
                                   "--on", "2024-01-01", "--what-if", "--json"])
     data = json.loads(as_json.stdout)

@@ -74,7 +74,11 @@ def index(names: list[str]) -> str:
     return "# Commands\n\n" + "\n".join(rows) + (
         "\n\nEvery command exits 0 on success, 1 on bad input (one `error:` line naming the "
         "file, line, field or row and the value), 2 on a usage error; `score --strict` and "
-        "`rank --strict` exit 3 when a row was rejected.\n")
+        "`rank --strict` exit 3 when a row was rejected.\n"
+        "\nOptions of `points` itself, before the command: `-v` logs the steps (schedules "
+        "loaded with their hash, row counts) on standard error and `-vv` the details; "
+        "`--install-completion` installs shell completion for bash, zsh, fish or PowerShell "
+        "(`--show-completion` prints the script); `--version` prints the version.\n")
 
 
 def pages() -> dict[str, str]:

@@ -465,10 +465,9 @@ def test_score_card_renders_as_html() -> None:
     card = score({"age": 30, "permit_months": 36, "applicant_id": "<b>x</b>"},
                  "guangzhou/2021", on=ON)
     html = card._repr_html_()
-    assert html.startswith('<table class="points-scorecard">')
-    # one row per line and group, plus the header and total rows
-    assert html.count("<tr>") >= len(card.lines) + len(card.groups) + 2
+    assert html.startswith('<div class="points-card">')
+    assert "&lt;b&gt;x&lt;/b&gt;" in html  # the applicant id, escaped
     assert "Years holding a Guangdong residence permit issued in Guangzhou" in html
-    assert "<td>24.00</td>" in html  # 3 full years × 8
-    assert "total 54.00" in html  # 24 + age 30
+    assert '<span class="num">24.00</span>' in html  # 3 full years × 8
+    assert "Total <b>54.00</b>" in html  # 24 + age 30
     assert "&lt;" not in html or "<b>x</b>" not in html  # nothing unescaped

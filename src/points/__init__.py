@@ -8,6 +8,8 @@
 Decimal('54.00')
 """
 
+import logging as _logging
+
 from . import families
 from ._version import __version__
 from .applicant import FACTS, Applicant, FactInfo
@@ -61,3 +63,6 @@ __all__ = [
     "score",
     "service_catalogue",
 ]
+
+# the library logs to the `points` logger and leaves handlers to the application
+_logging.getLogger("points").addHandler(_logging.NullHandler())

@@ -109,8 +109,9 @@ class BatchResult:
                 f"rejected={self.rows_rejected}>")
 
     def _repr_html_(self) -> str:
-        """Counts and applicants per tier, as an HTML table (Jupyter)."""
-        from .report import html_table
+        """Counts and applicants per tier, then the first scored and rejected rows, as HTML
+        tables (Jupyter)."""
+        from .report import html_table, preview_html
 
         rows: list[list[object]] = [
             ["rows read", self.rows_read], ["scored", self.rows_scored],
@@ -118,7 +119,9 @@ class BatchResult:
         if "tier" in self.scored.columns:
             counts = self.scored.group_by("tier").len().sort("tier", nulls_last=True)
             rows += [[f"highest tier {t or '(none)'}", n] for t, n in counts.iter_rows()]
-        return html_table(["batch", "applicants"], rows, cls="summary")
+        return (html_table(["batch", "applicants"], rows, cls="summary")
+                + preview_html(self.points(), "scored", self.rows_scored)
+                + preview_html(self.rejects, "rejects", self.rejects.height))
 
 
 # --- validating the input ----------------------------------------------------------------

@@ -48,6 +48,7 @@ class Line:
     ref: str
     status: str
     why_not: str | None = None
+    why_not_zh: str | None = None
 
     def label(self, lang: str = "en") -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -81,6 +82,7 @@ class GateResult:
     veto: bool
     ref: str
     status: str
+    reason_zh: str | None = None
 
 
 @attrs.frozen
@@ -118,6 +120,9 @@ class ScoreCard:
     tiers: tuple[str, ...]
     services: tuple[str, ...]
     next_tier: NextTier | None
+    #: (id, zh, en) of each unlocked tier; (zh, en) of the purpose
+    tier_labels: tuple[tuple[str, str, str], ...] = ()
+    purpose_label: tuple[str, str] | None = None
     _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
     _groups: tuple[GroupResult, ...] | None = attrs.field(
         default=None, alias="groups", repr=False)
@@ -197,11 +202,14 @@ class ScoreCard:
             },
             "applicant_id": self.applicant_id,
             "purpose": self.purpose,
+            "purpose_label": None if self.purpose_label is None
+            else {"zh": self.purpose_label[0], "en": self.purpose_label[1]},
             "total": str(self.total),
             "raw_total": str(self.raw_total),
             "floor_applied": self.floor_applied,
             "eligible": self.eligible,
             "tiers": list(self.tiers),
+            "tier_labels": {t: {"zh": z, "en": e} for t, z, e in self.tier_labels},
             "services": list(self.services),
             "next_tier": None if self.next_tier is None else {
                 "id": self.next_tier.id,
@@ -220,6 +228,7 @@ class ScoreCard:
                     "points": str(ln.points), "capped": ln.capped, "applied": ln.applied,
                     "counted": ln.counted, "group": ln.group, "ref": ln.ref,
                     "status": ln.status, "why_not": ln.why_not,
+                    "why_not_zh": ln.why_not_zh,
                 }
                 for ln in self.lines
             ],
@@ -231,8 +240,8 @@ class ScoreCard:
             ],
             "gates": [
                 {"id": g.id, "label": {"zh": g.label_zh, "en": g.label_en},
-                 "passed": g.passed, "reason": g.reason, "veto": g.veto, "ref": g.ref,
-                 "status": g.status}
+                 "passed": g.passed, "reason": g.reason, "reason_zh": g.reason_zh,
+                 "veto": g.veto, "ref": g.ref, "status": g.status}
                 for g in self.gates
             ],
         }
@@ -250,6 +259,10 @@ class ScoreCard:
             library_version=p["library_version"], on=date.fromisoformat(p["on"]),
             in_force=p["in_force"], applicant_id=data["applicant_id"],
             purpose=data["purpose"], total=Decimal(data["total"]),
+            purpose_label=None if data.get("purpose_label") is None
+            else (data["purpose_label"]["zh"], data["purpose_label"]["en"]),
+            tier_labels=tuple((t, x["zh"], x["en"])
+                              for t, x in (data.get("tier_labels") or {}).items()),
             raw_total=Decimal(data["raw_total"]), floor_applied=data["floor_applied"],
             eligible=data["eligible"], tiers=tuple(data["tiers"]),
             services=tuple(data["services"]),
@@ -265,7 +278,7 @@ class ScoreCard:
             gates=tuple(
                 GateResult(id=g["id"], label_zh=g["label"]["zh"], label_en=g["label"]["en"],
                            passed=g["passed"], reason=g["reason"], veto=g["veto"],
-                           ref=g["ref"], status=g["status"])
+                           ref=g["ref"], status=g["status"], reason_zh=g.get("reason_zh"))
                 for g in data["gates"]),
             lines=tuple(
                 Line(id=ln["id"], kind=ln["kind"], label_zh=ln["label"]["zh"],
@@ -273,60 +286,99 @@ class ScoreCard:
                      rule_zh=ln["rule"]["zh"], rule_en=ln["rule"]["en"],
                      points=Decimal(ln["points"]), capped=ln["capped"],
                      applied=ln["applied"], counted=ln["counted"], group=ln["group"],
-                     ref=ln["ref"], status=ln["status"], why_not=ln["why_not"])
+                     ref=ln["ref"], status=ln["status"], why_not=ln["why_not"],
+                     why_not_zh=ln.get("why_not_zh"))
                 for ln in data["lines"]),
         )
 
     # --- text ----------------------------------------------------------------------------
 
-    def explain(self, lang: str = "en") -> str:
-        """The card as readable text: every line, gate and tier, and what is missing."""
+    def explain(self, lang: str = "en", width: int | None = None) -> str:
+        """The card as readable text: every line, gate and tier, and what is missing, in
+        `lang` ("en" or "zh"), wrapped to `width` columns (default 100)."""
         from .explain import explain_text
 
-        return explain_text(self, lang)
+        if lang not in ("en", "zh"):
+            from .errors import InputError
+
+            raise InputError('lang is "zh" or "en"', value=lang)
+        return explain_text(self, lang, width)
 
     def _repr_html_(self) -> str:
-        """The card as an HTML table, for Jupyter: lines, groups, gates, tiers, next tier."""
-        from html import escape
-
+        """The card in a notebook, in Chinese and English: who, total, eligibility, tiers and
+        next tier, the lines that scored most (with their references), and the gates."""
         from .explain import fact_text
+        from .report import CARD_CSS, bilingual
 
-        def row(*cells: object, head: bool = False) -> str:
-            tag = "th" if head else "td"
-            return "<tr>" + "".join(f"<{tag}>{escape(str(c))}</{tag}>" for c in cells) + "</tr>"
+        def e(text: object) -> str:
+            from html import escape
 
-        caption = (f"{self.schedule_id} · purpose {self.purpose or '-'} · {self.on} · "
-                   f"total {self.total}" + (" (floor)" if self.floor_applied else ""))
-        parts = [f'<table class="points-scorecard"><caption>{escape(caption)}</caption>',
-                 row("factor", "value", "rule", "points", "note", head=True)]
-        for ln in self.lines:
-            note = "; ".join(x for x in (
-                "cap reached" if ln.capped else "",
-                "" if ln.counted else (ln.why_not or "not counted"),
-                ln.status if ln.status == "provisional" else "") if x)
-            parts.append(row(ln.label_en, fact_text(ln.fact, ln.value), ln.rule_en,
-                             ln.points, note))
-        for g in self.groups:
-            parts.append(row(f"group: {g.label_en}", "", g.combine, g.points,
-                             "cap reached" if g.capped else ""))
-        parts.append(row("total", "", "", self.total, f"raw {self.raw_total}"
-                         if self.floor_applied else "", head=True))
-        parts.append("</table>")
-        if self.gates:
-            parts.append('<table class="points-gates">'
-                         + row("gate", "passed", "reason", head=True)
-                         + "".join(row(g.label_en, "yes" if g.passed else "no", g.reason)
-                                   for g in self.gates) + "</table>")
-        tiers = ", ".join(self.tiers) or "none"
-        text = f"Tiers unlocked: {tiers}."
-        if self.next_tier is not None:
-            nt = self.next_tier
-            text += f" Next tier: {nt.id}, {nt.missing} points missing"
+            return escape(str(text), quote=True)
+
+        def row(cells: list[str], tag: str = "td") -> str:
+            return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+
+        who = self.applicant_id or "(no applicant id)"
+        purpose = (bilingual(*self.purpose_label, inline=True) if self.purpose_label
+                   else e(self.purpose or "-"))
+        head = (f'<p class="who"><b>{e(who)}</b> · {e(self.schedule_id)} · 用途 purpose '
+                f"{purpose} · {e(self.on)}"
+                + ("" if self.in_force else " · <b>不在有效期内 not in force</b>") + "</p>")
+        floor = f" (raised to the floor 按最低分计; {e(self.raw_total)})" \
+            if self.floor_applied else ""
+        total = f'<p class="total">总分 Total <b>{e(self.total)}</b>{floor}</p>'
+        labels = {g.id: bilingual(g.label_zh, g.label_en, inline=True)
+                  for g in self.gates}
+        failed = [labels.get(g.id, e(g.id)) for g in self.gates if not g.passed]
+        if self.purpose:
+            verdict = "是 yes" if self.eligible else "否 no"
+            eligible = (f'<p class="eligible">符合该用途的条件 Eligible: <b>{verdict}</b>'
+                        + (f" — 未通过 failed: {'; '.join(failed)}" if failed else "") + "</p>")
+        else:
+            eligible = ""
+        tier_names = {t: bilingual(z, en, inline=True)
+                      for t, z, en in self.tier_labels}
+        tiers = "; ".join(tier_names.get(t, e(t)) for t in self.tiers) or "无 none"
+        text = f'<p class="tiers">已达到的层级 Tiers: {tiers}'
+        nt = self.next_tier
+        if nt is not None:
+            next_label = bilingual(nt.label_zh, nt.label_en, inline=True)
+            text += f"<br>下一层级 Next tier: {next_label}"
+            if nt.missing > 0:
+                text += f", 尚差 missing {e(nt.missing)}"
             if nt.failed_gates:
-                text += f", blocked by gates {', '.join(nt.failed_gates)}"
-            text += "."
-        parts.append(f"<p>{escape(text)}</p>")
-        return "\n".join(parts)
+                text += ", 未满足条件 blocked by: " + "; ".join(
+                    labels.get(g, e(g)) for g in nt.failed_gates)
+        text += "</p>"
+
+        lines = sorted(self.lines, key=lambda ln: (not ln.counted, -abs(ln.points)))
+        top = [ln for ln in lines if ln.points != 0][:12] or lines[:5]
+        rows = [row(["指标 factor", "值 value", "分 points", "依据 reference", "说明 note"],
+                    "th")]
+        for ln in top:
+            note = "; ".join(x for x in (
+                "已达上限 cap reached" if ln.capped else "",
+                "" if ln.counted else e(ln.why_not_zh or "") + " " + e(ln.why_not or ""),
+                "待核实 provisional" if ln.status == "provisional" else "") if x.strip())
+            rows.append(row([bilingual(ln.label_zh, ln.label_en),
+                             e(fact_text(ln.fact, ln.value, "zh")),
+                             f'<span class="num">{e(ln.points)}</span>', e(ln.ref), note]))
+        rest = len(self.lines) - len(top)
+        more = (f'<p class="more">另有 {rest} 项 and {rest} more lines '
+                "(card.explain(\"zh\") shows every line)</p>") if rest else ""
+        gates = ""
+        if self.gates:
+            g_rows = [row(["条件 gate", "", "理由 reason", "依据 reference"], "th")]
+            for g in self.gates:
+                reason = e(g.reason_zh) + "<br>" if g.reason_zh else ""
+                g_rows.append(row([bilingual(g.label_zh, g.label_en),
+                                   "✓" if g.passed else "✗",
+                                   f'{reason}<span class="en">{e(g.reason)}</span>',
+                                   e(g.ref)]))
+            gates = f'<table class="points-gates">{"".join(g_rows)}</table>'
+        return (f'<div class="points-card"><style>{CARD_CSS}</style>{head}{total}{eligible}'
+                f'{text}<table class="points-scorecard">{"".join(rows)}</table>{more}'
+                f"{gates}</div>")
 
     def __repr__(self) -> str:
         return (f"ScoreCard(schedule={self.schedule_id!r}, purpose={self.purpose!r}, "

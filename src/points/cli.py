@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import inspect
 import json
+import logging
 import os
 import sys
 import time
@@ -48,11 +50,24 @@ app = typer.Typer(
     name="points",
     help="Score applicants under points-based residence-permit schedules, and explain why.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# no markup, no emoji codes: schedule and applicant text is printed as written (`[/]` and
+# `:x:` stay text); the few styled messages pass markup=True and escape what they insert
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+#: C0 and C1 control characters but tab and newline, shown escaped instead of sent to a terminal
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+             if chr(c) not in "\t\n"}
+
+
+def _safe(text: str) -> str:
+    """`text` with control characters (ESC, CR, ...) shown as `\\x1b` escapes."""
+    return text.translate(_CONTROLS)
+
+_log = logging.getLogger("points.cli")
 
 #: The schedule used when none is named.
 DEFAULT_SCHEDULE = "guangzhou/2021"
@@ -63,7 +78,37 @@ PurposeOpt = Annotated[str | None, typer.Option(
     "--purpose", "-p", help="Purpose to score for (default: the schedule's own).")]
 OnOpt = Annotated[str | None, typer.Option(
     "--on", help="Evaluation date, YYYY-MM-DD (default: today; the sample's date for it).")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh.")]
+
+
+def _lang(value: str | None) -> str | None:
+    if value is not None and value not in ("en", "zh"):
+        raise typer.BadParameter(f"{value!r} is not a language: en or zh")
+    return value
+
+
+LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or zh.",
+                                      callback=_lang)]
+
+
+def _fit(text: str) -> str:
+    """`text` with each line wrapped to `_width()` between words, continued one step in."""
+    from .explain import _wrap
+
+    width = _width()
+    out = []
+    for line in text.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        out.extend(_wrap(line, width, indent + 2))
+    return "\n".join(out)
+
+
+def _width() -> int:
+    """Columns for text: the terminal's, else 100."""
+    from .explain import DEFAULT_WIDTH
+
+    return out.width if out.is_terminal else DEFAULT_WIDTH
+
+
 OutOfForceOpt = Annotated[bool, typer.Option(
     "--out-of-force", help="Use the schedule even when it is not in force on the evaluation "
     "date (history, or a schedule past its end), on purpose.")]
@@ -95,7 +140,7 @@ def _say(*lines: str) -> None:
 
 
 def _fail(exc: PointsError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(_safe(str(exc)))}", markup=True)
     raise typer.Exit(1)
 
 
@@ -139,11 +184,18 @@ def _date(text: str | None, default: date) -> date:
 
 
 def _read_applicant(path: Path) -> dict[str, Any]:
+    """Facts from a .json or .toml file, or from standard input for `-` (a JSON object, or
+    TOML when it does not start with `{`)."""
+    stdin = str(path) == "-"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sys.stdin.read() if stdin else path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from None
-    if path.suffix == ".toml":
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", source=str(path)) from None
+    if stdin and not text.lstrip().startswith("{"):
+        data = _parse(text, "<stdin>")
+    elif path.suffix == ".toml":
         data = _parse(text, str(path))
     else:
         try:
@@ -166,7 +218,8 @@ def _sample_rows() -> list[dict[str, Any]]:
 @app.command()
 def explain(
     applicant: Annotated[Path | None, typer.Argument(
-        help="Applicant facts as a .json or .toml file; none: the first bundled sample.")] = None,
+        help="Applicant facts as a .json or .toml file, or - to read them from standard "
+        "input; none: the first bundled sample.")] = None,
     schedule: ScheduleOpt = DEFAULT_SCHEDULE,
     purpose: PurposeOpt = None,
     on: OnOpt = None,
@@ -191,7 +244,8 @@ def explain(
             facts = _read_applicant(applicant)
             when = _date(on, date.today())
         force = _in_force(sched, when, out_of_force)
-        parsed = Applicant.parse(facts, source=str(applicant or sample_path().name))
+        source = "<stdin>" if str(applicant) == "-" else str(applicant or sample_path().name)
+        parsed = Applicant.parse(facts, source=source)
         card = score_one(parsed, sched, purpose=purpose, on=when)
         if what_if:
             from .analysis import what_if as find_what_if
@@ -206,10 +260,10 @@ def explain(
             data = {"card": data, "what_if": found.to_dict()}
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
-        out.print(card.explain(lang), markup=False)
+        out.print(_safe(card.explain(lang, width=_width())), markup=False)
         if what_if:
             out.print()
-            out.print(found.text(lang), markup=False)
+            out.print(_safe(_fit(found.text(lang))), markup=False)
     _say(force)
 
 
@@ -230,7 +284,7 @@ def check(
         return
     m = s.schedule
     today = date.today()
-    out.print(f"[green]ok[/] {s.id}: {m.title.en} ({m.document})")
+    out.print(f"[green]ok[/] {s.id}: {escape(m.title.en)} ({escape(m.document)})", markup=True)
     out.print(f"   {len(s.factors)} factors, {len(s.groups)} groups, "
               f"{len(s.deductions)} deductions, {len(s.gates)} gates, "
               f"{len(s.purposes)} purposes, {len(s.tiers)} tiers")
@@ -247,7 +301,8 @@ def check(
                   markup=False)
     for f in found.findings:
         style = "yellow" if f.severity == "warning" else "dim"
-        out.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.message)}")
+        out.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.message)}",
+                  markup=True)
     _say(f"{s.id} is {'in force' if s.in_force(today) else 'NOT in force'} today "
          f"({today}): {_span(s)}")
     if strict and found.warnings:
@@ -263,7 +318,13 @@ def schedules(
 ) -> None:
     """List the bundled schedules: dates (from inclusive, until exclusive; "?" when the
     dates are ours, not the document's), whether each is in force today (or --on), and what
-    supersedes what."""
+    supersedes what.
+
+    On a terminal, a table; otherwise (piped) one line per schedule, columns separated by
+    two spaces, nothing cut.
+    """
+    from .explain import cell_width
+
     try:
         when = _date(on, date.today())
         loaded = [load_schedule(sid) for sid in bundled_ids()]
@@ -275,11 +336,7 @@ def schedules(
     for s in loaded:
         if s.schedule.supersedes is not None:
             later.setdefault(s.schedule.supersedes, []).append(s.id)
-    table = Table(title=f"bundled schedules; in force on {when} marked", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    table.add_column("from – until", no_wrap=True)
-    table.add_column(f"on {when}", no_wrap=True)
-    table.add_column("supersedes, superseded by, serves")
+    rows = []
     for s in loaded:
         m = s.schedule
         span = f"{m.effective_from} – {m.effective_until or ''}".rstrip()
@@ -293,9 +350,22 @@ def schedules(
         served = serves(s, bundled_ids())
         if served is not None:
             links.append(f"serves {served[0]} for {served[1]}")
-        table.add_row(s.id, span, "[green]in force[/]" if s.in_force(when) else "-",
-                      escape("; ".join(links)) or "-")
-    out.print(table)
+        rows.append((s.id, span, "in force" if s.in_force(when) else "-",
+                     "; ".join(links) or "-"))
+    head = ("id", "from – until", f"on {when}", "supersedes, superseded by, serves")
+    if not out.is_terminal:
+        widths = [max(cell_width(r[i]) for r in (head, *rows)) for i in range(3)]
+        for r in (head, *rows):
+            cells = [c + " " * (w - cell_width(c)) for c, w in zip(r, widths, strict=False)]
+            sys.stdout.write("  ".join([*cells, r[3]]).rstrip() + "\n")
+    else:
+        table = Table(*head, title=f"bundled schedules; in force on {when} marked",
+                      title_justify="left")
+        for i in range(3):
+            table.columns[i].no_wrap = True  # ids and dates are never cut; links wrap
+        for r in rows:
+            table.add_row(*r, style="green" if r[2] == "in force" else None)
+        out.print(table)
     err.print('"?": dates inferred by us, see the schedule\'s note (points show ID). '
               '"serves P for X": schedule_for(P, on, purpose=X) picks it where it is in force.',
               markup=False)
@@ -337,7 +407,7 @@ def show(
     except PointsError as exc:
         _fail(exc)
         return
-    sys.stdout.write("\n".join(texts))
+    sys.stdout.write(_safe("\n".join(texts)))
 
 
 @app.command()
@@ -508,10 +578,13 @@ def score(
             for i, row in enumerate(_sample_rows()[:cards], start=1):
                 shown.append(score_one(Applicant.parse(row, row=i, source=sample_path().name),
                                        sched, purpose=purpose, on=when))
+        _log.info("scored %s under %s: %d rows read, %d scored, %d rejected",
+                  input or "the bundled sample", sched.id, summary.rows_read,
+                  summary.rows_scored, summary.rows_rejected)
         _print_summary(summary, sched, to_stdout=output == "-")
         for card in shown:
             out.print()
-            out.print(card.explain(lang), markup=False)
+            out.print(_safe(card.explain(lang, width=_width())), markup=False)
         _say(force)
     _finish_strict(summary, strict)
 
@@ -687,8 +760,46 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    verbose: Annotated[int, typer.Option(
+        "--verbose", "-v", count=True, show_default=False,
+        help="Log what happens on standard error: -v for steps (schedules loaded, row "
+        "counts), -vv for details.")] = 0,
 ) -> None:
-    pass
+    """Score applicants under points-based residence-permit schedules, and explain why.
+
+    Shell completion: `points --install-completion` (bash, zsh, fish, PowerShell), or
+    `points --show-completion` to see the script.
+    """
+    _log_to_stderr(None if not verbose else logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+def _log_to_stderr(level: int | None) -> None:
+    """Send the `points` logger's records at `level` and above to standard error (None:
+    nowhere)."""
+    logger = logging.getLogger("points")
+    for old in [h for h in logger.handlers if getattr(h, "_points_cli", False)]:
+        logger.removeHandler(old)  # one handler, on this run's standard error
+    if level is None:
+        logger.setLevel(logging.NOTSET)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._points_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def _unwrap_help() -> None:
+    """Commands' help with each paragraph on one line, for Typer to wrap to the terminal
+    (Typer keeps a docstring's own line breaks, which break sentences mid-line)."""
+    for cmd in [*app.registered_commands, app.registered_callback]:
+        if cmd is None or cmd.callback is None:
+            continue
+        doc = cmd.help or inspect.getdoc(cmd.callback) or ""
+        cmd.help = "\n\n".join(" ".join(p.split()) for p in doc.split("\n\n"))
+
+
+_unwrap_help()
 
 
 def main() -> None:

@@ -33,6 +33,12 @@ class FactorChange:
     old_mean: float
     new_mean: float
     note: str
+    label_zh: str = ""
+    label_en: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        """Its label (the new schedule's, else the old one's), or its id when it has none."""
+        return (self.label_zh if lang == "zh" else self.label_en) or self.id
 
     @property
     def change(self) -> float:
@@ -84,6 +90,8 @@ class Diff:
     old_cutoff: Decimal | None = None
     new_cutoff: Decimal | None = None
     version: str = __version__
+    #: (zh, en) label of each tier id of either schedule (the new schedule's when both)
+    tier_labels: dict[str, tuple[str, str]] = attrs.field(factory=dict, repr=False)
 
     def html(self) -> str:
         """The diff as one self-contained HTML page (inline SVG charts, no network)."""
@@ -92,12 +100,18 @@ class Diff:
         return diff_html(self)
 
     def _repr_html_(self) -> str:
-        from .report import html_table
+        """Counts, then the first applicants (largest losses first), for notebooks."""
+        from .report import html_table, preview_html
 
+        first = self.table.sort(["delta", "row"])
         return html_table(
-            ["", "applicants"],
+            [f"{self.old_id} → {self.new_id}", "applicants"],
             [["gain", self.gainers], ["lose", self.losers], ["unchanged", self.unchanged],
-             ["change tier", self.tier_changes]], cls="summary")
+             ["change tier", self.tier_changes], ["rejected", self.rejected]],
+            cls="summary") + preview_html(
+                first, "applicants, largest loss first", self.rows,
+                columns=("applicant_id", "old_total", "new_total", "delta", "old_tier",
+                         "new_tier"))
 
 
 def _tier_order(old: Schedule, new: Schedule) -> tuple[str, ...]:
@@ -161,7 +175,10 @@ def diff(
         om = _mean(old_pts, fid) if in_old else 0.0
         nm = _mean(new_pts, fid) if in_new else 0.0
         note = "" if in_old and in_new else ("only in old" if in_old else "only in new")
-        factors.append(FactorChange(id=fid, old_mean=om, new_mean=nm, note=note))
+        spec = _spec(new_s, fid) or _spec(old_s, fid)
+        factors.append(FactorChange(
+            id=fid, old_mean=om, new_mean=nm, note=note,
+            label_zh=spec.label.zh if spec else "", label_en=spec.label.en if spec else ""))
 
     worst = joined.filter(pl.col("delta") < 0).sort("delta").head(top)
     movers = tuple(
@@ -192,7 +209,12 @@ def diff(
         tier_order=_tier_order(old_s, new_s),
         transitions=tuple((str(x), str(y), int(n)) for x, y, n in transitions),
         factors=tuple(factors), biggest_losses=movers, table=joined, quota=quota,
-        old_cutoff=old_cut, new_cutoff=new_cut)
+        old_cutoff=old_cut, new_cutoff=new_cut,
+        tier_labels={t.id: (t.label.zh, t.label.en) for s in (old_s, new_s) for t in s.tiers})
+
+
+def _spec(s: Schedule, fid: str) -> Any:
+    return s.factors.get(fid) or s.deductions.get(fid)
 
 
 def _decimal(v: object) -> Decimal:

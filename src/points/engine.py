@@ -7,6 +7,6 @@ module keeps the names users import.
 from __future__ import annotations
 
 from .compiled import compile_schedule
-from .engines._record import score
+from .engines import evaluation_date, score
 
-__all__ = ["compile_schedule", "score"]
+__all__ = ["compile_schedule", "evaluation_date", "score"]

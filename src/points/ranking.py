@@ -21,6 +21,7 @@ tie-breaks read the `fact.<name>` columns `score_frame` keeps for the schedule's
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import attrs
@@ -82,9 +83,11 @@ def rank(scored: pl.DataFrame, schedule: Schedule | str, *, quota: int | None = 
         raise ScheduleError(f"schedule {schedule.id!r} has no [ranking] table",
                             file=schedule.source, path="ranking")
     quota = spec.quota if quota is None else quota
-    if quota is not None and quota < 0:
-        raise InputError("the quota must be zero or more", value=quota)
+    if quota is not None and not 0 <= quota < 2**63:
+        raise InputError("the quota must be zero or more (and below 2^63)", value=quota)
     seed = spec.seed if seed is None else seed
+    if seed is not None and not 0 <= seed < 2**63:
+        raise InputError("the lottery seed must be zero or more (and below 2^63)", value=seed)
     if spec.final == "lottery" and seed is None:
         raise InputError(f"the ranking of {schedule.id} ends in a lottery: give a seed")
 
@@ -155,4 +158,7 @@ def rank(scored: pl.DataFrame, schedule: Schedule | str, *, quota: int | None = 
     if count:
         value = pool.filter("admitted")[keys[0]][-1]
         cutoff = value if isinstance(value, Decimal) else _points(schedule, int(value))
+    logging.getLogger(__name__).info(
+        "ranked %d applicants under %s: quota %s, cutoff %s, %d admitted", pool.height,
+        schedule.id, quota, cutoff, count)
     return RankResult(ranked=pool, cutoff=cutoff, admitted=count, quota=quota)

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ..applicant import FACTS
-from ..explain import fact_text
+from ..explain import fact_label, fact_text
 from ..kinds._base import to_ticks
 from ..schedule.model import AllOf, AnyOf, Condition, FactCondition, NotOf, ScoreCondition
 
@@ -144,20 +144,31 @@ def record_test(node: CondNode) -> Test:
     return lambda f, s: cmp(f[name], value)
 
 
-def describe(node: CondNode) -> str:
-    """A condition in words, compactly: `age ≤ 45 years`, `all of (…)`."""
-    if isinstance(node, AllNode):
-        return "all of (" + "; ".join(describe(x) for x in node.items) + ")"
-    if isinstance(node, AnyNode):
-        return "any of (" + "; ".join(describe(x) for x in node.items) + ")"
+def describe(node: CondNode, lang: str = "en", scores: Mapping[str, str] | None = None) -> str:
+    """A condition in words: `age ≤ 45 years` / `年龄 ≤ 45岁`, `all of (…)` / `同时满足（…）`.
+
+    `scores` names the factors and groups a score condition reads (their Chinese labels).
+    """
+    zh = lang == "zh"
+    if isinstance(node, AllNode | AnyNode):
+        inner = ("；" if zh else "; ").join(describe(x, lang, scores) for x in node.items)
+        if zh:
+            return ("同时满足（" if isinstance(node, AllNode) else "满足其一（") + inner + "）"
+        return ("all of (" if isinstance(node, AllNode) else "any of (") + inner + ")"
     if isinstance(node, NotNode):
-        return "not (" + describe(node.item) + ")"
-    if isinstance(node, ScoreTest):
-        name, fact = f"score {node.score}", ""  # a score has no unit
+        inner = describe(node.item, lang, scores)
+        return f"不满足（{inner}）" if zh else f"not ({inner})"
+    if isinstance(node, FactTest):
+        name, fact = fact_label(node.fact, lang), node.fact
     else:
-        name = fact = node.fact
+        fact = ""  # a score has no unit
+        if zh:
+            name = "总分" if node.score == "total" else \
+                f"{(scores or {}).get(node.score, node.score)}得分"
+        else:
+            name = f"score {node.score}"
     if node.op == "in":
-        shown = "{" + ", ".join(fact_text(fact, v) for v in node.value) + "}"
-    else:
-        shown = fact_text(fact, node.value)
-    return f"{name} {_OP_TEXT[node.op]} {shown}"
+        sep = "、" if zh else ", "
+        shown = "{" + sep.join(fact_text(fact, v, lang) for v in node.value) + "}"
+        return f"{name}属于{shown}" if zh else f"{name} in {shown}"
+    return f"{name} {_OP_TEXT[node.op]} {fact_text(fact, node.value, lang)}"

@@ -80,6 +80,7 @@ class GateNode:
     condition: CondNode
     test: Test
     text: str
+    text_zh: str
     facts: tuple[str, ...]
     label_zh: str
     label_en: str
@@ -105,6 +106,7 @@ class PurposeNode:
     """What applies when scoring for one purpose (`id` None: no purpose)."""
 
     id: str | None
+    label: tuple[str, str] | None  # (zh, en); None for no purpose
     gates: tuple[str, ...]  # eligibility: all must pass
     deductions: tuple[FactorNode, ...]  # the deductions that apply
     tiers: tuple[tuple[TierNode, tuple[str, ...]], ...]  # each tier and the gates it needs
@@ -234,10 +236,14 @@ def _compile(s: Schedule) -> CompiledSchedule:
         for gid, g in s.groups.items() if g.within is not None)
 
     gates: dict[str, GateNode] = {}
+    score_labels = {k: v.label.zh for k, v in s.factors.items()}
+    score_labels.update({k: v.label.zh for k, v in s.groups.items()})
+    score_labels.update({k: v.label.zh for k, v in s.deductions.items()})
     for gid, gate in s.gates.items():
         node = compile_condition(gate.condition, scale)
         gates[gid] = GateNode(
             id=gid, condition=node, test=record_test(node), text=describe(node),
+            text_zh=describe(node, "zh", score_labels),
             facts=facts_read(node), label_zh=gate.label.zh, label_en=gate.label.en,
             veto=gate.veto, ref=gate.ref, status=gate.status)
     tiers = tuple(
@@ -250,7 +256,9 @@ def _compile(s: Schedule) -> CompiledSchedule:
     def purpose(pid: str | None) -> PurposeNode:
         scoped = tuple(s.purposes[pid].gates) if pid is not None else ()
         return PurposeNode(
-            id=pid, gates=scoped,
+            id=pid, label=None if pid is None else (s.purposes[pid].label.zh,
+                                                      s.purposes[pid].label.en),
+            gates=scoped,
             deductions=tuple(d for d in deductions if d.purposes is None or pid in d.purposes),
             tiers=tuple((t, (*scoped, *t.gates) if t.purposes is not None else t.gates)
                         for t in tiers if t.purposes is None or pid in t.purposes))

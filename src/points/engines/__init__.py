@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._record import facts_of, score, score_facts
+from ._record import evaluation_date, facts_of, score, score_facts
 
 if TYPE_CHECKING:
     from ._columns import (
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
         points_expr,
     )
 
-__all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col", "facts_of",
-           "points_expr", "score", "score_facts"]
+__all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "evaluation_date",
+           "fact_col", "facts_of", "points_expr", "score", "score_facts"]
 
 _COLUMNS = frozenset({"ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
                       "points_expr"})

@@ -6,9 +6,10 @@ over integer ticks; the explanation (lines, groups, gate reasons) is built only 
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +19,13 @@ from .._version import __version__
 from ..applicant import Applicant
 from ..card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from ..compiled import CompiledSchedule, compile_schedule
-from ..errors import UnknownPurpose
-from ..explain import fact_text
+from ..errors import InputError, UnknownPurpose
+from ..explain import fact_text, gate_reason, why_not_text
 from ..kinds import RuleFn
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 
-__all__ = ["facts_of", "score", "score_facts"]
+__all__ = ["evaluation_date", "facts_of", "score", "score_facts"]
 
 Facts = Mapping[str, Any]
 Scores = Mapping[str, int]
@@ -92,6 +93,23 @@ def _share(plan: _Plan, facts: Facts) -> dict[str, Any]:
     return out
 
 
+def evaluation_date(on: object) -> date:
+    """`on` as a date: None is today, a datetime its date, a string ISO `YYYY-MM-DD`;
+    anything else raises `InputError`."""
+    if on is None:
+        return date.today()
+    if isinstance(on, datetime):
+        return on.date()
+    if isinstance(on, date):
+        return on
+    if isinstance(on, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            pass
+    raise InputError("on is a date, or a string YYYY-MM-DD", value=on)
+
+
 def facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
     """The facts an applicant gives on a date (`age` from `birth_date` when needed)."""
     facts = dict(applicant.__dict__)
@@ -105,22 +123,22 @@ def score(
     schedule: Schedule | str,
     *,
     purpose: str | None = None,
-    on: date | None = None,
+    on: date | str | None = None,
 ) -> ScoreCard:
     """Score one applicant: every factor, group, deduction, gate and tier, explained.
 
     `applicant` is an `Applicant` or a mapping of facts (validated, `ApplicantError` on bad
     input); `schedule` a loaded `Schedule` or a bundled id or path; `purpose` one of the
     schedule's purposes (default: its `default_purpose`); `on` the evaluation date (default:
-    today), used for age from `birth_date` and recorded in the card.
+    today; a `datetime` counts as its date, a string must be ISO `YYYY-MM-DD`), used for age
+    from `birth_date` and recorded in the card.
     """
     if not isinstance(schedule, Schedule):
         schedule = load_schedule(schedule)
     plan = _plan(schedule)
     if not isinstance(applicant, Applicant):
         applicant = Applicant.parse(applicant)
-    if on is None:
-        on = date.today()
+    on = evaluation_date(on)
     if purpose is None:
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
@@ -182,6 +200,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
     node = c.purpose(purpose)
     eligible = all([gate_pass[g] for g in node.gates])
     unlocked: list[str] = []
+    labels: list[tuple[str, str, str]] = []
     services: list[str] = []
     next_tier: NextTier | None = None
     for tier, needs in node.tiers:
@@ -189,6 +208,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
         if not failed and short == 0:
             unlocked.append(tier.id)
+            labels.append((tier.id, tier.label_zh, tier.label_en))
             for s in tier.services:
                 if s not in services:
                     services.append(s)
@@ -206,6 +226,8 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         total=Decimal(total).scaleb(-places), raw_total=Decimal(raw).scaleb(-places),
         floor_applied=total != raw, eligible=eligible, tiers=tuple(unlocked),
         services=tuple(services), next_tier=next_tier,
+        tier_labels=tuple(labels), purpose_label=c.purposes[purpose].label
+        if purpose in c.purposes else None,
         detail=_Detail(c, facts, ticks, frozenset(capped), chosen, gate_pass, purpose))
 
 
@@ -235,7 +257,9 @@ class _Detail:
                        passed=self.gate_pass[g.id],
                        reason=("passed: " if self.gate_pass[g.id] else "failed: ") + g.text
                        + _actual(g.facts, facts),
-                       veto=g.veto, ref=g.ref, status=g.status)
+                       veto=g.veto, ref=g.ref, status=g.status,
+                       reason_zh=gate_reason(self.gate_pass[g.id], g.text_zh, g.facts, facts,
+                                             "zh"))
             for g in c.gates.values())
         return self._lines(), groups, gates
 
@@ -243,33 +267,41 @@ class _Detail:
         c, facts, ticks, purpose = self.c, self.facts, self.ticks, self.purpose
         highest = {g.id for g in c.groups if g.combine == "highest"}
         parent = {g.id: g.parent for g in c.groups}
+        group_zh = {g.id: g.label_zh for g in c.groups}
         out = []
         for f in (*c.factors, *c.deductions):
-            why_not = None
+            why_not = why_zh = None
             value = facts[f.fact]
             if f.within is not None and facts[_counted(f.id)] != value:
                 value = facts[_counted(f.id)]
                 why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
                            f"most {f.within} ({facts[f.within]}) in all")
+                why_zh = why_not_text("within", "zh", value=value, total=facts[f.fact],
+                                      label=group_zh.get(f.group or "", f.group),
+                                      within=f.within, limit=facts[f.within])
             applied = True
             if f.when is not None and not facts[f.when]:
                 applied = False
                 why_not = f"{f.when} is false"
+                why_zh = why_not_text("when", "zh", fact=f.when)
             elif f.purposes is not None and purpose not in f.purposes:
                 applied = False
                 why_not = f"not applied for purpose {purpose}"
+                why_zh = why_not_text("purpose", "zh", purpose=purpose)
             counted = applied
             member, g = f.id, f.group
             while counted and g is not None:  # every `highest` ancestor must choose this path
                 if g in highest and self.chosen.get(g) not in (None, member):
                     counted = False
                     why_not = f"group {g} counts only its highest member"
+                    why_zh = why_not_text("highest", "zh", label=group_zh.get(g, g))
                 member, g = g, parent[g]
             out.append(Line(
                 id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
                 value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
                 points=c.to_points(ticks[f.id]), capped=f.id in self.capped, applied=applied,
-                counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not))
+                counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not,
+                why_not_zh=why_zh))
         return tuple(out)
 
 

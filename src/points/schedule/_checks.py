@@ -72,7 +72,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
 
     scores = {"total", *s.factors, *s.groups, *s.deductions}
     for key, gate in s.gates.items():
-        yield from _condition(("gates", key, "condition"), gate.condition, scores)
+        yield from _condition(("gates", key, "condition"), gate.condition, scores, q)
 
     for key, p in s.purposes.items():
         for i, gid in enumerate(p.gates):
@@ -194,15 +194,15 @@ def _group_cycles(s: Schedule) -> Iterator[Problem]:
 
 
 def _condition(path: tuple[str | int, ...], c: Condition,
-               scores: set[str]) -> Iterator[Problem]:
+               scores: set[str], q: Decimal) -> Iterator[Problem]:
     if isinstance(c, AllOf):
         for i, sub in enumerate(c.all):
-            yield from _condition((*path, "all", i), sub, scores)
+            yield from _condition((*path, "all", i), sub, scores, q)
     elif isinstance(c, AnyOf):
         for i, sub in enumerate(c.any):
-            yield from _condition((*path, "any", i), sub, scores)
+            yield from _condition((*path, "any", i), sub, scores, q)
     elif isinstance(c, NotOf):
-        yield from _condition((*path, "not"), c.not_, scores)
+        yield from _condition((*path, "not"), c.not_, scores, q)
     elif isinstance(c, ScoreCondition):
         if c.score not in scores:
             yield (*path, "score"), "names no score (total, a group or a factor)", c.score
@@ -210,6 +210,8 @@ def _condition(path: tuple[str | int, ...], c: Condition,
         for v in (value if isinstance(value, list) else [value]):
             if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
                 yield (*path, op), "a score is compared with a number", v
+            else:
+                yield from fine((*path, op), Decimal(v), q)
     elif isinstance(c, FactCondition):
         info = FACTS.get(c.fact)
         if info is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sys
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from ..errors import (
     ScheduleSyntaxError,
     ScheduleValidationError,
 )
-from . import _checks
+from . import _checks, _limits
 from ._locate import key_lines, locate, path_at
 from ._problems import dotted, validation_error, where
 from .model import Schedule, ServiceSpec
@@ -48,6 +49,8 @@ __all__ = [
     "serves",
     "service_catalogue",
 ]
+
+_log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*/[0-9A-Za-z._-]+$")
 _MERGED_TABLES = ("factors", "groups", "deductions", "gates", "purposes", "services",
@@ -94,6 +97,8 @@ def load_schedule(ref: str | Path) -> Schedule:
 
 def loads_schedule(text: str, *, source: str = "<string>") -> Schedule:
     """Load a schedule from TOML text (`extends` is looked up among the bundled ids)."""
+    if len(text) > _limits.MAX_FILE_BYTES or len(text.encode("utf-8")) > _limits.MAX_FILE_BYTES:
+        raise ScheduleSyntaxError(_too_big(), file=source, line=1)
     return _build(text, source)
 
 
@@ -200,9 +205,12 @@ def _load_cached(path: str, mtime: int) -> Schedule:
 def _read(path: Path, *, echo: bool = True) -> str:
     """The text of a schedule file; not UTF-8 names the line (and, with `echo`, the bytes)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:  # never more than the limit, whatever the file is
+            data = f.read(_limits.MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScheduleNotFound(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if len(data) > _limits.MAX_FILE_BYTES:
+        raise ScheduleSyntaxError(_too_big(), file=str(path), line=1)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -216,11 +224,21 @@ def _read(path: Path, *, echo: bool = True) -> str:
                                   value=data[exc.start:exc.end]) from None
 
 
+def _too_big() -> str:
+    return f"the schedule is too large (at most {_limits.MAX_FILE_BYTES} bytes)"
+
+
 def _parse(text: str, source: str, *, echo: bool = True) -> dict[str, Any]:
-    """TOML text as a dict; a syntax error names the line (and, with `echo`, shows it)."""
+    """TOML text as a dict within the limits of `_limits`; a syntax error names the line
+    (and, with `echo`, shows it)."""
     try:
         data: dict[str, Any] = tomllib.loads(text, parse_float=Decimal)
-        return data
+    except RecursionError:
+        line = _limits.nesting_line(text)
+        at = _key_on_deep_line(text, line) if line is not None else None
+        raise ScheduleSyntaxError(
+            f"nested too deeply (at most {_limits.MAX_NESTING} tables and arrays inside each "
+            "other)", file=source, line=line, path=dotted(at) if at else None) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
@@ -234,6 +252,31 @@ def _parse(text: str, source: str, *, echo: bool = True) -> dict[str, Any]:
         raise ScheduleSyntaxError(
             f"invalid TOML: {reason}", file=source, line=line,
             path=dotted(at) if at else None, value=text_lines[line - 1].strip()) from None
+    problems = list(_limits.check_raw(data))
+    if problems:
+        _raise_problems(problems, source, text, echo=echo)
+    return data
+
+
+def _key_on_deep_line(text: str, line: int) -> tuple[str | int, ...] | None:
+    """The key path of `line`, read from the text up to its first `=` (the value past it
+    nests too deep to scan)."""
+    start = sum(len(x) for x in text.splitlines(True)[:line - 1])
+    eq = text.find("=", start)
+    return path_at(text[:eq + 1] + " 0" if eq >= 0 else text, line)
+
+
+def _raise_problems(problems: list[_limits.Problem], source: str, text: str, *,
+                    echo: bool = True) -> None:
+    """Raise the problems found in the text of one file, each with its line."""
+    try:
+        lines = key_lines(text)
+    except RecursionError:  # pragma: no cover - the nesting limit comes first
+        lines = {}
+    raise ScheduleValidationError([
+        ScheduleError(msg, file=source, line=locate(lines, path), path=dotted(path),
+                      **({"value": value} if echo and value is not None else {}))
+        for path, msg, value in problems])
 
 
 def _build(text: str, source: str) -> Schedule:
@@ -243,6 +286,16 @@ def _build(text: str, source: str) -> Schedule:
     from .families import expand_families  # families import the loader's format checks
 
     merged = expand_families(merged, chain)
+    groups, factors = merged.get("groups"), merged.get("factors")
+    if isinstance(groups, dict) and isinstance(factors, dict):
+        deep = list(_limits.check_groups(groups, factors))
+        if deep:
+            errors = []
+            for path, msg, value in deep:
+                file, line = where(path, source, lines, chain)
+                errors.append(ScheduleError(msg, file=file, line=line, path=dotted(path),
+                                            value=value))
+            raise ScheduleValidationError(errors)
     try:
         schedule = Schedule.model_validate(merged)
     except ValidationError as exc:
@@ -257,6 +310,9 @@ def _build(text: str, source: str) -> Schedule:
         raise ScheduleValidationError(errors)
     schedule._source = source
     schedule._hash = _content_hash(merged)
+    _log.info("loaded schedule %s (%s) from %s", schedule.id, schedule._hash[:19], source)
+    if len(chain) > 1:
+        _log.debug("%s extends %s", schedule.id, " → ".join(f for f, _ in chain[1:]))
     return schedule
 
 
@@ -278,6 +334,10 @@ def _resolve_extends(
         raise ScheduleValidationError([ScheduleError(
             "schedules extend each other in a cycle", file=source, line=line,
             path="schedule.extends", value=base_id)])
+    if len(seen) + 1 >= _limits.MAX_EXTENDS:
+        raise ScheduleValidationError([ScheduleError(
+            f"extends chains too long (at most {_limits.MAX_EXTENDS} schedules)", file=source,
+            line=line, path="schedule.extends", value=base_id)])
     base_path = _extends_target(base_id, source, line)
     base_text = _read(base_path, echo=False)
     base_raw = _parse(base_text, str(base_path), echo=False)
