@@ -3,7 +3,7 @@
     python benchmarks/bench_batch.py                  # 10^6 applicants, Guangzhou 2021
     python benchmarks/bench_batch.py --rows 2000      # a quick run
 
-All implementations score the same generated applicants (`points.sample.sample_frame`,
+All implementations score the same generated applicants (`points.batch.sample_frame`,
 written once to a Parquet file) under the same Guangzhou 2021 rules. Before timing, the
 hand-written versions are checked against `score_frame`, and `score_frame` against the
 per-record `points.score` on a sample of rows (`--check-rows`, all rows with 0).
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker, Path(args.data), args.repeat)))
         return 0
 
-    from points.sample import sample_frame
+    from points.batch import sample_frame
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "applicants.parquet"

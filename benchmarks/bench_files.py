@@ -1,10 +1,10 @@
-"""File-to-file speed and bounded memory: `points.io.score_file`, Parquet in, Parquet out.
+"""File-to-file speed and bounded memory: `points.batch.score_file`, Parquet in, Parquet out.
 
     python benchmarks/bench_files.py                      # 10^7 rows; memory at 5×10^7
     python benchmarks/bench_files.py --rows 100000 --memory-rows 0       # a quick run
     python benchmarks/bench_files.py --rows 0 --memory-rows 1e6,1e7,2e7  # memory only
 
-The applicant list is drawn by `points.sample.sample_frames` in chunks and written as one
+The applicant list is drawn by `points.batch.sample_frames` in chunks and written as one
 Parquet file (zstd) in bounded memory; it is kept under `--cache-dir` keyed by rows and seed,
 so a second run starts at once. Lists of different lengths with the same seed share their
 first rows.
@@ -72,7 +72,7 @@ def input_file(rows: int, seed: int, cache: Path) -> Path:
     """The cached Parquet list of `rows` generated applicants; drawn and written if missing."""
     import pyarrow.parquet as pq
 
-    from points.sample import sample_frames
+    from points.batch import sample_frames
 
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"applicants-{rows}-seed{seed}.parquet"
@@ -113,7 +113,7 @@ def _copy(data: Path, out: Path, chunk_rows: int) -> int:
             assert isinstance(frame, pl.DataFrame)
             table = frame.to_arrow()
             if writer is None:
-                writer = pq.ParquetWriter(  # as points.io writes
+                writer = pq.ParquetWriter(  # as points.batch writes
                     f, table.schema, compression="zstd", store_decimal_as_integer=True,
                     use_dictionary=[c for c in table.column_names if c != "applicant_id"])
             writer.write_table(table)
@@ -137,7 +137,7 @@ def worker(key: str, data: Path, out: Path, chunk_rows: int) -> dict[str, Any]:
         seconds = time.perf_counter() - start
         rejected = 0
     else:
-        from points.io import score_file
+        from points.batch import score_file
         from points.schedule.loader import load_schedule
 
         schedule = load_schedule(SCHEDULE)  # loading and compiling is not the job timed
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.chunk_rows is None:
-        from points.io import DEFAULT_CHUNK_ROWS
+        from points.batch import DEFAULT_CHUNK_ROWS
 
         args.chunk_rows = DEFAULT_CHUNK_ROWS
     if args.worker:

@@ -3,7 +3,7 @@
     python benchmarks/bench_record.py                 # 100,000 applicants, Guangzhou 2021
     python benchmarks/bench_record.py --rows 2000     # a quick run
 
-The applicants come from `points.sample.sample_applicants` as plain dicts with text dates,
+The applicants come from `points.batch.sample_applicants` as plain dicts with text dates,
 money and shares (what a web service receives). Three rows: from such a dict (validation
 included, the figure the issue's target is about), from an `Applicant` validated once
 beforehand, and `Applicant.parse` alone. "peak MiB" is the growth of peak memory during the
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import points
     from points import Applicant
-    from points.sample import sample_applicants
+    from points.batch import sample_applicants
 
     schedule = points.load_schedule(SCHEDULE)
     rows = [{k: v for k, v in r.items() if v is not None}

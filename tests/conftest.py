@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from points.data import sample_path
+from points._data import sample_path
 
 # Every property test is derandomised (the same examples on every run and machine) and has no
 # deadline: this 2-core machine is shared, and a slow example is not a wrong one. Tests that

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 
 import points
 from points import FACTS, Applicant, ApplicantError, InputError, UnknownPurpose
-from points.batch import BatchResult, score_frame
+from points.batch import BatchResult, sample_applicants, score_frame
 from points.engines import compile_columns
-from points.sample import sample_applicants
 from points.testing import applicants, schedules
 
 ON = date(2024, 6, 1)

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import points
-from points import show
+from points import _show as show
 from points.cli import app
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "schedules"

@@ -12,9 +12,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from points import cli
+from points._data import sample_path
 from points.cli import EXIT_REJECTED, app
-from points.data import sample_path
+from points.cli import _batch as cli_batch
 
 runner = CliRunner()
 ON = "2024-06-01"
@@ -124,15 +124,15 @@ def test_sample_is_seeded(tmp_path: Path) -> None:
 
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet = cli._Progress("scoring", delay=0)
+    quiet = cli_batch._Progress("scoring", delay=0)
     assert not quiet.enabled  # pytest's output is no terminal
     quiet(10, 100)
     assert quiet._bar is None  # nothing started, nothing drawn
     buf = io.StringIO()
     term = Console(file=buf, force_terminal=True, width=100)
-    monkeypatch.setattr(cli, "out", term)
-    monkeypatch.setattr(cli, "err", term)
-    with cli._Progress("scoring", delay=0) as shown:
+    monkeypatch.setattr(cli_batch, "out", term)
+    monkeypatch.setattr(cli_batch, "err", term)
+    with cli_batch._Progress("scoring", delay=0) as shown:
         assert shown.enabled
         shown(250, 1_000)
         assert shown._bar is not None and shown._task is not None

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 import points
+from points._data import SAMPLE_ON
 from points.batch import score_frame
 from points.cli import app
-from points.data import SAMPLE_ON
 
 runner = CliRunner()
 APPLICANT = {"age": 30, "has_permit": True, "permit_months": 50}

@@ -108,7 +108,7 @@ def test_explain_reads_the_applicant_from_standard_input() -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_explain_off_a_terminal_wraps_to_100_columns(lang: str) -> None:
-    from points.explain import cell_width
+    from points._explain import cell_width
 
     result = run("explain", "--lang", lang, "--what-if")
     assert result.exit_code == 0

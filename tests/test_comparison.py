@@ -6,14 +6,14 @@ from datetime import date
 from pathlib import Path
 
 import points
-from points.comparison import comparison_markdown, main
+from points._comparison import comparison_markdown, main
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "comparison.md"
 
 
 def test_the_page_is_not_stale() -> None:
     assert PAGE.read_text(encoding="utf-8") == comparison_markdown(), (
-        "docs/comparison.md is stale: run `python -m points.comparison docs/comparison.md`")
+        "docs/comparison.md is stale: run `python -m points._comparison docs/comparison.md`")
 
 
 def test_every_bundled_schedule_is_on_the_page() -> None:
@@ -71,7 +71,7 @@ def test_a_given_list_and_the_command(tmp_path: Path) -> None:
 def test_provisional_counts_agree_with_the_schedule_index() -> None:
     # both count every sourced entry (factors, deductions, groups, gates, purposes, tiers and
     # the ranking) and the provisional ones among them
-    from points.show import pages
+    from points._show import pages
 
     index = pages(points.bundled_ids(), langs=(), index=True)["README.md"]
     page = comparison_markdown()

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from points.analysis import diff
 from points.cli import app
-from points.diff import diff
 
 ON = date(2021, 11, 1)
 
@@ -108,7 +108,7 @@ def _chromium() -> str | None:
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     assert browser is not None, "CI must have Chromium: .ci/run installs it"
-    from points.data import sample_path
+    from points._data import sample_path
 
     d = diff("guangzhou/2018", "guangzhou/2021", sample_path(),
              purpose="settlement", on=ON, quota=100)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import points
-from points.applicant import LEVEL_ALIASES, LEVELS
+from points.facts import LEVEL_ALIASES, LEVELS
 from points.families import (
     FAMILIES,
     AgeStep,
@@ -136,7 +136,7 @@ def facts_markdown() -> str:
             "Levels are listed in order, lowest first. A `levels` rule with",
             '`match = "at_least"` and the comparisons `lt`, `le`, `gt`, `ge` follow this order.',
             "An input cell or field may give a level by its id, its Chinese label, or one of",
-            "the other Chinese names listed (`points.applicant.LEVEL_ALIASES`)."]
+            "the other Chinese names listed (`points.facts.LEVEL_ALIASES`)."]
     for kind, levels in LEVELS.items():
         out += ["", f"### {kind}", "", "| level | 中文 | English | also accepted |",
                 "|---|---|---|---|"]

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import points
-from points.explain import _wrap, cell_width
+from points._explain import _wrap, cell_width
 from test_schedule_errors import BASE, edit
 
 ON = date(2024, 6, 1)

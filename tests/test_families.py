@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import points
 from points import FACTS, ScheduleValidationError
+from points.batch import sample_applicants
 from points.families import (
     FAMILIES,
     EmploymentFact,
@@ -29,7 +30,6 @@ from points.families import (
     schedule_json_schema,
     to_toml,
 )
-from points.sample import sample_applicants
 from points.schedule._locate import key_lines
 
 if sys.version_info >= (3, 11):

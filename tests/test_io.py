@@ -15,11 +15,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-import points.io as pio
-from points import batch
+import points.batch as pio
+from points.batch import _csv as batch_csv
+from points.batch import _run as batch_run
+from points.batch import _score as batch  # monkeypatched where the file runner calls it
+from points.batch import neutralise_formulas, sample_frame, score_file, write_table
 from points.errors import InputError, OutputError, PointsError
-from points.io import neutralise_formulas, score_file, write_table
-from points.sample import sample_frame
 
 ON = date(2024, 6, 1)
 GZ = "guangzhou/2021"
@@ -276,7 +277,8 @@ def _corrupt_csv(frame: pl.DataFrame, path: Path) -> set[int]:
 @pytest.mark.parametrize("chunk_rows", [7, 50, 100_000])
 def test_nothing_lost_csv(tmp_path: Path, chunk_rows: int,
                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pio, "_CSV_BLOCK", 2048)  # many blocks, bad rows across their edges
+    for reader in (batch_run, batch_csv):  # blocks are read in both
+        monkeypatch.setattr(reader, "_CSV_BLOCK", 2048)  # many blocks, bad rows across their edges
     frame = _frame(170, seed=3)
     bad = _corrupt_csv(frame, tmp_path / "in.csv")
     s = score_file(tmp_path / "in.csv", None, GZ, on=ON, chunk_rows=chunk_rows)
@@ -415,7 +417,8 @@ def test_failure_mid_run_leaves_no_output(tmp_path: Path,
 
 def test_unreadable_row_mid_file_leaves_no_output(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pio, "_CSV_BLOCK", 1024)
+    for reader in (batch_run, batch_csv):  # blocks are read in both
+        monkeypatch.setattr(reader, "_CSV_BLOCK", 1024)
     src = tmp_path / "in.csv"
     _frame(40).write_csv(src)
     data = src.read_bytes()
@@ -497,7 +500,8 @@ def test_csv_output_neutralises_text_cells(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 def test_chunks_give_the_same_result_as_one(tmp_path: Path, fmt: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pio, "_CSV_BLOCK", 4096)
+    for reader in (batch_run, batch_csv):  # blocks are read in both
+        monkeypatch.setattr(reader, "_CSV_BLOCK", 4096)
     frame = _frame(120, seed=11)
     bad = _text(frame).with_columns(  # rows 5, 50, 95 are bad, so chunks mix good and bad
         pl.when(pl.int_range(pl.len()) % 45 == 4).then(pl.lit("castle"))

@@ -19,11 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 import points
-import points.io as pio
+import points.batch as pio
+from points.batch import _write, rank_file, sample_frame, score_file, write_table
 from points.cli import app
 from points.errors import OutputError
-from points.io import rank_file, score_file, write_table
-from points.sample import sample_frame
 
 ON = date(2024, 6, 1)
 GZ = "guangzhou/2021"
@@ -111,14 +110,14 @@ def test_disk_full_while_writing_leaves_nothing_new(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     src = _list(tmp_path)
     old = _old_outputs(tmp_path)
-    real = pio._Writer._raw_write
+    real = _write._Writer._raw_write
 
-    def full(self: pio._Writer, data: bytes) -> None:
+    def full(self: _write._Writer, data: bytes) -> None:
         if self.path is not None and self.path.name == "out.rejects.csv" and self.writes:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(self, data)
 
-    monkeypatch.setattr(pio._Writer, "_raw_write", full)
+    monkeypatch.setattr(_write._Writer, "_raw_write", full)
     with pytest.raises(OutputError, match=r"out\.rejects\.csv: cannot write: No space left"):
         score_file(src, tmp_path / "out.csv", GZ, on=ON)
     assert _files(tmp_path) == {"list.csv", *old}
@@ -302,7 +301,7 @@ def test_xlsx_outputs_are_byte_identical(tmp_path: Path) -> None:
 _RUN = """
 import sys
 from datetime import date
-from points.io import score_file
+from points.batch import score_file
 score_file(sys.argv[1], sys.argv[2], "guangzhou/2021", on=date(2024, 6, 1), chunk_rows=15_000)
 """
 

@@ -15,12 +15,14 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-import points.io as pio
-from points import batch
-from points.applicant import Applicant
+import points.batch as pio
+from points.batch import _csv as batch_csv
+from points.batch import _run as batch_run
+from points.batch import _score as batch  # monkeypatched where the file runner calls it
+from points.batch import read_table, score_file
 from points.cli import app
 from points.errors import ApplicantError, InputError
-from points.io import read_table, score_file
+from points.facts import Applicant
 
 ON = date(2024, 6, 1)
 GZ = "guangzhou/2021"
@@ -102,7 +104,7 @@ def test_a_parquet_flag_in_a_number_column_is_rejected(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 def test_a_file_that_shrinks_while_read_stops_the_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
-    from points.sample import sample_frame
+    from points.batch import sample_frame
 
     src = tmp_path / f"in.{fmt}"
     frame = sample_frame(60, seed=2, on=ON)
@@ -124,7 +126,8 @@ def test_a_file_that_shrinks_while_read_stops_the_run(
         return real(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "score_frame", truncating)
-    monkeypatch.setattr(pio, "_CSV_BLOCK", 1024)
+    for reader in (batch_run, batch_csv):  # blocks are read in both
+        monkeypatch.setattr(reader, "_CSV_BLOCK", 1024)
     with pytest.raises(InputError, match=r"in\.\w+: (the file changed while it was read"
                                          r"|cannot read as Parquet)"):
         score_file(src, tmp_path / f"out.{fmt}", GZ, on=ON, chunk_rows=10)
@@ -132,7 +135,7 @@ def test_a_file_that_shrinks_while_read_stops_the_run(
 
 
 def test_a_truncated_parquet_file_is_refused(tmp_path: Path) -> None:
-    from points.sample import sample_frame
+    from points.batch import sample_frame
 
     src = tmp_path / "in.parquet"
     sample_frame(50, seed=2, on=ON).write_parquet(src)
@@ -197,7 +200,8 @@ def test_gbk_csv_is_detected_and_read(tmp_path: Path, codec: str) -> None:
 
 def test_gbk_detected_when_only_a_late_row_is_chinese(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pio, "_CSV_BLOCK", 64)
+    for reader in (batch_run, batch_csv):  # blocks are read in both
+        monkeypatch.setattr(reader, "_CSV_BLOCK", 64)
     rows = "".join(f"id{i},30\n" for i in range(40)) + "张三,31\n"
     src = tmp_path / "in.csv"
     src.write_bytes(("applicant_id,age\n" + rows).encode("gbk"))

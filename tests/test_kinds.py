@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 import points
 from points import ScheduleValidationError
 from points.batch import score_frame
-from points.kinds import KINDS, RuleKind
-from points.kinds._base import register
-from points.kinds.flag import Flag, FlagRule
+from points.schedule.kinds import KINDS, RuleKind
+from points.schedule.kinds._base import register
+from points.schedule.kinds.flag import Flag, FlagRule
 from points.testing import applicants
 
 ON = date(2024, 6, 1)

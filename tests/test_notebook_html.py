@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 
 import points
+from points._report import CJK_FONTS
+from points.analysis import diff
 from points.batch import score_frame
-from points.diff import diff
-from points.report import CJK_FONTS
 
 ON = date(2024, 6, 1)
 FACTS = {"applicant_id": "A-<1>&", "age": 42, "has_permit": True, "permit_months": 50,

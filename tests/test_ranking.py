@@ -1,4 +1,4 @@
-"""Ranking under a quota (`points.ranking.rank`): keys, tie-breaks, the three final rules,
+"""Ranking under a quota (`points.batch.rank`): keys, tie-breaks, the three final rules,
 the cutoff and the number admitted, worked by hand on small lists."""
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import pytest
 
 import points
 from points import InputError, ScheduleError
-from points.batch import score_frame
-from points.ranking import rank
-from points.sample import sample_frame
+from points.batch import rank, sample_frame, score_frame
 
 ON = date(2024, 6, 1)
 
@@ -91,12 +89,12 @@ PEOPLE = pl.DataFrame({
 TIES = 'key = "total"\npurpose = "settlement"\ntie_breaks = [{ fact = "medical_months" }]\n'
 
 
-def ranked(rule: str, people: pl.DataFrame = PEOPLE, **kw: int) -> points.ranking.RankResult:
+def ranked(rule: str, people: pl.DataFrame = PEOPLE, **kw: int) -> points.batch.RankResult:
     s = schedule(rule)
     return rank(score_frame(people, s, purpose="settlement", on=ON).scored, s, **kw)
 
 
-def ids(result: points.ranking.RankResult, admitted_only: bool = False) -> list[str]:
+def ids(result: points.batch.RankResult, admitted_only: bool = False) -> list[str]:
     table = result.ranked.filter("admitted") if admitted_only else result.ranked
     return table["applicant_id"].to_list()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from points.kinds import round_div
+from points.schedule.kinds import round_div
 
 
 @pytest.mark.parametrize(

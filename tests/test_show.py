@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 import points
-from points import show
+from points import _show as show
+from points._show._format import _width
 from points.cli import app
 from points.schedule.model import AllOf, AnyOf, FactCondition, NotOf
 
@@ -162,7 +163,7 @@ def test_text_aligns_wide_characters() -> None:
     # the metadata block pads by display width, so the values line up under CJK keys
     text = show.render("national/2016", lang="zh")
     rows = [ln for ln in text.splitlines() if ln.startswith(("编号", "文号", "内容哈希"))]
-    starts = {show._width(ln[: ln.index(v)]) for ln, v in zip(
+    starts = {_width(ln[: ln.index(v)]) for ln, v in zip(
         rows, ("national/2016", "国务院令", "sha256:"), strict=True)}
     assert len(starts) == 1
 

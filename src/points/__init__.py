@@ -11,10 +11,9 @@ Decimal('54.00')
 import logging as _logging
 
 from . import families
+from ._card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from ._version import __version__
-from .applicant import FACTS, Applicant, FactInfo
-from .card import GateResult, GroupResult, Line, NextTier, ScoreCard
-from .engine import score
+from .engines import score
 from .errors import (
     ApplicantError,
     InputError,
@@ -26,6 +25,7 @@ from .errors import (
     ScheduleValidationError,
     UnknownPurpose,
 )
+from .facts import FACTS, Applicant, FactInfo
 from .schedule.loader import (
     bundled_ids,
     load_schedule,

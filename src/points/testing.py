@@ -34,7 +34,7 @@ def _hypothesis_setup_hook() -> None:
     """
     from hypothesis import strategies as st
 
-    from .applicant import Applicant
+    from .facts import Applicant
 
     def build(_: type) -> Any:
         return applicants()
@@ -51,15 +51,13 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import InvalidArgument  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
-from .applicant import FACTS, Applicant, FactInfo  # noqa: E402
-from .card import ScoreCard  # noqa: E402
+from ._card import ScoreCard  # noqa: E402
 from .compiled import ScoreTest, compile_schedule, walk  # noqa: E402
 from .engines import facts_of, score  # noqa: E402
-from .kinds import KINDS, kind_of  # noqa: E402
+from .facts import FACTS, Applicant, FactInfo  # noqa: E402
+from .schedule.kinds import KINDS, kind_of  # noqa: E402
 from .schedule.loader import load_schedule, loads_schedule, service_catalogue  # noqa: E402
-from .schedule.model import (  # noqa: E402
-    Schedule,
-)
+from .schedule.model import Schedule  # noqa: E402
 
 __all__ = [
     "applicants",

@@ -41,6 +41,7 @@ The modules: `_space` (variables, atoms, outcomes), `_search` (the search), `_bo
 from __future__ import annotations
 
 from ._bounds import bounds, monotone_facts
+from ._diff import Diff, FactorChange, Mover, diff
 from ._findings import analyse
 from ._results import Analysis, Bounds, Change, Finding, WhatIf
 from ._thresholds import thresholds
@@ -50,10 +51,14 @@ __all__ = [
     "Analysis",
     "Bounds",
     "Change",
+    "Diff",
+    "FactorChange",
     "Finding",
+    "Mover",
     "WhatIf",
     "analyse",
     "bounds",
+    "diff",
     "monotone_facts",
     "thresholds",
     "what_if",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..compiled import CompiledSchedule, compile_schedule
-from ..engine import score
+from ..engines import score
 from ..schedule.model import Schedule
 from ._results import Bounds, applicant_of
 from ._search import search

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ..applicant import FACTS, FactInfo
 from ..compiled import CompiledSchedule, FactorNode, FactTest, compile_schedule, walk
-from ..kinds import fact_step, fact_value
+from ..facts import FACTS, FactInfo
+from ..schedule.kinds import fact_step, fact_value
 from ..schedule.model import Schedule
 from ._bounds import bounds_of, contexts
 from ._results import Analysis, Finding, plain

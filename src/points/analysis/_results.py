@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import attrs
 
-from ..applicant import FACTS, Applicant
-from ..card import ScoreCard
+from .._card import ScoreCard
+from ..facts import FACTS, Applicant
 
 __all__ = ["Analysis", "Bounds", "Change", "Finding", "Kind", "Severity", "WhatIf",
            "applicant_of", "plain"]
@@ -102,7 +102,7 @@ class Change:
         return self.new - self.old
 
     def text(self, lang: str = "en") -> str:
-        from ..explain import fact_text
+        from .._explain import fact_text
 
         info = FACTS[self.fact]
         label = info.zh if lang == "zh" else info.en

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 import attrs
 
-from ..applicant import FACTS
 from ..compiled import (
     AllNode,
     AnyNode,
@@ -30,6 +29,7 @@ from ..compiled import (
     record_test,
     walk,
 )
+from ..facts import FACTS
 from ._thresholds import candidates, cuts, monotone_pieces, read_facts
 
 __all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Within", "conjoin"]

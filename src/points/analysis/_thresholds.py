@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..applicant import FACTS, Applicant, FactInfo
 from ..compiled import CompiledSchedule, FactTest, compile_schedule, walk
-from ..kinds import fact_step, fact_value
+from ..facts import FACTS, Applicant, FactInfo
+from ..schedule.kinds import fact_step, fact_value
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 

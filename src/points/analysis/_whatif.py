@@ -8,10 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..applicant import FACTS, Applicant
 from ..compiled import compile_schedule
-from ..engine import score
-from ..engines import facts_of
+from ..engines import facts_of, score
+from ..facts import FACTS, Applicant
 from ..schedule.model import Schedule
 from ._results import Change, WhatIf
 from ._space import Space

@@ -15,9 +15,9 @@ from typing import Any
 
 import attrs
 
-from ..applicant import FACTS
-from ..explain import fact_label, fact_text
-from ..kinds._base import to_ticks
+from .._explain import fact_label, fact_text
+from ..facts import FACTS
+from ..schedule.kinds import to_ticks
 from ..schedule.model import AllOf, AnyOf, Condition, FactCondition, NotOf, ScoreCondition
 
 __all__ = ["AllNode", "AnyNode", "CondNode", "FactTest", "NotNode", "ScoreTest",
@@ -58,16 +58,22 @@ class ScoreTest:
 
 @attrs.frozen
 class AllNode:
+    """True when every item is."""
+
     items: tuple[CondNode, ...]
 
 
 @attrs.frozen
 class AnyNode:
+    """True when at least one item is."""
+
     items: tuple[CondNode, ...]
 
 
 @attrs.frozen
 class NotNode:
+    """True when the item is false."""
+
     item: CondNode
 
 

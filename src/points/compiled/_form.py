@@ -17,8 +17,7 @@ from typing import Any
 
 import attrs
 
-from ..kinds import Arith, RuleFn, RuleKind, describe_rule, kind_of
-from ..kinds._base import to_ticks
+from ..schedule.kinds import Arith, RuleFn, RuleKind, describe_rule, kind_of, to_ticks
 from ..schedule.model import RankingSpec, Schedule
 from ._conditions import CondNode, Test, compile_condition, describe, facts_read, record_test
 
@@ -52,6 +51,8 @@ class FactorNode:
 
 @attrs.frozen
 class GroupNode:
+    """A group: how it combines its members (children before parents) and its cap."""
+
     id: str
     combine: str  # "sum" or "highest"
     cap: int | None  # ticks
@@ -76,6 +77,8 @@ class Budget:
 
 @attrs.frozen
 class GateNode:
+    """A gate: its condition as nodes, its per-record test and its words."""
+
     id: str
     condition: CondNode
     test: Test
@@ -91,6 +94,8 @@ class GateNode:
 
 @attrs.frozen
 class TierNode:
+    """A tier: its minimum in ticks, its own gates, the purposes it serves, its services."""
+
     id: str
     min_ticks: int | None
     min_score: Decimal | None

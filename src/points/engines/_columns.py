@@ -18,7 +18,6 @@ from typing import Any
 import attrs
 import polars as pl
 
-from ..applicant import FACTS, Applicant
 from ..compiled import (
     AllNode,
     AnyNode,
@@ -31,8 +30,8 @@ from ..compiled import (
     compile_schedule,
 )
 from ..errors import InputError
-from ..kinds import FactColumn
-from ..kinds._base import compare_column
+from ..facts import FACTS, Applicant
+from ..schedule.kinds import FactColumn, compare_column
 from ..schedule.model import Schedule
 
 __all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
@@ -316,7 +315,7 @@ def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
 
 
 def _fact_output(name: str) -> pl.Expr:
-    """A normalised fact as an output column (fractions as Float64, see `points.ranking`)."""
+    """A normalised fact as an output column (fractions as Float64, see `points.batch`)."""
     info = FACTS[name]
     col = pl.col(fact_col(name))
     if info.kind == "decimal":

@@ -15,13 +15,13 @@ from typing import Any
 
 import attrs
 
+from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
+from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
-from ..applicant import Applicant
-from ..card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import InputError, UnknownPurpose
-from ..explain import fact_text, gate_reason, why_not_text
-from ..kinds import RuleFn
+from ..facts import Applicant
+from ..schedule.kinds import RuleFn
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 

@@ -1,6 +1,6 @@
 """The building blocks of the schedule format shared by `model` and the rule kinds.
 
-`points.kinds` defines each rule kind's table on `FactorBase`; `model` assembles the whole
+`points.schedule.kinds` defines each rule kind's table on `FactorBase`; `model` assembles the whole
 format from the kinds registered there, so adding a kind never edits `model`.
 """
 

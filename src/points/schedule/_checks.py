@@ -11,9 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..applicant import FACTS, FactInfo
-from ..kinds import kind_of
-from ..kinds._base import Problem, fine
+from ..facts import FACTS, FactInfo
+from .kinds import Problem, fine, kind_of
 from .model import (
     AllOf,
     AnyOf,

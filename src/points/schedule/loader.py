@@ -45,6 +45,7 @@ __all__ = [
     "dates_provisional",
     "load_schedule",
     "loads_schedule",
+    "parse_toml",
     "schedule_for",
     "serves",
     "service_catalogue",
@@ -78,7 +79,7 @@ def bundled_ids() -> list[str]:
 def service_catalogue() -> dict[str, ServiceSpec]:
     """The bundled catalogue of public services, by id."""
     path = bundled_dir() / "services.toml"
-    raw = _parse(path.read_text(encoding="utf-8"), str(path))
+    raw = parse_toml(path.read_text(encoding="utf-8"), str(path))
     out: dict[str, ServiceSpec] = {}
     for key, value in raw.get("services", {}).items():
         try:
@@ -228,7 +229,7 @@ def _too_big() -> str:
     return f"the schedule is too large (at most {_limits.MAX_FILE_BYTES} bytes)"
 
 
-def _parse(text: str, source: str, *, echo: bool = True) -> dict[str, Any]:
+def parse_toml(text: str, source: str, *, echo: bool = True) -> dict[str, Any]:
     """TOML text as a dict within the limits of `_limits`; a syntax error names the line
     (and, with `echo`, shows it)."""
     try:
@@ -280,10 +281,10 @@ def _raise_problems(problems: list[_limits.Problem], source: str, text: str, *,
 
 
 def _build(text: str, source: str) -> Schedule:
-    raw = _parse(text, source)
+    raw = parse_toml(text, source)
     lines = key_lines(text)
     merged, chain = _resolve_extends(raw, source, lines, seen=())
-    from .families import expand_families  # families import the loader's format checks
+    from .families import expand_families
 
     merged = expand_families(merged, chain)
     groups, factors = merged.get("groups"), merged.get("factors")
@@ -340,7 +341,7 @@ def _resolve_extends(
             line=line, path="schedule.extends", value=base_id)])
     base_path = _extends_target(base_id, source, line)
     base_text = _read(base_path, echo=False)
-    base_raw = _parse(base_text, str(base_path), echo=False)
+    base_raw = parse_toml(base_text, str(base_path), echo=False)
     if not isinstance(base_raw.get("schedule"), dict):
         # say nothing of what the file holds: it may be anything
         raise ScheduleValidationError([ScheduleError(

@@ -20,15 +20,15 @@ from pydantic import (
     model_validator,
 )
 
-from ..kinds import KINDS
-from ..kinds.bands import BandsRule
-from ..kinds.count import CountRule
-from ..kinds.flag import FlagRule
-from ..kinds.flat_plus_rate import FlatPlusRateRule
-from ..kinds.levels import LevelsRule
-from ..kinds.rate import RateRule
-from ..kinds.table import TableRule
 from ._base import Band, FactorBase, Id, Label, Points, Sourced, Status, Strict
+from .kinds import KINDS
+from .kinds.bands import BandsRule
+from .kinds.count import CountRule
+from .kinds.flag import FlagRule
+from .kinds.flat_plus_rate import FlatPlusRateRule
+from .kinds.levels import LevelsRule
+from .kinds.rate import RateRule
+from .kinds.table import TableRule
 
 __all__ = [
     "RULE_KINDS",
@@ -103,7 +103,7 @@ class Meta(Strict):
 
 
 # --- rules -------------------------------------------------------------------------------
-# Each rule kind defines its own table in its module of `points.kinds`; a factor is the
+# Each rule kind defines its own table in its module of `points.schedule.kinds`; a factor is the
 # union of them all, told apart by `rule`.
 
 

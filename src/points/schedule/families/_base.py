@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ...applicant import FACTS
+from ...facts import FACTS
 from ..model import Id, Label, Status
 
 #: section ("factors", "groups", "deductions") → id → the TOML table of one entry

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ...applicant import FACTS, SkillGrade, Title
-from ...applicant import Education as EducationLevel
+from ...facts import FACTS, SkillGrade, Title
+from ...facts import Education as EducationLevel
 from ._base import (
     Combine,
     EmploymentFact,

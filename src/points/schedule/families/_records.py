@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
-from ...applicant import FACTS
+from ...facts import FACTS
 from ..model import Id
 from ._base import (
     ALL_TYPES,

@@ -3,7 +3,7 @@
 `comparison_markdown()` builds `docs/comparison.md`: an overview of every bundled schedule,
 its indicators (one row per fact, one column per points schedule) with rates and caps, its
 groups, gates and thresholds, its tiers and the services each unlocks, and its ranking.
-Regenerate the page with `python -m points.comparison docs/comparison.md`; a test fails when
+Regenerate the page with `python -m points._comparison docs/comparison.md`; a test fails when
 the page and the schedule files disagree.
 """
 
@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from .applicant import FACTS
 from .compiled import compile_schedule, describe
-from .kinds import describe_rule
+from .facts import FACTS
+from .schedule.kinds import describe_rule
 from .schedule.loader import bundled_ids, load_schedule, service_catalogue
 from .schedule.model import Schedule
 
@@ -33,7 +33,7 @@ def comparison_markdown(schedules: Sequence[Schedule] | None = None) -> str:
     parts = [
         "# The bundled schemes side by side",
         "",
-        "Generated from the schedule files by `python -m points.comparison "
+        "Generated from the schedule files by `python -m points._comparison "
         "docs/comparison.md`; do not edit by hand (a test fails when this page is stale). "
         f"A value marked{_PROVISIONAL} is provisional: unconfirmed, conflicting or our "
         "reading; each schedule's notes (`points show ID`) say why. Rates count full units "

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..applicant import FACTS
-from ..schedule._base import FactorBase, Points
+from ...facts import FACTS
+from .._base import FactorBase, Points
 from ._base import (
     NUMERIC,
     PERS,
@@ -43,6 +43,8 @@ from ._base import (
     units_column,
     units_fn,
 )
+
+__all__ = ["Rate", "RateRule"]
 
 if TYPE_CHECKING:
     import polars as pl
@@ -76,6 +78,8 @@ def _int_rate(rate: int, per: int, cap: int | None) -> RuleFn:
 
 @register
 class Rate(RuleKind):
+    """The `rate` rule kind: see `RateRule`."""
+
     name = "rate"
     spec = RateRule
     fact_kinds = NUMERIC

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .data import SAMPLE_ON
+from .._data import SAMPLE_ON
 
 __all__ = ["sample_applicants", "sample_frame", "sample_frames"]
 

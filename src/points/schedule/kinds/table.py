@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..applicant import FACTS, LEVELS
-from ..schedule._base import FactorBase, Points
+from ...facts import FACTS, LEVELS
+from .._base import FactorBase, Points
 from ._base import (
     Arith,
     FactColumn,
@@ -36,6 +36,8 @@ from ._base import (
     number,
     register,
 )
+
+__all__ = ["Table", "TableRule", "cells", "values_of"]
 
 if TYPE_CHECKING:
     import polars as pl
@@ -77,6 +79,8 @@ def cells(spec: TableRule, arith: Arith) -> dict[tuple[Any, Any], int]:
 
 @register
 class Table(RuleKind):
+    """The `table` rule kind: see `TableRule`."""
+
     name = "table"
     spec = TableRule
     fact_kinds = _KINDS

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..applicant import FACTS
-from ..schedule._base import Band, FactorBase
+from ...facts import FACTS
+from .._base import Band, FactorBase
 from ._base import (
     NUMERIC,
     Arith,
@@ -32,6 +32,8 @@ from ._base import (
     unit_of,
     units_column,
 )
+
+__all__ = ["Bands", "BandsRule"]
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,6 +61,8 @@ def _band_end(b: Band) -> Decimal | None:
 
 @register
 class Bands(RuleKind):
+    """The `bands` rule kind: see `BandsRule`."""
+
     name = "bands"
     spec = BandsRule
     fact_kinds = NUMERIC

@@ -28,9 +28,9 @@ import attrs
 import numpy as np
 import polars as pl
 
-from .errors import InputError, ScheduleError
-from .schedule.loader import load_schedule
-from .schedule.model import Schedule
+from ..errors import InputError, ScheduleError
+from ..schedule.loader import load_schedule
+from ..schedule.model import Schedule
 
 __all__ = ["RankResult", "rank"]
 

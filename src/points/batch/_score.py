@@ -42,11 +42,11 @@ from typing import Any, Literal
 import attrs
 import polars as pl
 
-from .applicant import FACTS, FLAG_WORDS, LEVEL_ALIASES, Applicant
-from .engines import compile_columns, decimal_places, den_col, fact_col, points_expr
-from .errors import InputError, UnknownPurpose
-from .schedule.loader import load_schedule
-from .schedule.model import Schedule
+from ..engines import compile_columns, decimal_places, den_col, fact_col, points_expr
+from ..errors import InputError, UnknownPurpose
+from ..facts import FACTS, FLAG_WORDS, LEVEL_ALIASES, Applicant
+from ..schedule.loader import load_schedule
+from ..schedule.model import Schedule
 
 __all__ = [
     "BATCH_COLUMNS",
@@ -111,7 +111,7 @@ class BatchResult:
     def _repr_html_(self) -> str:
         """Counts and applicants per tier, then the first scored and rejected rows, as HTML
         tables (Jupyter)."""
-        from .report import html_table, preview_html
+        from .._report import html_table, preview_html
 
         rows: list[list[object]] = [
             ["rows read", self.rows_read], ["scored", self.rows_scored],

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..applicant import FACTS, LEVELS
-from ..schedule._base import FactorBase, Points
+from ...facts import FACTS, LEVELS
+from .._base import FactorBase, Points
 from ._base import (
     Arith,
     FactColumn,
@@ -23,6 +23,8 @@ from ._base import (
     number,
     register,
 )
+
+__all__ = ["Levels", "LevelsRule", "level_table"]
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,6 +52,8 @@ def level_table(spec: LevelsRule, arith: Arith) -> dict[str, int]:
 
 @register
 class Levels(RuleKind):
+    """The `levels` rule kind: see `LevelsRule`."""
+
     name = "levels"
     spec = LevelsRule
     fact_kinds = ("level",)

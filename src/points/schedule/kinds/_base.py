@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from ..applicant import FACTS, Applicant, FactInfo
-from ..schedule._base import FactorBase
+from ...facts import FACTS, Applicant, FactInfo
+from .._base import FactorBase
 
 if TYPE_CHECKING:
     import polars as pl

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..applicant import FACTS
-from ..schedule._base import FactorBase, Points
+from ...facts import FACTS
+from .._base import FactorBase, Points
 from ._base import (
     Arith,
     FactColumn,
@@ -30,6 +30,8 @@ from ._base import (
     register,
 )
 
+__all__ = ["Count", "CountRule"]
+
 if TYPE_CHECKING:
     import polars as pl
     from hypothesis import strategies as st
@@ -46,6 +48,8 @@ class CountRule(FactorBase):
 
 @register
 class Count(RuleKind):
+    """The `count` rule kind: see `CountRule`."""
+
     name = "count"
     spec = CountRule
     fact_kinds = ("int",)

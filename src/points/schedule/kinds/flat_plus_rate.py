@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..applicant import FACTS
-from ..schedule._base import FactorBase, Points
+from ...facts import FACTS
+from .._base import FactorBase, Points
 from ._base import (
     NUMERIC,
     PERS,
@@ -38,6 +38,8 @@ from ._base import (
     units_fn,
 )
 
+__all__ = ["FlatPlusRate", "FlatPlusRateRule"]
+
 if TYPE_CHECKING:
     import polars as pl
     from hypothesis import strategies as st
@@ -56,6 +58,8 @@ class FlatPlusRateRule(FactorBase):
 
 @register
 class FlatPlusRate(RuleKind):
+    """The `flat_plus_rate` rule kind: see `FlatPlusRateRule`."""
+
     name = "flat_plus_rate"
     spec = FlatPlusRateRule
     fact_kinds = NUMERIC

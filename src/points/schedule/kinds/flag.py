@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..schedule._base import FactorBase, Points
+from .._base import FactorBase, Points
 from ._base import (
     Arith,
     FactColumn,
@@ -20,6 +20,8 @@ from ._base import (
     number,
     register,
 )
+
+__all__ = ["Flag", "FlagRule"]
 
 if TYPE_CHECKING:
     import polars as pl
@@ -35,6 +37,8 @@ class FlagRule(FactorBase):
 
 @register
 class Flag(RuleKind):
+    """The `flag` rule kind: see `FlagRule`."""
+
     name = "flag"
     spec = FlagRule
     fact_kinds = ("bool",)

@@ -17,4 +17,4 @@ SAMPLE_ON = date(2024, 6, 1)
 
 def sample_path() -> Path:
     """The bundled sample applicant list (CSV, 3,000 synthetic applicants)."""
-    return Path(str(resources.files("points.data") / "sample_applicants.csv"))
+    return Path(str(resources.files("points._data") / "sample_applicants.csv"))

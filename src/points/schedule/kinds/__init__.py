@@ -6,22 +6,41 @@ bundled kind; `KINDS` maps the TOML name (`rule = "rate"`) to the kind's class.
 
 from __future__ import annotations
 
-from ..applicant import FACTS
+from ...facts import FACTS
 from . import bands, count, flag, flat_plus_rate, levels, rate, table
 from ._base import (
     KINDS,
     Arith,
     FactColumn,
+    Problem,
     RuleFn,
     RuleKind,
+    compare_column,
     fact_step,
     fact_value,
+    fine,
+    register,
     round_div,
     to_ticks,
 )
 
-__all__ = ["KINDS", "Arith", "FactColumn", "RuleFn", "RuleKind", "describe_rule", "fact_step",
-           "fact_value", "kind_of", "round_div", "to_ticks"]
+__all__ = [
+    "KINDS",
+    "Arith",
+    "FactColumn",
+    "Problem",
+    "RuleFn",
+    "RuleKind",
+    "compare_column",
+    "describe_rule",
+    "fact_step",
+    "fact_value",
+    "fine",
+    "kind_of",
+    "register",
+    "round_div",
+    "to_ticks",
+]
 
 del bands, count, flag, flat_plus_rate, levels, rate, table
 

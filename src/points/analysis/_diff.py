@@ -1,40 +1,235 @@
-"""Self-contained offline HTML reports: inline CSS and SVG charts, no network, no scripts
-from elsewhere.
+"""Compare two schedules on one population: who gains, who loses, tier moves, factor changes.
 
-`svg_histogram`, `svg_bars` and `html_table` are small building blocks; `diff_html` renders a
-`points.diff.Diff` as one page.
+`diff(old, new, population, on=...)` scores the population under both schedules with the batch
+engine and returns a `Diff`; `Diff.html()` renders it as one offline HTML page with charts.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    import polars as pl
+import attrs
+import polars as pl
 
-    from .diff import Diff
+from .._report import CJK_FONTS, _e, bilingual, html_table
+from .._version import __version__
+from ..batch import score_frame
+from ..errors import InputError
+from ..schedule.loader import load_schedule
+from ..schedule.model import Schedule
 
-__all__ = ["CARD_CSS", "CJK_FONTS", "PREVIEW_ROWS", "bilingual", "diff_html", "html_table",
-           "preview_html", "svg_bars", "svg_histogram"]
+__all__ = ["Diff", "FactorChange", "Mover", "diff"]
 
-#: rows a notebook preview shows
-PREVIEW_ROWS = 5
+NONE_TIER = "(none)"
 
-#: fonts with Chinese glyphs on Linux, macOS and Windows, before the generic family
-CJK_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
-             '"WenQuanYi Micro Hei"')
-#: the style of a score card in a notebook (class names prefixed, so nothing else changes)
-CARD_CSS = (
-    f".points-card {{ font-family: system-ui, {CJK_FONTS}, sans-serif; }} "
-    ".points-card table { border-collapse: collapse; margin: .4em 0; } "
-    ".points-card th, .points-card td { border: 1px solid #ccc; padding: .2em .5em; "
-    "text-align: left; vertical-align: top; } "
-    ".points-card .num { display: block; text-align: right; font-variant-numeric: tabular-nums; } "
-    ".points-card .en { color: #666; font-size: .9em; } "
-    ".points-card .more { color: #666; }")
+
+@attrs.frozen
+class FactorChange:
+    """Mean points of one factor or deduction under each schedule."""
+
+    id: str
+    old_mean: float
+    new_mean: float
+    note: str
+    label_zh: str = ""
+    label_en: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        """Its label (the new schedule's, else the old one's), or its id when it has none."""
+        return (self.label_zh if lang == "zh" else self.label_en) or self.id
+
+    @property
+    def change(self) -> float:
+        return self.new_mean - self.old_mean
+
+
+@attrs.frozen
+class Mover:
+    """One applicant whose total changed."""
+
+    applicant_id: str
+    old_total: Decimal
+    new_total: Decimal
+    old_tier: str
+    new_tier: str
+
+    @property
+    def delta(self) -> Decimal:
+        return self.new_total - self.old_total
+
+
+@attrs.frozen
+class Diff:
+    """What changes for one population when `new` replaces `old`."""
+
+    old_id: str
+    new_id: str
+    old_hash: str
+    new_hash: str
+    purpose: str | None
+    on: date
+    rows: int
+    rejected: int
+    gainers: int
+    losers: int
+    unchanged: int
+    tier_changes: int
+    mean_change: float
+    max_gain: Decimal
+    max_loss: Decimal
+    old_totals: tuple[float, ...] = attrs.field(repr=False)
+    new_totals: tuple[float, ...] = attrs.field(repr=False)
+    tier_order: tuple[str, ...]
+    transitions: tuple[tuple[str, str, int], ...]
+    factors: tuple[FactorChange, ...]
+    biggest_losses: tuple[Mover, ...]
+    table: pl.DataFrame = attrs.field(repr=False)
+    quota: int | None = None
+    old_cutoff: Decimal | None = None
+    new_cutoff: Decimal | None = None
+    version: str = __version__
+    #: (zh, en) label of each tier id of either schedule (the new schedule's when both)
+    tier_labels: dict[str, tuple[str, str]] = attrs.field(factory=dict, repr=False)
+
+    def html(self) -> str:
+        """The diff as one self-contained HTML page (inline SVG charts, no network)."""
+        return diff_html(self)
+
+    def _repr_html_(self) -> str:
+        """Counts, then the first applicants (largest losses first), for notebooks."""
+        from .._report import html_table, preview_html
+
+        first = self.table.sort(["delta", "row"])
+        return html_table(
+            [f"{self.old_id} → {self.new_id}", "applicants"],
+            [["gain", self.gainers], ["lose", self.losers], ["unchanged", self.unchanged],
+             ["change tier", self.tier_changes], ["rejected", self.rejected]],
+            cls="summary") + preview_html(
+                first, "applicants, largest loss first", self.rows,
+                columns=("applicant_id", "old_total", "new_total", "delta", "old_tier",
+                         "new_tier"))
+
+
+def _tier_order(old: Schedule, new: Schedule) -> tuple[str, ...]:
+    order = [NONE_TIER]
+    for s in (old, new):
+        for t in s.tiers:
+            if t.id not in order:
+                order.append(t.id)
+    return tuple(order)
+
+
+def diff(
+    old: Schedule | str, new: Schedule | str, population: pl.DataFrame | Path | str | Any, *,
+    purpose: str | None = None, on: date, quota: int | None = None, top: int = 20,
+    encoding: str | None = None,
+) -> Diff:
+    """Score `population` under `old` and `new`.
+
+    `population` is a Polars or pandas frame of applicant facts, or a file or directory read
+    as `points score` reads it (`points.batch.read_table`). Rows that cannot be read, and rows
+    either schedule rejects, are left out of the comparison and counted in `rejected`.
+    With `quota`, both schedules rank the population and the cutoffs are compared.
+    `encoding` is the text encoding of a CSV population (default: detected).
+    """
+    old_s = old if isinstance(old, Schedule) else load_schedule(old)
+    new_s = new if isinstance(new, Schedule) else load_schedule(new)
+    if purpose is not None:
+        for s in (old_s, new_s):
+            if s.purposes and purpose not in s.purposes:
+                raise InputError(f"schedule {s.id} has no purpose {purpose!r}", value=purpose)
+    unreadable = 0
+    if isinstance(population, (str, Path)):
+        from ..batch import read_table
+
+        population, unreadable = read_table(population, encoding=encoding)
+    a = score_frame(population, old_s, purpose=purpose, on=on)
+    b = score_frame(population, new_s, purpose=purpose, on=on)
+    old_pts, new_pts = a.points(), b.points()
+    keep = ["row", "applicant_id", "total", "tier"]
+    joined = old_pts.select(keep).join(
+        new_pts.select(keep), on="row", how="inner", suffix="_new")
+    joined = joined.with_columns(
+        pl.col("tier").fill_null(NONE_TIER), pl.col("tier_new").fill_null(NONE_TIER),
+        (pl.col("total_new") - pl.col("total")).alias("delta"),
+    ).rename({"total": "old_total", "total_new": "new_total", "tier": "old_tier",
+              "tier_new": "new_tier"}).drop("applicant_id_new")
+    rejected = a.rows_read - joined.height + unreadable
+
+    deltas = joined["delta"]
+    gainers = int((deltas > 0).sum())
+    losers = int((deltas < 0).sum())
+    changes = joined.filter(pl.col("old_tier") != pl.col("new_tier")).height
+    transitions = (joined.group_by("old_tier", "new_tier").len()
+                   .sort("old_tier", "new_tier").rows())
+
+    factors = []
+    old_ids = [*old_s.factors, *old_s.deductions]
+    new_ids = [*new_s.factors, *new_s.deductions]
+    for fid in [*old_ids, *(i for i in new_ids if i not in old_ids)]:
+        in_old, in_new = fid in old_ids, fid in new_ids
+        om = _mean(old_pts, fid) if in_old else 0.0
+        nm = _mean(new_pts, fid) if in_new else 0.0
+        note = "" if in_old and in_new else ("only in old" if in_old else "only in new")
+        spec = _spec(new_s, fid) or _spec(old_s, fid)
+        factors.append(FactorChange(
+            id=fid, old_mean=om, new_mean=nm, note=note,
+            label_zh=spec.label.zh if spec else "", label_en=spec.label.en if spec else ""))
+
+    worst = joined.filter(pl.col("delta") < 0).sort("delta").head(top)
+    movers = tuple(
+        Mover(applicant_id=str(r["applicant_id"] if r["applicant_id"] is not None
+                               else f"row {r['row']}"),
+              old_total=r["old_total"], new_total=r["new_total"], old_tier=r["old_tier"],
+              new_tier=r["new_tier"])
+        for r in worst.iter_rows(named=True))
+
+    old_cut = new_cut = None
+    if quota is not None:
+        from ..batch import rank
+
+        old_cut = rank(old_pts, old_s, quota=quota).cutoff
+        new_cut = rank(new_pts, new_s, quota=quota).cutoff
+
+    zero = Decimal(0)
+    return Diff(
+        old_id=old_s.id, new_id=new_s.id, old_hash=old_s.content_hash,
+        new_hash=new_s.content_hash, purpose=purpose, on=on, rows=joined.height,
+        rejected=rejected, gainers=gainers, losers=losers,
+        unchanged=joined.height - gainers - losers, tier_changes=changes,
+        mean_change=float(deltas.cast(pl.Float64).mean() or 0.0),
+        max_gain=max(zero, _decimal(deltas.max())),
+        max_loss=min(zero, _decimal(deltas.min())),
+        old_totals=tuple(joined["old_total"].cast(pl.Float64).to_list()),
+        new_totals=tuple(joined["new_total"].cast(pl.Float64).to_list()),
+        tier_order=_tier_order(old_s, new_s),
+        transitions=tuple((str(x), str(y), int(n)) for x, y, n in transitions),
+        factors=tuple(factors), biggest_losses=movers, table=joined, quota=quota,
+        old_cutoff=old_cut, new_cutoff=new_cut,
+        tier_labels={t.id: (t.label.zh, t.label.en) for s in (old_s, new_s) for t in s.tiers})
+
+
+def _spec(s: Schedule, fid: str) -> Any:
+    return s.factors.get(fid) or s.deductions.get(fid)
+
+
+def _decimal(v: object) -> Decimal:
+    """A Decimal column's max or min (None for an empty table) as a Decimal."""
+    return v if isinstance(v, Decimal) else Decimal(0)
+
+
+def _mean(frame: pl.DataFrame, column: str) -> float:
+    if column not in frame.columns or frame.height == 0:
+        return 0.0
+    return float(frame[column].cast(pl.Float64).mean() or 0.0)
+
+
+# --- the offline HTML report: inline CSS and SVG charts, no network ---------------------
 
 _OLD = "#7a8da6"
 _NEW = "#d9822b"
@@ -70,44 +265,6 @@ document.querySelectorAll("table.sortable th").forEach(function (th, i) {
 });
 document.body.setAttribute("data-ready", "1");
 """
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def bilingual(zh: str, en: str, *, inline: bool = False) -> str:
-    """A label in Chinese, then in English (smaller: below it, or `inline` after it), as
-    HTML."""
-    if zh == en:
-        return _e(zh)
-    return f'{_e(zh)}{" " if inline else "<br>"}<span class="en">{_e(en)}</span>'
-
-
-def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *,
-               cls: str = "sortable", id: str | None = None) -> str:
-    """An HTML table (sortable by clicking a header)."""
-    ident = f' id="{_e(id)}"' if id else ""
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<table class="{cls}"{ident}><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
-
-
-def preview_html(frame: pl.DataFrame, title: str, total: int, *,
-                 columns: Sequence[str] = (), rows: int = PREVIEW_ROWS) -> str:
-    """The first `rows` rows of `frame` (its `columns` first, when present) as an HTML table
-    under `title`, saying how many of `total` it shows; nothing for an empty frame."""
-    if frame.height == 0:
-        return ""
-    first = [c for c in columns if c in frame.columns]
-    cols = first + [c for c in frame.columns if c not in first]
-    head = frame.select(cols).head(rows)
-    body = [["" if v is None else v for v in r] for r in head.iter_rows()]
-    shown = f"first {head.height} of {total:,}" if total > head.height else f"all {total:,}"
-    return (f'<p class="muted">{_e(title)}: {shown} rows</p>'
-            + html_table(cols, body, cls="preview"))
 
 
 def svg_histogram(series: Sequence[tuple[str, Sequence[float], str]], *, bins: int = 30,
@@ -196,7 +353,7 @@ def svg_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float],
 
 def _fit(label: str, columns: int) -> str:
     """`label` cut to `columns` display columns (a Chinese character takes two), with …."""
-    from .explain import cell_width
+    from .._explain import cell_width
 
     if cell_width(label) <= columns:
         return label

@@ -5,17 +5,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .applicant import FACTS, LEVELS
-
-if TYPE_CHECKING:
-    from .card import ScoreCard
+from .facts import FACTS, LEVELS
 
 __all__ = [
     "DEFAULT_WIDTH",
     "cell_width",
-    "explain_text",
     "fact_text",
     "gate_reason",
     "why_not_text",
@@ -194,114 +190,3 @@ def _fit(word: str, room: int) -> int:
         if n > room:
             return max(i, 1)
     return len(word)
-
-
-def explain_text(card: ScoreCard, lang: str = "en", width: int | None = None) -> str:
-    """Every line, group, gate and tier of `card`, as aligned plain text.
-
-    Columns are aligned by display width (a Chinese character takes two columns) and lines
-    are wrapped between words to fit `width` columns (default `DEFAULT_WIDTH`). In Chinese,
-    every word is Chinese where the card has a Chinese text.
-    """
-    zh = lang == "zh"
-    w = _WORDS["zh" if zh else "en"]
-    width = max(40, width or DEFAULT_WIDTH)
-    colon = "：" if zh else ": "
-    semi = "；" if zh else "; "
-    comma = "、" if zh else ", "
-    out: list[str] = []
-
-    def add(text: str, indent: int = 2) -> None:
-        out.extend(_wrap(text, width, indent))
-
-    add(f"{w['schedule']}{colon}{card.schedule_id} ({card.schedule_hash[:19]}…)")
-    add(f"{w['on']}{colon}{card.on}" + ("" if card.in_force else f"  [{w['not_in_force']}]"))
-    if card.applicant_id:
-        add(f"{w['applicant']}{colon}{card.applicant_id}")
-    if card.purpose:
-        label = card.purpose_label[0 if zh else 1] if card.purpose_label else card.purpose
-        add(f"{w['purpose']}{colon}{label}" + (f" ({card.purpose})" if label != card.purpose
-                                               else ""))
-    out.append("")
-    labels = [ln.label(lang) for ln in card.lines] + \
-        [g.label_zh if zh else g.label_en for g in card.groups]
-    lab_w = min(max((cell_width(x) for x in labels), default=10), width // 3)
-    pts_w = max([len(str(ln.points)) for ln in card.lines]
-                + [len(str(g.points)) for g in card.groups], default=6)
-
-    def row(label: str, points: object, tail: str) -> None:
-        if cell_width(label) > lab_w:  # a long label takes its own line(s)
-            add("  " + label, 4)
-            label = ""
-        head = f"  {_pad(label, lab_w)} {_rpad(str(points), pts_w)}  "
-        indent = cell_width(head)
-        if width - indent < 30:
-            out.append(head.rstrip())
-            add(" " * 6 + tail, 6)
-        else:
-            add(head + tail, indent)
-
-    for ln in card.lines:
-        marks = []
-        if ln.capped:
-            marks.append(w["capped"])
-        if not ln.counted:
-            why = (ln.why_not_zh or ln.why_not) if zh else ln.why_not
-            marks.append(f"{w['not_counted']}{colon}{why}")
-        if ln.status == "provisional":
-            marks.append(w["provisional"])
-        mark = ""
-        if marks:
-            mark = f"（{semi.join(marks)}）" if zh else f"  ({semi.join(marks)})"
-        value = fact_text(ln.fact, ln.value, lang)
-        row(ln.label(lang), ln.points, f"[{value}{semi}{ln.rule(lang)}]{mark}  — {ln.ref}")
-    if card.groups:
-        out.append("")
-        out.append(f"{w['group']}{colon.strip()}")
-        for g in card.groups:
-            cap = (f"（{w['capped']}）" if zh else f"  ({w['capped']})") if g.capped else ""
-            row(g.label_zh if zh else g.label_en, g.points,
-                f"[{w.get(g.combine, g.combine)}]{cap}")
-    out.append("")
-    floor = ""
-    if card.floor_applied:
-        floor = f"（{w['floor']}；{card.raw_total}）" if zh else \
-            f"  ({w['floor']}; {card.raw_total})"
-    add(f"{w['total']}{colon}{card.total} {w['points']}{floor}")
-    gate_label = {g.id: (g.label_zh if zh else g.label_en) for g in card.gates}
-    if card.gates:
-        out.append("")
-        out.append(f"{w['gates']}{colon.strip()}")
-        for gate in card.gates:
-            reason = (gate.reason_zh or gate.reason) if zh else gate.reason
-            tick = "✓" if gate.passed else "✗"
-            add(f"  {tick} {gate_label[gate.id]}{colon}{reason}  — {gate.ref}", 4)
-        if card.purpose:
-            add(f"  {w['eligible']}{colon}{w['yes'] if card.eligible else w['no']}")
-    out.append("")
-    tier_label = {t: (z if zh else e) for t, z, e in card.tier_labels}
-    tiers = comma.join(tier_label.get(t, t) for t in card.tiers)
-    add(f"{w['tiers']}{colon}{tiers or w['none']}")
-    if card.services:
-        add(f"{w['services']}{colon}{comma.join(_service(sid, lang) for sid in card.services)}")
-    nt = card.next_tier
-    if nt is not None:
-        label = nt.label_zh if zh else nt.label_en
-        text = f"{w['next']}{colon}{label}" + ("" if zh else f" ({nt.id})")
-        if nt.missing > 0:
-            text += f"{'，' if zh else ', '}{w['missing']} {nt.missing}" if zh else \
-                f", {nt.missing} {w['missing']}"
-        if nt.failed_gates:
-            failed = comma.join(gate_label.get(g, g) for g in nt.failed_gates)
-            text += f"{'，' if zh else ', '}{w['blocked']}{colon}{failed}"
-        add(text)
-    return "\n".join(out)
-
-
-def _service(sid: str, lang: str) -> str:
-    from .schedule.loader import service_catalogue
-
-    spec = service_catalogue().get(sid)
-    if spec is None:
-        return sid
-    return spec.zh if lang == "zh" else spec.en

@@ -1,0 +1,373 @@
+"""A schedule as a document model: one block list per section (factors, groups, gates, ...)."""
+
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from ..compiled import (
+    CompiledSchedule,
+    compile_schedule,
+)
+from ..facts import FACTS, LEVELS
+from ..schedule.kinds import describe_rule
+from ..schedule.loader import service_catalogue
+from ..schedule.model import Schedule, ServiceSpec, condition_facts
+from ._words import (
+    _FAMILY,
+    _FOLLOW,
+    _W,
+    Lang,
+    Origin,
+    _fact_label,
+    _num,
+    _origin_text,
+    _score_label,
+    _status,
+    condition_text,
+    origins,
+)
+
+# --- the document model -----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@attrs.frozen
+class _Entry:
+    """One titled entry with labelled fields (tiers, gates): a block, not a table row."""
+
+    title: str
+    fields: tuple[tuple[str, str | tuple[str, ...]], ...]
+
+
+Block = tuple[Literal["h1", "h2", "p", "table", "entry", "bullets"], Any]
+
+
+Row = tuple[str, ...]
+Fields = list[tuple[str, str | tuple[str, ...]]]
+
+
+@attrs.frozen
+class _Ctx:
+    """What every section needs: the schedule, the language and where entries come from."""
+
+    s: Schedule
+    lang: Lang
+    origins: dict[tuple[str, str], Origin]
+
+    @property
+    def w(self) -> dict[str, str]:
+        return _W[self.lang]
+
+    @property
+    def compiled(self) -> CompiledSchedule:
+        return compile_schedule(self.s)
+
+    @property
+    def other(self) -> Lang:
+        return "en" if self.lang == "zh" else "zh"
+
+    def src(self, table: str, key: str) -> Row:
+        """The origin cell of a table row (only when the schedule extends another)."""
+        if self.s.schedule.extends is None:
+            return ()
+        return (_origin_text(self.origins.get((table, key)), self.lang),)
+
+    def src_h(self) -> Row:
+        return (self.w["origin"],) if self.s.schedule.extends else ()
+
+    def src_field(self, table: str, key: str) -> Fields:
+        return [(self.w["origin"], c) for c in self.src(table, key)]
+
+    def status(self, status: str) -> str:
+        return _status(status, self.lang)
+
+
+def _doc(s: Schedule, lang: Lang) -> list[Block]:
+    """The document of `s`: ids are written as `code`; the plain-text renderer strips that."""
+    c = _Ctx(s, lang, origins(s))
+    return [*_header(c), *_facts_section(c), *_factor_sections(c), *_group_section(c),
+            *_gate_section(c), *_purpose_section(c), *_tier_section(c),
+            *_service_section(c), *_household_section(c), *_ranking_section(c)]
+
+
+def _header(c: _Ctx) -> list[Block]:
+    s, w, m = c.s, c.w, c.s.schedule
+    span = f"{m.effective_from}{_paren(w['incl'], c.lang)} – " + (
+        f"{m.effective_until}{_paren(w['excl'], c.lang)}" if m.effective_until else w["open"])
+    rows: list[Row] = [
+        (w["id"], f"`{s.id}`"),
+        (w["kind"], w["kind_points"] if s.factors else w["kind_routes"]),
+        (w["document"], m.document),
+        (w["in_force"], span),
+        (w["supersedes"], f"`{m.supersedes}`" if m.supersedes else w["none"]),
+        (w["extends"], f"`{m.extends}`" if m.extends else w["none"]),
+    ]
+    if s.factors or s.deductions:
+        rows += [(w["precision"], f"{_num(m.precision)}, {m.rounding}"),
+                 (w["floor"], _num(m.floor) if m.floor is not None else w["none"])]
+    if m.default_purpose:
+        rows.append((w["default_purpose"], f"`{m.default_purpose}`"))
+    rows += [(w["file"], f"`schedules/{s.id}.toml`"),
+             (w["sources"], "; ".join(m.sources) or w["none"]),
+             (w["hash"], f"`{s.content_hash}`")]
+    if m.note:
+        rows.append((w["note"], m.note))
+    sourced = list(_sourced(s))
+    prov = [f"`{k}`" for k, st in sourced if st == "provisional"]
+    summary = (w["n_provisional"].format(n=len(prov), m=len(sourced), ids=", ".join(prov))
+               if prov else w["all_confirmed"].format(m=len(sourced)))
+    out: list[Block] = [
+        ("h1", f"{m.title.text(c.lang)} — {s.id}"), ("p", m.title.text(c.other)),
+        ("table", _Table(("", ""), tuple(rows))), ("h2", w["summary"]), ("p", summary)]
+    if m.extends:
+        kinds = [o.kind for o in c.origins.values()]
+        out.append(("p", w["base_summary"].format(
+            base=f"`{m.extends}`", inh=kinds.count("inherited"),
+            ovr=kinds.count("overridden"), own=kinds.count("own"))))
+    return out
+
+
+def _facts_section(c: _Ctx) -> list[Block]:
+    w, i = c.w, 0 if c.lang == "zh" else 1
+    rows: list[Row] = []
+    for name in _facts_used(c.s):
+        info = FACTS[name]
+        levels = ", ".join(f"{lv} = {LEVELS[info.level_type or ''][lv][i]}"
+                           for lv in info.levels) if info.kind == "level" else ""
+        rows.append((f"`{name}`", info.zh if c.lang == "zh" else info.en, info.kind,
+                     info.unit or "", levels))
+    if not rows:
+        return []
+    return [("h2", w["facts"]),
+            ("table", _Table((w["fact"], w["label"], w["kind"], w["unit"], w["levels"]),
+                             tuple(rows)))]
+
+
+def _factor_sections(c: _Ctx) -> list[Block]:
+    w = c.w
+    out: list[Block] = []
+    for table in ("factors", "deductions"):
+        specs: Mapping[str, Any] = getattr(c.s, table)
+        if not specs:
+            continue
+        rows: list[Row] = []
+        for key, f in specs.items():
+            if table == "deductions":
+                scope = ", ".join(f"`{p}`" for p in f.purposes) if f.purposes else w["none"]
+            else:
+                scope = f"`{f.group}`" if f.group else w["none"]
+            rows.append((f"`{key}`", f.label.text(c.lang), f"`{f.fact}`",
+                         describe_rule(f, c.lang), scope, f.ref, c.status(f.status),
+                         *c.src(table, key)))
+        scope_h = w["purposes_of"] if table == "deductions" else w["group"]
+        out += [("h2", w[table]),
+                ("table", _Table((w["id"], w["label"], w["fact"], w["rule"], scope_h,
+                                  w["ref"], w["status"], *c.src_h()), tuple(rows))),
+                *_notes(specs, w)]
+    return out
+
+
+def _group_section(c: _Ctx) -> list[Block]:
+    s, w = c.s, c.w
+    if not s.groups:
+        return []
+    members = {g.id: g.members for g in c.compiled.groups}
+    rows: list[Row] = [
+        (f"`{key}`", g.label.text(c.lang), g.combine,
+         _num(g.cap) if g.cap is not None else w["none"],
+         f"`{g.group}`" if g.group else w["none"],
+         ", ".join(f"`{x}`" for x in members[key]) or w["none"],
+         g.ref, c.status(g.status), *c.src("groups", key))
+        for key, g in s.groups.items()]
+    return [("h2", w["groups"]),
+            ("table", _Table((w["id"], w["label"], w["combine"], w["cap"], w["group"],
+                              w["members"], w["ref"], w["status"], *c.src_h()), tuple(rows))),
+            *_notes(s.groups, w)]
+
+
+def _gate_section(c: _Ctx) -> list[Block]:
+    s, w = c.s, c.w
+    if not s.gates:
+        return []
+    out: list[Block] = [("h2", w["gates"])]
+    for key, g in s.gates.items():
+        fields: Fields = [(w["condition"], condition_text(c.compiled.gates[key].condition,
+                                                          c.lang, s, code=True)),
+                          (w["ref"], g.ref), (w["status"], c.status(g.status))]
+        if g.veto:
+            fields.append((w["veto"], w["yes"]))
+        fields += c.src_field("gates", key)
+        if g.note:
+            fields.append((w["note"], g.note))
+        out.append(("entry", _Entry(f"`{key}` {g.label.text(c.lang)}", tuple(fields))))
+    return out
+
+
+def _purpose_section(c: _Ctx) -> list[Block]:
+    s, w = c.s, c.w
+    if not s.purposes:
+        return []
+    out: list[Block] = [("h2", w["purposes"])]
+    for key, p in s.purposes.items():
+        fields: Fields = [
+            (w["purpose_gates"], tuple(_gate_ref(s, g, c.lang) for g in p.gates) or w["none"]),
+            (w["ref"], p.ref), (w["status"], c.status(p.status)),
+            *c.src_field("purposes", key)]
+        if p.note:
+            fields.append((w["note"], p.note))
+        out.append(("entry", _Entry(f"`{key}` {p.label.text(c.lang)}", tuple(fields))))
+    return out
+
+
+def _tier_section(c: _Ctx) -> list[Block]:
+    s, w, lang = c.s, c.w, c.lang
+    if not s.tiers:
+        return []
+    services = {**service_catalogue(), **s.services}
+    out: list[Block] = [("h2", w["tiers"])]
+    for t in s.tiers:
+        fields: Fields = []
+        if t.purposes:
+            fields.append((w["purposes_of"], ", ".join(f"`{p}`" for p in t.purposes)))
+        if t.min_score is not None:
+            fields.append((w["min_score"], _num(t.min_score)))
+        gates = [*(g for p in (t.purposes or ()) for g in s.purposes[p].gates), *t.gates]
+        fields.append((w["tier_gates"], tuple(
+            _gate_ref(s, g, lang) for g in dict.fromkeys(gates)) or w["none"]))
+        fields.append((w["tier_services"], tuple(
+            f"{_service_label(services.get(x), x, lang)} (`{x}`)" for x in t.services)
+            or w["none"]))
+        if t.follow:
+            fields.append((w["follow"], ("、" if lang == "zh" else ", ").join(
+                _FOLLOW[f][0 if lang == "zh" else 1] for f in t.follow)))
+        if t.register_in:
+            fields.append((w["register_in"], tuple(
+                f"{i}. {s.households[h].text(lang)} (`{h}`)"
+                for i, h in enumerate(t.register_in, start=1))))
+        fields += [(w["ref"], t.ref), (w["status"], c.status(t.status)),
+                   *c.src_field("tiers", t.id)]
+        if t.note:
+            fields.append((w["note"], t.note))
+        out.append(("entry", _Entry(f"`{t.id}` {t.label.text(lang)}", tuple(fields))))
+    return out
+
+
+def _service_section(c: _Ctx) -> list[Block]:
+    s, w = c.s, c.w
+    services = {**service_catalogue(), **s.services}
+    granted: dict[str, list[str]] = {}
+    for t in s.tiers:
+        for x in t.services:
+            granted.setdefault(x, []).append(t.id)
+    shown = [*granted, *(x for x in s.services if x not in granted)]
+    if not shown:
+        return []
+    rows: list[Row] = []
+    for x in shown:
+        spec = services.get(x)
+        where = w["catalogue"]
+        if x in s.services:
+            origin = c.origins.get(("services", x))
+            where = w["this"] if origin is None or origin.kind == "own" \
+                else _origin_text(origin, c.lang)
+        rows.append((f"`{x}`", spec.zh if spec else "", spec.en if spec else "",
+                     _FAMILY[spec.family][0 if c.lang == "zh" else 1] if spec else "",
+                     ", ".join(f"`{t}`" for t in granted.get(x, ())) or w["none"], where))
+    return [("h2", w["services"]),
+            ("table", _Table((w["id"], w["zh"], w["en"], w["family"], w["granted_by"],
+                              w["defined_in"]), tuple(rows)))]
+
+
+def _household_section(c: _Ctx) -> list[Block]:
+    s, w = c.s, c.w
+    if not s.households:
+        return []
+    users: dict[str, list[str]] = {h: [] for h in s.households}
+    for t in s.tiers:
+        for h in t.register_in:
+            users[h].append(t.id)
+    rows: list[Row] = [
+        (f"`{h}`", label.text(c.lang), label.text(c.other),
+         ", ".join(f"`{t}`" for t in users[h]) or w["none"], *c.src("households", h))
+        for h, label in s.households.items()]
+    return [("h2", w["households"]),
+            ("table", _Table((w["id"], w["label"], w[c.other], w["used_by"], *c.src_h()),
+                             tuple(rows)))]
+
+
+def _ranking_section(c: _Ctx) -> list[Block]:
+    s, w, r = c.s, c.w, c.s.ranking
+    if r is None:
+        return []
+    tie_breaks = tuple(
+        f"{i}. " + (_fact_label(tb.fact, c.lang, True) if tb.fact is not None
+                    else _score_label(s, tb.score or "", c.lang)) + f", {w[tb.order]}"
+        for i, tb in enumerate(r.tie_breaks, start=1))
+    fields: Fields = [
+        (w["purposes_of"], f"`{r.purpose}`" if r.purpose else w["none"]),
+        (w["key"], _score_label(s, r.key, c.lang) + f" (`{r.key}`)"),
+        (w["tie_breaks"], tie_breaks or w["none"]),
+        (w["final"], w[r.final]),
+    ]
+    if r.seed is not None:
+        fields.append((w["seed"], str(r.seed)))
+    fields += [(w["quota"], str(r.quota) if r.quota is not None else w["none"]),
+               (w["ref"], r.ref), (w["status"], c.status(r.status))]
+    if r.note:
+        fields.append((w["note"], r.note))
+    return [("h2", w["ranking"]), ("entry", _Entry(w["ranking"], tuple(fields)))]
+
+
+def _paren(text: str, lang: Lang) -> str:
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def _sourced(s: Schedule) -> Iterator[tuple[str, str]]:
+    """`(table.id, status)` of every entry that cites the document."""
+    for table in ("factors", "groups", "deductions", "gates", "purposes"):
+        for key, spec in getattr(s, table).items():
+            yield f"{table}.{key}", spec.status
+    for t in s.tiers:
+        yield f"tiers.{t.id}", t.status
+    if s.ranking is not None:
+        yield "ranking", s.ranking.status
+
+
+def _facts_used(s: Schedule) -> list[str]:
+    names: list[str] = []
+    for f in (*s.factors.values(), *s.deductions.values()):
+        names.append(f.fact)
+        if f.when:
+            names.append(f.when)
+    for g in s.gates.values():
+        names.extend(condition_facts(g.condition))
+    if s.ranking is not None:
+        names.extend(tb.fact for tb in s.ranking.tie_breaks if tb.fact)
+    return [n for n in dict.fromkeys(names) if n in FACTS]
+
+
+def _notes(specs: Mapping[str, Any], w: Mapping[str, str]) -> list[Block]:
+    items = tuple(f"`{k}`: {v.note}" for k, v in specs.items() if v.note)
+    return [("p", f"{w['notes']}:"), ("bullets", items)] if items else []
+
+
+def _gate_ref(s: Schedule, gid: str, lang: Lang) -> str:
+    g = s.gates[gid]
+    return f"`{gid}` {g.label.text(lang)}"
+
+
+def _service_label(spec: ServiceSpec | None, key: str, lang: Lang) -> str:
+    if spec is None:
+        return key
+    return spec.zh if lang == "zh" else spec.en
+
+

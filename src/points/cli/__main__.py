@@ -1,0 +1,5 @@
+"""`python -m points.cli`: the `points` command."""
+
+from . import main
+
+main()
