@@ -34,6 +34,7 @@ from ..errors import InputError
 from ..kinds import FactColumn
 from ..kinds._base import compare_column
 from ..schedule.model import Schedule
+from ._sure_columns import sure_stages
 
 __all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
            "points_expr"]
@@ -228,6 +229,9 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         unlocked.append(pl.all_horizontal(conds) if conds else pl.lit(True))
     stages.append((eligible.alias("eligible"), *(
         u.alias(f"_u.{i}") for i, u in enumerate(unlocked))))
+    sure, provisional, outcome_sure = sure_stages(
+        c, node, score_col, lambda n: _condition_column(n, score_col, fraction_top))
+    stages.extend(sure)
 
     # 6. outputs
     tier_expr: Any = None
@@ -258,6 +262,8 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         *(pl.col(col) for col in points_columns),
         *(pl.col(f"gate.{gid}") for gid in c.gates),
         pl.col("eligible"),
+        provisional.alias("provisional"),
+        outcome_sure.alias("outcome_sure"),
         tier_col.alias("tier"),
         tiers_col.alias("tiers"),
         services_col.alias("services"),

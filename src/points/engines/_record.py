@@ -24,6 +24,7 @@ from ..explain import fact_text, gate_reason, why_not_text
 from ..kinds import RuleFn
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
+from ._sure import sure_of
 
 __all__ = ["evaluation_date", "facts_of", "score", "score_facts"]
 
@@ -218,6 +219,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
                                  failed_gates=failed)
 
     places = c.places
+    sure = sure_of(c, facts, ticks, purpose)
     return ScoreCard(
         schedule_id=c.id, schedule_hash=c.hash,
         library_version=__version__, purpose=purpose, on=on,
@@ -228,6 +230,8 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         services=tuple(services), next_tier=next_tier,
         tier_labels=tuple(labels), purpose_label=c.purposes[purpose].label
         if purpose in c.purposes else None,
+        rests_on_provisional=sure.rests_on_provisional, outcome_sure=sure.outcome_sure,
+        flipped_by=sure.flipped_by,
         detail=_Detail(c, facts, ticks, frozenset(capped), chosen, gate_pass, purpose))
 
 
