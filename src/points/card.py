@@ -124,11 +124,11 @@ class ScoreCard:
     tier_labels: tuple[tuple[str, str, str], ...] = ()
     purpose_label: tuple[str, str] | None = None
     #: provisional values: used by this result / eligibility and tiers cannot change with
-    #: them / the provisional entries that could change them (None: a card read from JSON
-    #: written before these keys existed)
+    #: them / (id, zh, en) of the provisional entries that could change them (None: a card
+    #: read from JSON written before these keys existed)
     rests_on_provisional: bool | None = None
     outcome_sure: bool | None = None
-    flipped_by: tuple[str, ...] = ()
+    flipped_by: tuple[tuple[str, str, str], ...] = ()
     _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
     _groups: tuple[GroupResult, ...] | None = attrs.field(
         default=None, alias="groups", repr=False)
@@ -219,7 +219,8 @@ class ScoreCard:
             "services": list(self.services),
             "rests_on_provisional": self.rests_on_provisional,
             "outcome_sure": self.outcome_sure,
-            "flipped_by": list(self.flipped_by),
+            "flipped_by": [{"id": i, "label": {"zh": z, "en": e}}
+                           for i, z, e in self.flipped_by],
             "next_tier": None if self.next_tier is None else {
                 "id": self.next_tier.id,
                 "label": {"zh": self.next_tier.label_zh, "en": self.next_tier.label_en},
@@ -276,7 +277,9 @@ class ScoreCard:
             eligible=data["eligible"], tiers=tuple(data["tiers"]),
             services=tuple(data["services"]),
             rests_on_provisional=data.get("rests_on_provisional"),
-            outcome_sure=data.get("outcome_sure"), flipped_by=tuple(data.get("flipped_by", ())),
+            outcome_sure=data.get("outcome_sure"),
+            flipped_by=tuple((x["id"], x["label"]["zh"], x["label"]["en"])
+                             for x in data.get("flipped_by") or ()),
             next_tier=None if nt is None else NextTier(
                 id=nt["id"], label_zh=nt["label"]["zh"], label_en=nt["label"]["en"],
                 min_score=None if nt["min_score"] is None else Decimal(nt["min_score"]),

@@ -310,16 +310,7 @@ def sure_text(card: ScoreCard, lang: str = "en") -> str:
     if card.outcome_sure:
         return ("待核实数值：本结果用到待核实数值，但资格与层级不受其影响" if zh else
                 "Provisional values: used, but eligibility and tiers do not depend on them")
-    names = {ln.id: ln.label(lang) for ln in card.lines}
-    names.update({g.id: g.label_zh if zh else g.label_en for g in card.groups})
-    names.update({g.id: g.label_zh if zh else g.label_en for g in card.gates})
-    names.update({t: z if zh else e for t, z, e in card.tier_labels})
-    if card.next_tier is not None:
-        nt = card.next_tier
-        names[nt.id] = nt.label_zh if zh else nt.label_en
-    which = ("、" if zh else ", ").join(
-        f"{names[i]}（{i}）" if zh and i in names else f"{names[i]} ({i})" if i in names else i
-        for i in card.flipped_by)
+    which = ("、" if zh else ", ").join(z if zh else f"{e} ({i})" for i, z, e in card.flipped_by)
     return (f"待核实数值：资格或层级可能因待核实数值而改变（{which}）" if zh else
             f"Provisional values: eligibility or tiers could change with them ({which})")
 

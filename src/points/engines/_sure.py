@@ -62,6 +62,7 @@ class SurePlan:
     gates: frozenset[str]  # provisional gates
     tiers: frozenset[str]  # provisional tiers
     tests: Mapping[int, Any]  # id(FactTest) → its per-record test
+    labels: Mapping[str, tuple[str, str]]  # every provisional entry's (zh, en) label
 
     @property
     def any(self) -> bool:
@@ -75,7 +76,7 @@ class Sure:
 
     rests_on_provisional: bool
     outcome_sure: bool
-    flipped_by: tuple[str, ...]
+    flipped_by: tuple[tuple[str, str, str], ...]  # (id, zh, en)
 
 
 _PLANS: OrderedDict[int, tuple[CompiledSchedule, SurePlan]] = OrderedDict()
@@ -106,11 +107,19 @@ def sure_plan(c: CompiledSchedule) -> SurePlan:
         groups=frozenset(g.id for g in c.groups if g.status == "provisional"),
         gates=frozenset(g for g, n in c.gates.items() if n.status == "provisional"),
         tiers=frozenset(t.id for t in c.schedule.tiers if t.status == "provisional"),
-        tests=tests)
+        tests=tests, labels=_labels(c))
     _PLANS[id(c)] = (c, plan)
     while len(_PLANS) > 128:
         _PLANS.popitem(last=False)
     return plan
+
+
+def _labels(c: CompiledSchedule) -> dict[str, tuple[str, str]]:
+    out = {n.id: (n.label_zh, n.label_en) for n in (*c.factors, *c.deductions)}
+    out.update({g.id: (g.label_zh, g.label_en) for g in c.groups})
+    out.update({g.id: (g.label_zh, g.label_en) for g in c.gates.values()})
+    out.update({t.id: (t.label_zh, t.label_en) for t in c.tiers})
+    return out
 
 
 def _leaf_tests(node: CondNode, out: dict[int, Any]) -> None:
@@ -243,5 +252,5 @@ def sure_of(c: CompiledSchedule, facts: Mapping[str, Any], ticks: Mapping[str, i
     items = [*lines, *groups, *gates, *tiers]
     if _outcome_sure(plan, facts, ticks, purpose, set(items)):
         return Sure(rests, True, ())
-    alone = tuple(i for i in items if not _outcome_sure(plan, facts, ticks, purpose, {i}))
-    return Sure(rests, False, alone or tuple(items))
+    alone = [i for i in items if not _outcome_sure(plan, facts, ticks, purpose, {i})]
+    return Sure(rests, False, tuple((i, *plan.labels[i]) for i in alone or items))
