@@ -229,7 +229,7 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         unlocked.append(pl.all_horizontal(conds) if conds else pl.lit(True))
     stages.append((eligible.alias("eligible"), *(
         u.alias(f"_u.{i}") for i, u in enumerate(unlocked))))
-    sure, provisional, outcome_sure = sure_stages(
+    sure, provisional, outcome_sure, rank_sure = sure_stages(
         c, node, score_col, lambda n: _condition_column(n, score_col, fraction_top))
     stages.extend(sure)
 
@@ -271,6 +271,7 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         pl.lit(c.hash, pl.String).alias("schedule_hash"),
         pl.lit(purpose, pl.String).alias("purpose"),
         *(_fact_output(name).alias(f"fact.{name}") for name in tie_facts),
+        *rank_sure,
     ]
     return ColumnPlan(schedule=c.schedule, purpose=purpose, on=on, places=c.places,
                       points_columns=points_columns, facts=c.facts, tie_facts=tuple(tie_facts),

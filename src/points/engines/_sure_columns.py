@@ -54,13 +54,20 @@ def _score_may(op: str, ticks: Any, lo: pl.Expr, hi: pl.Expr) -> MayCol:
 
 def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str],
                 fact_condition: Callable[[CondNode], pl.Expr],
-                ) -> tuple[list[tuple[pl.Expr, ...]], pl.Expr, pl.Expr]:
-    """Stages to run after the scores and gates, and the `provisional` and `outcome_sure`
-    expressions. `score_col` names each score's column, `fact_condition` turns a condition
-    on facts into a boolean column."""
+                ) -> tuple[list[tuple[pl.Expr, ...]], pl.Expr, pl.Expr, list[pl.Expr]]:
+    """Stages to run after the scores and gates, the `provisional` and `outcome_sure`
+    expressions, and for a schedule with a ranking the columns `points.ranking` reads to say
+    whether a rank is sure (`rank_key_low`, `rank_key_high`: the ranking key in ticks with
+    every provisional value at its lowest and highest; `rank_pool_sure`: whether passing the
+    gates that admit to the ranking is sure). `score_col` names each score's column,
+    `fact_condition` turns a condition on facts into a boolean column."""
     plan = sure_plan(c)
     if not plan.any:
-        return [], pl.lit(False), pl.lit(True)
+        key = [] if c.ranking is None else [
+            pl.col(score_col[c.ranking.key]).alias("rank_key_low"),
+            pl.col(score_col[c.ranking.key]).alias("rank_key_high"),
+            pl.lit(True).alias("rank_pool_sure")]
+        return [], pl.lit(False), pl.lit(True), key
     stages: list[tuple[pl.Expr, ...]] = []
 
     # the lines: a provisional one scoring non-zero spans its rule's range
@@ -164,4 +171,8 @@ def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str
         unsure.append(both(needs, extra))
     gate_prov = any(g in plan.gates for g in read)
     rests = pl.any_horizontal([*varied_lines, *varied_groups, pl.lit(gate_prov or tier_prov)])
-    return stages, rests, ~pl.any_horizontal(unsure)
+    key = [] if c.ranking is None else [
+        pl.col(_lo(c.ranking.key)).alias("rank_key_low"),
+        pl.col(_hi(c.ranking.key)).alias("rank_key_high"),
+        (~unsure[0]).alias("rank_pool_sure")]
+    return stages, rests, ~pl.any_horizontal(unsure), key
