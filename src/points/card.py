@@ -123,12 +123,13 @@ class ScoreCard:
     #: (id, zh, en) of each unlocked tier; (zh, en) of the purpose
     tier_labels: tuple[tuple[str, str, str], ...] = ()
     purpose_label: tuple[str, str] | None = None
-    #: provisional values: used by this result / eligibility and tiers cannot change with
-    #: them / (id, zh, en) of the provisional entries that could change them (None: a card
-    #: read from JSON written before these keys existed)
-    rests_on_provisional: bool | None = None
-    outcome_sure: bool | None = None
-    flipped_by: tuple[tuple[str, str, str], ...] = ()
+    _rests_on_provisional: bool | None = attrs.field(
+        default=None, alias="rests_on_provisional", repr=False)
+    _outcome_sure: bool | None = attrs.field(default=None, alias="outcome_sure", repr=False)
+    _flipped_by: tuple[tuple[str, str, str], ...] = attrs.field(
+        default=(), alias="flipped_by", repr=False)
+    _sure: Callable[[], tuple[bool, bool, tuple[tuple[str, str, str], ...]]] | None = \
+        attrs.field(default=None, alias="sure", repr=False)
     _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
     _groups: tuple[GroupResult, ...] | None = attrs.field(
         default=None, alias="groups", repr=False)
@@ -144,7 +145,37 @@ class ScoreCard:
         for name, value in state.items():
             object.__setattr__(self, name, value)
 
+    def _sured(self) -> None:
+        if self._sure is not None:
+            rests, sure, flipped = self._sure()
+            object.__setattr__(self, "_rests_on_provisional", rests)
+            object.__setattr__(self, "_outcome_sure", sure)
+            object.__setattr__(self, "_flipped_by", flipped)
+            object.__setattr__(self, "_sure", None)
+
+    @property
+    def rests_on_provisional(self) -> bool | None:
+        """The result uses a provisional value: a provisional line or group scored non-zero,
+        or the purpose reads a provisional gate or tier (None: read from JSON written before
+        this key existed)."""
+        self._sured()
+        return self._rests_on_provisional
+
+    @property
+    def outcome_sure(self) -> bool | None:
+        """Eligibility and tiers cannot change whatever the provisional values are."""
+        self._sured()
+        return self._outcome_sure
+
+    @property
+    def flipped_by(self) -> tuple[tuple[str, str, str], ...]:
+        """(id, zh label, en label) of the provisional entries that could change the
+        outcome (empty when it is sure)."""
+        self._sured()
+        return self._flipped_by
+
     def _explained(self) -> None:
+        self._sured()
         if self._detail is not None:
             lines, groups, gates = self._detail()
             object.__setattr__(self, "_lines", lines)

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -219,7 +220,6 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
                                  failed_gates=failed)
 
     places = c.places
-    sure = sure_of(c, facts, ticks, purpose)
     return ScoreCard(
         schedule_id=c.id, schedule_hash=c.hash,
         library_version=__version__, purpose=purpose, on=on,
@@ -230,8 +230,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         services=tuple(services), next_tier=next_tier,
         tier_labels=tuple(labels), purpose_label=c.purposes[purpose].label
         if purpose in c.purposes else None,
-        rests_on_provisional=sure.rests_on_provisional, outcome_sure=sure.outcome_sure,
-        flipped_by=sure.flipped_by,
+        sure=partial(sure_of, c, facts, ticks, purpose),
         detail=_Detail(c, facts, ticks, frozenset(capped), chosen, gate_pass, purpose))
 
 

@@ -69,14 +69,9 @@ class SurePlan:
         return bool(self.lines or self.groups or self.gates or self.tiers)
 
 
-@attrs.frozen
-class Sure:
-    """What the card says about provisional values: whether the result rests on them, whether
-    its outcome is sure, and the provisional entries that could change it."""
-
-    rests_on_provisional: bool
-    outcome_sure: bool
-    flipped_by: tuple[tuple[str, str, str], ...]  # (id, zh, en)
+#: whether a result rests on provisional values, whether its outcome is sure, and (id, zh,
+#: en) of the provisional entries that could change it
+Sure = tuple[bool, bool, tuple[tuple[str, str, str], ...]]
 
 
 _PLANS: OrderedDict[int, tuple[CompiledSchedule, SurePlan]] = OrderedDict()
@@ -239,7 +234,7 @@ def sure_of(c: CompiledSchedule, facts: Mapping[str, Any], ticks: Mapping[str, i
     alone, or, when none alone can, every one varied)."""
     plan = sure_plan(c)
     if not plan.any:
-        return Sure(False, True, ())
+        return False, True, ()
     node = c.purpose(purpose)
     read = set(node.gates)
     for _, needs in node.tiers:
@@ -251,6 +246,6 @@ def sure_of(c: CompiledSchedule, facts: Mapping[str, Any], ticks: Mapping[str, i
     rests = bool(lines or groups or gates or tiers)
     items = [*lines, *groups, *gates, *tiers]
     if _outcome_sure(plan, facts, ticks, purpose, set(items)):
-        return Sure(rests, True, ())
+        return rests, True, ()
     alone = [i for i in items if not _outcome_sure(plan, facts, ticks, purpose, {i})]
-    return Sure(rests, False, tuple((i, *plan.labels[i]) for i in alone or items))
+    return rests, False, tuple((i, *plan.labels[i]) for i in alone or items)
