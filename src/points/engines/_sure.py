@@ -43,6 +43,7 @@ from ..compiled import (
     ScoreTest,
     record_test,
 )
+from ..kinds import fact_step, fact_value
 
 __all__ = ["Sure", "SurePlan", "line_range", "score_may", "sure_of", "sure_plan"]
 
@@ -78,13 +79,27 @@ _PLANS: OrderedDict[int, tuple[CompiledSchedule, SurePlan]] = OrderedDict()
 
 
 def line_range(c: CompiledSchedule, f: FactorNode) -> Interval:
-    """The lowest and highest ticks `f`'s rule gives over its facts' candidate values (both
-    sides of every cut, or every value of a small fact)."""
-    from ..analysis._thresholds import candidates, cuts  # the analysis imports the engine
+    """The lowest and highest ticks `f`'s rule gives over its facts' range: every value of a
+    level or true/false fact; a number at its bounds and both sides of every cut the rule
+    makes in it (`RuleKind.cuts`; a rule is monotone between its cuts)."""
+    from ..analysis._thresholds import MULTIPLES, candidates  # the analysis imports engines
 
-    per = [candidates(FACTS[x], cuts(c, x))[0] for x in f.facts]
-    values = [f.fn(*v)[0] for v in itertools.islice(itertools.product(*per), _PRODUCT_LIMIT)]
-    return min(values), max(values)
+    rule_cuts = f.rule.cuts(f.spec, MULTIPLES)
+    per = []
+    for x in f.facts:
+        info = FACTS[x]
+        if info.kind in ("bool", "level"):
+            per.append(candidates(info, set())[0])
+            continue
+        step = fact_step(info)
+        lo, hi = fact_value(info, info.minimum), fact_value(info, info.maximum)
+        values = {lo, hi}
+        for v in rule_cuts.get(x, set()):
+            v = fact_value(info, v[1]) + step if isinstance(v, tuple) else fact_value(info, v)
+            values.update(y for y in (v - step, v, v + step) if lo <= y <= hi)
+        per.append(sorted(values))
+    values_ = [f.fn(*v)[0] for v in itertools.islice(itertools.product(*per), _PRODUCT_LIMIT)]
+    return min(values_), max(values_)
 
 
 def sure_plan(c: CompiledSchedule) -> SurePlan:
