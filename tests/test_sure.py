@@ -400,3 +400,18 @@ points = {{ bachelor_degree = 20, master = 30 }}
         + BASE.replace("{edu_status}", src("confirmed"))
         .replace("{gold_status}", src("confirmed")), encoding="utf-8")
     assert kinds(load_schedule(later)) == [("info", "factors.edu")]
+
+
+@pytest.mark.parametrize("points_", [0, 10, 20, 30])
+def test_a_sure_outcome_survives_any_correction_of_the_provisional_line(points_: int) -> None:
+    # rental 60 + edu: sure. Confirm edu with any bachelor points in its range [0, 30]:
+    # still gold, as the card promised
+    assert card(toy(), rental_months=60, education="bachelor_degree").outcome_sure is True
+    corrected = loads_schedule(
+        HEAD + BASE.replace("bachelor_degree = 20", f"bachelor_degree = {points_}")
+        .replace("{edu_status}", src("confirmed")).replace("{gold_status}", src("confirmed")))
+    c = card(corrected, rental_months=60, education="bachelor_degree")
+    assert c.tiers == ("gold",)
+    # the unsure one (40 months, see above): some corrections take gold away (0 points)
+    c = card(corrected, rental_months=40, education="bachelor_degree")
+    assert c.tiers == (("gold",) if points_ >= 10 else ())
