@@ -415,3 +415,16 @@ def test_a_sure_outcome_survives_any_correction_of_the_provisional_line(points_:
     # the unsure one (40 months, see above): some corrections take gold away (0 points)
     c = card(corrected, rental_months=40, education="bachelor_degree")
     assert c.tiers == (("gold",) if points_ >= 10 else ())
+
+
+def test_two_tiers_at_one_score_are_not_compared() -> None:
+    # a tier's status also covers its services: a provisional tier beside a confirmed one at
+    # the same score is not an inconsistency
+    extra = f"""
+[[tiers]]
+id = "gold_reported"
+{lab("gold reported")}
+min_score = 50
+{src("provisional")}
+"""
+    assert kinds(toy(extra, edu="confirmed")) == []

@@ -2,11 +2,12 @@
 
 Within one schedule, a number is "the same value" when it is the same threshold on the same
 score or fact: a tier's `min_score` and a gate comparing the total with that number; two gates
-comparing one fact (or one score) with one number. Across schedules, an entry of the schedule
-this one `extends` or `supersedes` with the same id and the same content (everything but its
-status, reference and note) is the same value: a warning against the schedule it extends (the
-entry is the same text), worth knowing (info) against the one it supersedes (another document,
-whose sources may differ).
+comparing one fact (or one score) with one number. Two tiers alone are not compared: a tier's
+status also covers its services, so two tiers at one score may differ in status rightly.
+Across schedules, an entry of the schedule this one `extends` or `supersedes` with the same
+id and the same content (everything but its status, reference and note) is the same value: a
+warning against the schedule it extends (the entry is the same text), worth knowing (info)
+against the one it supersedes (another document, whose sources may differ).
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def _within(c: CompiledSchedule) -> Iterator[Finding]:
                     places.append((f"gates.{gid}", g.status))
     for (what, number), places in seen.items():
         statuses = {s for _, s in places}
-        if len(statuses) < 2:
-            continue
+        gate_statuses = {s for p, s in places if p.startswith("gates.")}
+        if len(statuses) < 2 or not gate_statuses:
+            continue  # tiers alone: a tier's status also covers its services
         confirmed = [p for p, s in places if s == "confirmed"]
         provisional = [p for p, s in places if s == "provisional"]
         yield Finding(
