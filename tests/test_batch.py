@@ -81,6 +81,8 @@ def assert_same(result: BatchResult, people: list[Applicant], schedule: points.S
         for gate in card.gates:
             assert row[f"gate.{gate.id}"] is gate.passed, (i, gate.id)
         assert row["eligible"] is card.eligible
+        assert row["provisional"] is card.rests_on_provisional, i
+        assert row["outcome_sure"] is card.outcome_sure, i
         assert tuple(row["tiers"]) == card.tiers
         assert tuple(row["services"]) == card.services
         assert row["tier"] == (card.tiers[-1] if card.tiers else None)

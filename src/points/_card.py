@@ -125,6 +125,13 @@ class ScoreCard:
     #: (id, zh, en) of each unlocked tier; (zh, en) of the purpose
     tier_labels: tuple[tuple[str, str, str], ...] = ()
     purpose_label: tuple[str, str] | None = None
+    _rests_on_provisional: bool | None = attrs.field(
+        default=None, alias="rests_on_provisional", repr=False)
+    _outcome_sure: bool | None = attrs.field(default=None, alias="outcome_sure", repr=False)
+    _flipped_by: tuple[tuple[str, str, str], ...] = attrs.field(
+        default=(), alias="flipped_by", repr=False)
+    _sure: Callable[[], tuple[bool, bool, tuple[tuple[str, str, str], ...]]] | None = \
+        attrs.field(default=None, alias="sure", repr=False)
     _lines: tuple[Line, ...] | None = attrs.field(default=None, alias="lines", repr=False)
     _groups: tuple[GroupResult, ...] | None = attrs.field(
         default=None, alias="groups", repr=False)
@@ -140,7 +147,37 @@ class ScoreCard:
         for name, value in state.items():
             object.__setattr__(self, name, value)
 
+    def _sured(self) -> None:
+        if self._sure is not None:
+            rests, sure, flipped = self._sure()
+            object.__setattr__(self, "_rests_on_provisional", rests)
+            object.__setattr__(self, "_outcome_sure", sure)
+            object.__setattr__(self, "_flipped_by", flipped)
+            object.__setattr__(self, "_sure", None)
+
+    @property
+    def rests_on_provisional(self) -> bool | None:
+        """The result uses a provisional value: a provisional line or group scored non-zero,
+        or the purpose reads a provisional gate or tier (None: read from JSON written before
+        this key existed)."""
+        self._sured()
+        return self._rests_on_provisional
+
+    @property
+    def outcome_sure(self) -> bool | None:
+        """Eligibility and tiers cannot change whatever the provisional values are."""
+        self._sured()
+        return self._outcome_sure
+
+    @property
+    def flipped_by(self) -> tuple[tuple[str, str, str], ...]:
+        """(id, zh label, en label) of the provisional entries that could change the
+        outcome (empty when it is sure)."""
+        self._sured()
+        return self._flipped_by
+
     def _explained(self) -> None:
+        self._sured()
         if self._detail is not None:
             lines, groups, gates = self._detail()
             object.__setattr__(self, "_lines", lines)
@@ -213,6 +250,10 @@ class ScoreCard:
             "tiers": list(self.tiers),
             "tier_labels": {t: {"zh": z, "en": e} for t, z, e in self.tier_labels},
             "services": list(self.services),
+            "rests_on_provisional": self.rests_on_provisional,
+            "outcome_sure": self.outcome_sure,
+            "flipped_by": [{"id": i, "label": {"zh": z, "en": e}}
+                           for i, z, e in self.flipped_by],
             "next_tier": None if self.next_tier is None else {
                 "id": self.next_tier.id,
                 "label": {"zh": self.next_tier.label_zh, "en": self.next_tier.label_en},
@@ -268,6 +309,10 @@ class ScoreCard:
             raw_total=Decimal(data["raw_total"]), floor_applied=data["floor_applied"],
             eligible=data["eligible"], tiers=tuple(data["tiers"]),
             services=tuple(data["services"]),
+            rests_on_provisional=data.get("rests_on_provisional"),
+            outcome_sure=data.get("outcome_sure"),
+            flipped_by=tuple((x["id"], x["label"]["zh"], x["label"]["en"])
+                             for x in data.get("flipped_by") or ()),
             next_tier=None if nt is None else NextTier(
                 id=nt["id"], label_zh=nt["label"]["zh"], label_en=nt["label"]["en"],
                 min_score=None if nt["min_score"] is None else Decimal(nt["min_score"]),
@@ -494,7 +539,24 @@ def explain_text(card: ScoreCard, lang: str = "en", width: int | None = None) ->
             failed = comma.join(gate_label.get(g, g) for g in nt.failed_gates)
             text += f"{'，' if zh else ', '}{w['blocked']}{colon}{failed}"
         add(text)
+    sure = sure_text(card, lang)
+    if sure:
+        add(sure)
     return "\n".join(out)
+
+
+def sure_text(card: ScoreCard, lang: str = "en") -> str:
+    """Whether the card's outcome rests on provisional values, in words ("" when it does
+    not, or when the card does not say)."""
+    zh = lang == "zh"
+    if not card.rests_on_provisional:
+        return ""
+    if card.outcome_sure:
+        return ("待核实数值：本结果用到待核实数值，但资格与层级不受其影响" if zh else
+                "Provisional values: used, but eligibility and tiers do not depend on them")
+    which = ("、" if zh else ", ").join(z if zh else f"{e} ({i})" for i, z, e in card.flipped_by)
+    return (f"待核实数值：资格或层级可能因待核实数值而改变（{which}）" if zh else
+            f"Provisional values: eligibility or tiers could change with them ({which})")
 
 
 def _service(sid: str, lang: str) -> str:

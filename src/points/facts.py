@@ -12,6 +12,7 @@ Schema); `FACTS` describes every fact a schedule may name, `age` included (deriv
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,8 +35,10 @@ from .errors import ApplicantError
 __all__ = [
     "FACTS",
     "FLAG_WORDS",
+    "INT_SCAN",
     "LEVELS",
     "LEVEL_ALIASES",
+    "MULTIPLES",
     "Applicant",
     "Education",
     "FactInfo",
@@ -43,6 +46,10 @@ __all__ = [
     "SkillGrade",
     "Title",
     "age_on",
+    "candidates",
+    "fact_step",
+    "fact_value",
+    "optional",
     "years_begun",
 ]
 
@@ -558,3 +565,72 @@ def _facts() -> dict[str, FactInfo]:
 FACTS: dict[str, FactInfo] = _facts()
 _NUMBER_FIELDS = frozenset(
     n for n, f in FACTS.items() if f.kind in ("int", "decimal", "fraction"))
+
+
+# --- the values of a fact worth examining (points check, sure-or-not) --------------------
+
+#: Whole-number facts with at most this many values are examined value by value.
+INT_SCAN = 20_000
+#: Per-unit multiples listed as thresholds when a rule has no cap to stop at.
+MULTIPLES = 12
+
+
+def fact_step(info: FactInfo) -> Any:
+    """The smallest change of a numeric fact: 1, 0.01 for yuan, 1/1000 of a share."""
+    if info.kind == "int":
+        return 1
+    if info.kind == "fraction":
+        return Fraction(1, 1000)
+    places = 0
+    for m in Applicant.model_fields[info.name].metadata:
+        places = getattr(m, "decimal_places", places) or places
+    return Decimal(1).scaleb(-places)
+
+
+def fact_value(info: FactInfo, v: Any) -> Any:
+    """`v` as a value of the fact's type (rounded up to the fact's step)."""
+    if info.kind == "int":
+        return math.ceil(v)
+    if info.kind == "fraction":
+        return Fraction(v)
+    step = fact_step(info)
+    if isinstance(v, Fraction):
+        v = Decimal(v.numerator) / Decimal(v.denominator)
+    return Decimal(v).quantize(step, rounding="ROUND_CEILING")
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def optional(name: str) -> bool:
+    """Whether the fact may be absent (None) on an applicant."""
+    ann = Applicant.model_fields[name].annotation
+    return type(None) in getattr(ann, "__args__", ())
+
+
+def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:
+    """The values of a fact to examine, and whether they are every value it can take.
+
+    Level and true/false facts: every value (a level fact that may be absent: also None);
+    whole numbers over at most `INT_SCAN` values: every one; other numbers: the bounds and
+    both sides of every cut (`monotone_pieces` decides whether that is enough).
+    """
+    if info.kind == "bool":
+        return [False, True], True
+    if info.kind == "level":
+        levels: list[Any] = list(info.levels)
+        if info.name != "age" and optional(info.name):
+            levels.append(None)
+        return levels, True
+    lo, hi = info.minimum, info.maximum
+    assert lo is not None and hi is not None
+    if info.kind == "int" and hi - lo <= INT_SCAN:
+        return list(range(int(lo), int(hi) + 1)), True
+    step = fact_step(info)
+    lo_v, hi_v = fact_value(info, lo), fact_value(info, hi)
+    values = {lo_v, hi_v}
+    for x in cut:
+        for v in (x - step, x, x + step):
+            if lo_v <= v <= hi_v:
+                values.add(v)
+    return sorted(values), False

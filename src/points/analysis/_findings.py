@@ -15,6 +15,7 @@ from ._bounds import bounds_of, contexts
 from ._results import Analysis, Finding, plain
 from ._search import search
 from ._space import Space
+from ._status import status_findings
 from ._thresholds import compared, load
 
 __all__ = ["analyse"]
@@ -34,6 +35,7 @@ def analyse(schedule: Schedule | str) -> Analysis:
     findings += _gate_findings(space, scopes)
     findings += _factor_findings(space)
     findings += _cliff_findings(space)
+    findings += status_findings(c)
     return Analysis(schedule_id=c.id, bounds=all_bounds, findings=tuple(findings))
 
 

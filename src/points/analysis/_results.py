@@ -18,7 +18,7 @@ __all__ = ["Analysis", "Bounds", "Change", "Finding", "Kind", "Severity", "WhatI
 Severity = Literal["warning", "info"]
 Kind = Literal[
     "unreachable_tier", "dead_factor", "gate_never_passes", "gate_never_fails",
-    "near_cliff", "idle_cap", "inexact",
+    "near_cliff", "idle_cap", "inexact", "status_inconsistent",
 ]
 
 

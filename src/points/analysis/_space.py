@@ -29,8 +29,8 @@ from ..compiled import (
     record_test,
     walk,
 )
-from ..facts import FACTS
-from ._thresholds import candidates, cuts, monotone_pieces, read_facts
+from ..facts import FACTS, candidates
+from ._thresholds import cuts, monotone_pieces, read_facts
 
 __all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Within", "conjoin"]
 

@@ -9,18 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..compiled import CompiledSchedule, FactTest, compile_schedule, walk
-from ..facts import FACTS, Applicant, FactInfo
-from ..schedule.kinds import fact_step, fact_value
+from ..facts import FACTS, MULTIPLES, fact_step, fact_value
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 
-__all__ = ["INT_SCAN", "MULTIPLES", "candidates", "cuts", "fact_order", "load",
+__all__ = ["cuts", "fact_order", "load",
            "monotone_pieces", "read_facts", "thresholds"]
 
-#: Whole-number facts with at most this many values are examined value by value.
-INT_SCAN = 20_000
-#: Per-unit multiples listed as thresholds when a rule has no cap to stop at.
-MULTIPLES = 12
 
 
 def load(schedule: Schedule | str) -> Schedule:
@@ -83,39 +78,6 @@ def cuts(c: CompiledSchedule, fact: str) -> set[Any]:
         else:
             out.add(fact_value(info, v))
     return out
-
-
-def optional(name: str) -> bool:
-    ann = Applicant.model_fields[name].annotation
-    return type(None) in getattr(ann, "__args__", ())
-
-
-def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:
-    """The values of a fact to examine, and whether they are every value it can take.
-
-    Level and true/false facts: every value (a level fact that may be absent: also None);
-    whole numbers over at most `INT_SCAN` values: every one; other numbers: the bounds and
-    both sides of every cut (`monotone_pieces` decides whether that is enough).
-    """
-    if info.kind == "bool":
-        return [False, True], True
-    if info.kind == "level":
-        levels: list[Any] = list(info.levels)
-        if info.name != "age" and optional(info.name):
-            levels.append(None)
-        return levels, True
-    lo, hi = info.minimum, info.maximum
-    assert lo is not None and hi is not None
-    if info.kind == "int" and hi - lo <= INT_SCAN:
-        return list(range(int(lo), int(hi) + 1)), True
-    step = fact_step(info)
-    lo_v, hi_v = fact_value(info, lo), fact_value(info, hi)
-    values = {lo_v, hi_v}
-    for x in cut:
-        for v in (x - step, x, x + step):
-            if lo_v <= v <= hi_v:
-                values.add(v)
-    return sorted(values), False
 
 
 Sig = tuple[tuple[int, ...], tuple[bool, ...], tuple[bool, ...]]

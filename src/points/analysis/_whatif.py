@@ -10,11 +10,11 @@ from typing import Any
 
 from ..compiled import compile_schedule
 from ..engines import facts_of, score
-from ..facts import FACTS, Applicant
+from ..facts import FACTS, Applicant, candidates
 from ..schedule.model import Schedule
 from ._results import Change, WhatIf
 from ._space import Space
-from ._thresholds import candidates, cuts, load
+from ._thresholds import cuts, load
 
 __all__ = ["what_if"]
 

@@ -31,6 +31,7 @@ import polars as pl
 from ..errors import InputError, ScheduleError
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
+from ._rank_sure import rank_sureness
 
 __all__ = ["RankResult", "rank"]
 
@@ -48,6 +49,9 @@ class RankResult:
     cutoff: Decimal | None
     admitted: int
     quota: int | None
+    #: the admitted set cannot change with the schedule's provisional values (None: the
+    #: scored table lacks the columns that tell); per applicant in `ranked["rank_sure"]`
+    sure: bool | None = None
 
     def __repr__(self) -> str:
         return (f"<RankResult ranked={self.ranked.height} admitted={self.admitted} "
@@ -161,4 +165,6 @@ def rank(scored: pl.DataFrame, schedule: Schedule | str, *, quota: int | None = 
     logging.getLogger(__name__).info(
         "ranked %d applicants under %s: quota %s, cutoff %s, %d admitted", pool.height,
         schedule.id, quota, cutoff, count)
-    return RankResult(ranked=pool, cutoff=cutoff, admitted=count, quota=quota)
+    pool, sure = rank_sureness(scored, pool, quota, spec.final == "lottery",
+                               any(tb.score is not None for tb in spec.tie_breaks))
+    return RankResult(ranked=pool, cutoff=cutoff, admitted=count, quota=quota, sure=sure)

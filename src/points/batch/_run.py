@@ -244,6 +244,8 @@ def _run(
             unranked = every.join(result.ranked.select("row"), on="row", how="anti")
             unranked = unranked.with_columns(pl.lit(None, pl.Int64).alias("rank"),
                                              pl.lit(False).alias("admitted"))
+            if "rank_sure" in result.ranked.columns:  # staying out is sure if failing is
+                unranked = unranked.with_columns(pl.col("rank_pool_sure").alias("rank_sure"))
             out_frame = pl.concat([result.ranked, unranked.select(result.ranked.columns)],
                                   how="vertical_relaxed")
             for start in range(0, max(out_frame.height, 1), chunk_rows):

@@ -33,6 +33,7 @@ from ..errors import InputError
 from ..facts import FACTS, Applicant
 from ..schedule.kinds import FactColumn, compare_column
 from ..schedule.model import Schedule
+from ._sure_columns import sure_stages
 
 __all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
            "points_expr"]
@@ -227,6 +228,9 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         unlocked.append(pl.all_horizontal(conds) if conds else pl.lit(True))
     stages.append((eligible.alias("eligible"), *(
         u.alias(f"_u.{i}") for i, u in enumerate(unlocked))))
+    sure, provisional, outcome_sure, rank_sure = sure_stages(
+        c, node, score_col, lambda n: _condition_column(n, score_col, fraction_top))
+    stages.extend(sure)
 
     # 6. outputs
     tier_expr: Any = None
@@ -257,6 +261,8 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         *(pl.col(col) for col in points_columns),
         *(pl.col(f"gate.{gid}") for gid in c.gates),
         pl.col("eligible"),
+        provisional.alias("provisional"),
+        outcome_sure.alias("outcome_sure"),
         tier_col.alias("tier"),
         tiers_col.alias("tiers"),
         services_col.alias("services"),
@@ -264,6 +270,7 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         pl.lit(c.hash, pl.String).alias("schedule_hash"),
         pl.lit(purpose, pl.String).alias("purpose"),
         *(_fact_output(name).alias(f"fact.{name}") for name in tie_facts),
+        *rank_sure,
     ]
     return ColumnPlan(schedule=c.schedule, purpose=purpose, on=on, places=c.places,
                       points_columns=points_columns, facts=c.facts, tie_facts=tuple(tie_facts),

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -24,6 +25,7 @@ from ..facts import Applicant
 from ..schedule.kinds import RuleFn
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
+from ._sure import sure_of
 
 __all__ = ["evaluation_date", "facts_of", "score", "score_facts"]
 
@@ -228,6 +230,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         services=tuple(services), next_tier=next_tier,
         tier_labels=tuple(labels), purpose_label=c.purposes[purpose].label
         if purpose in c.purposes else None,
+        sure=partial(sure_of, c, facts, ticks, purpose),
         detail=_Detail(c, facts, ticks, frozenset(capped), chosen, gate_pass, purpose))
 
 

@@ -15,7 +15,6 @@ rounding mode. A factor never scores below zero and a deduction never above it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from ...facts import FACTS, Applicant, FactInfo
+from ...facts import FACTS, fact_step, fact_value
 from .._base import FactorBase
 
 if TYPE_CHECKING:
@@ -385,33 +384,6 @@ def amount(path: Path, v: Decimal, q: Decimal, sign: int, signed: bool = True) -
 def facts_of_kind(*kinds: str) -> list[str]:
     """The names of the facts of these kinds, in `FACTS` order (for strategies)."""
     return [n for n, i in FACTS.items() if i.kind in kinds]
-
-
-def fact_step(info: FactInfo) -> Any:
-    """The smallest change of a numeric fact: 1, 0.01 for yuan, 1/1000 of a share."""
-    if info.kind == "int":
-        return 1
-    if info.kind == "fraction":
-        return Fraction(1, 1000)
-    places = 0
-    for m in Applicant.model_fields[info.name].metadata:
-        places = getattr(m, "decimal_places", places) or places
-    return Decimal(1).scaleb(-places)
-
-
-def fact_value(info: FactInfo, v: Any) -> Any:
-    """`v` as a value of the fact's type (rounded up to the fact's step)."""
-    if info.kind == "int":
-        return math.ceil(v)
-    if info.kind == "fraction":
-        return Fraction(v)
-    step = fact_step(info)
-    if isinstance(v, Fraction):
-        v = Decimal(v.numerator) / Decimal(v.denominator)
-    return Decimal(v).quantize(step, rounding="ROUND_CEILING")
-
-
-# --- words -------------------------------------------------------------------------------
 
 
 def number(v: Decimal | int) -> str:
