@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..compiled import compile_schedule
-from ..engines import facts_of, score
+from ..engines import evaluation_date, facts_of, score
 from ..facts import FACTS, Applicant, candidates
 from ..schedule.model import Schedule
 from ._results import Change, WhatIf
@@ -62,7 +62,7 @@ def what_if(
     schedule: Schedule | str,
     *,
     purpose: str | None = None,
-    on: date | None = None,
+    on: date | str | None = None,
     horizon_years: int = 40,
 ) -> WhatIf:
     """What would bring `applicant` to the next tier of `purpose` under `schedule`.
@@ -80,7 +80,7 @@ def what_if(
     """
     s = load(schedule)
     a = applicant if isinstance(applicant, Applicant) else Applicant.parse(applicant)
-    when = on or date.today()
+    when = evaluation_date(on)
     card = score(a, s, purpose=purpose, on=when)
     accruing = _accruing(a)
     if card.next_tier is None:

@@ -42,7 +42,14 @@ from typing import Any, Literal
 import attrs
 import polars as pl
 
-from ..engines import compile_columns, decimal_places, den_col, fact_col, points_expr
+from ..engines import (
+    compile_columns,
+    decimal_places,
+    den_col,
+    evaluation_date,
+    fact_col,
+    points_expr,
+)
 from ..errors import InputError, UnknownPurpose
 from ..facts import FACTS, FLAG_WORDS, LEVEL_ALIASES, Applicant
 from ..schedule.loader import load_schedule
@@ -522,7 +529,7 @@ def score_frame(
     schedule: Schedule | str,
     *,
     purpose: str | None = None,
-    on: date,
+    on: date | str,
     row_offset: int = 1,
     extra: Literal["forbid", "ignore"] = "forbid",
 ) -> BatchResult:
@@ -531,9 +538,11 @@ def score_frame(
     `data` is a Polars or pandas data frame with one column per fact (see the module
     docstring for the accepted forms); `schedule` a `Schedule` or a bundled id or path;
     `purpose` one of the schedule's purposes (default: its `default_purpose`); `on` the
-    evaluation date (age from `birth_date`); `row_offset` the number of the first row (for
-    chunks of a longer file). Unknown columns raise `InputError` unless `extra="ignore"`.
+    evaluation date (age from `birth_date`; a string must be ISO `YYYY-MM-DD`); `row_offset`
+    the number of the first row (for chunks of a longer file). Unknown columns raise
+    `InputError` unless `extra="ignore"`.
     """
+    on = evaluation_date(on)
     frame = _polars(data)
     if extra not in ("forbid", "ignore"):
         raise ValueError(f"extra must be 'forbid' or 'ignore', not {extra!r}")

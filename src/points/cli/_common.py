@@ -149,6 +149,10 @@ def _batch_errors() -> Iterator[None]:
             os.dup2(fd, sys.stdout.fileno())
             os.close(fd)
         raise typer.Exit(EXIT_PIPE) from None
+    except KeyboardInterrupt:
+        # outputs not yet committed were never made visible: say so in one line
+        err.print("interrupted: nothing new was written", markup=False)
+        raise typer.Exit(130) from None
     except MemoryError:
         _fail(PointsError("out of memory; score the list in parts, or as CSV or Parquet "
                           "(read in chunks) rather than Excel"))
