@@ -55,3 +55,29 @@ def test_ctrl_c_in_a_batch_command_is_one_line_and_writes_nothing(
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted: nothing new was written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv"]
+
+
+def test_what_if_in_chinese_is_chinese() -> None:
+    facts = {"age": 30, "has_permit": True, "permit_months": 36, "employed": True,
+             "pension_months": 48}
+    found = what_if(facts, GZ, on=ON)
+    text = found.text("zh")
+    assert found.target is not None and found.changes
+    assert "下一层级「" in text
+    # Chinese labels, never the English fact ids or tier ids
+    for fact in ("permit_months", "residence_months", "pension_months"):
+        assert fact not in text
+    assert found.target not in text
+    assert "持有" in text or "居住" in text
+
+
+def test_a_file_run_summary_previews_its_output(tmp_path: Path) -> None:
+    from points.batch import score_file
+
+    src = tmp_path / "list.csv"
+    sample_frame(12, seed=3, on=ON).write_csv(src)
+    summary = score_file(src, tmp_path / "out.csv", GZ, on=ON)
+    html = summary._repr_html_()
+    assert "first 5 of 12 rows" in html
+    preview = html.split('class="preview"')[1]
+    assert preview.count("<tr>") == 1 + 5  # the header and five rows

@@ -111,7 +111,7 @@ class Change:
             d = self.delta
             change += f" ({'+' if d > 0 else ''}{plain(d)})"
         if lang == "zh":
-            return f"{label}（{self.fact}）：{change}，总分 {self.total}"
+            return f"{label}：{change}，总分 {self.total}"
         return f"{label} ({self.fact}): {change}, total {self.total} points"
 
 
@@ -151,7 +151,9 @@ class WhatIf:
         zh = lang == "zh"
         if self.target is None:
             return "已达到所有层级。" if zh else "Every tier of the purpose is already unlocked."
-        head = f"下一层级 {self.target}：" if zh else f"To reach the next tier, {self.target}:"
+        nt = self.card.next_tier
+        name = nt.label_zh if nt is not None and nt.id == self.target else self.target
+        head = f"下一层级「{name}」：" if zh else f"To reach the next tier, {self.target}:"
         out = [head]
         if self.changes:
             out.append("  单项改变（其余不变）：" if zh
@@ -166,8 +168,11 @@ class WhatIf:
             out.append(f"  仅随时间推移：{self.horizon_years}年内无法达到" if zh
                         else f"  by time alone: not within {self.horizon_years} years")
         if self.accruing:
-            out.append(("  （随时间累计的事实：" if zh else "  (accruing with time: ")
-                       + ", ".join(self.accruing) + ("）" if zh else ")"))
+            if zh:
+                out.append("  （随时间累计：" + "、".join(FACTS[f].zh for f in self.accruing)
+                           + "）")
+            else:
+                out.append("  (accruing with time: " + ", ".join(self.accruing) + ")")
         return "\n".join(out)
 
 

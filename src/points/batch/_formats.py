@@ -93,8 +93,31 @@ class BatchSummary:
         if self.ranked:
             rows += [["admitted", self.admitted], ["cutoff", self.cutoff],
                      ["quota", self.quota]]
-        return html_table([f"{self.schedule_id}, on {self.on}", "applicants"], rows,
-                          cls="summary")
+        return (html_table([f"{self.schedule_id}, on {self.on}", "applicants"], rows,
+                           cls="summary") + self._preview())
+
+    def _preview(self) -> str:
+        """The first rows of the written output, when it is a regular file one can read back
+        (not standard output, a pipe or Excel)."""
+        from .._report import PREVIEW_ROWS, preview_html
+
+        path = self.output
+        if path is None or not path.is_file() or path.suffix.lower() not in _SUFFIXES:
+            return ""
+        fmt = _SUFFIXES[path.suffix.lower()]
+        try:
+            if fmt == "csv":
+                head = pl.read_csv(path, n_rows=PREVIEW_ROWS, infer_schema=False)
+            elif fmt == "parquet":
+                head = pl.read_parquet(path, n_rows=PREVIEW_ROWS)
+            elif fmt == "jsonl":
+                head = pl.read_ndjson(path, n_rows=PREVIEW_ROWS)
+            else:
+                return ""
+        except (OSError, pl.exceptions.PolarsError):
+            return ""  # a preview is a courtesy: a file moved or changed since is no error
+        return preview_html(head, str(path.name), self.rows_scored,
+                            columns=("row", "applicant_id", "total", "eligible", "tier"))
 
 
 def format_of(path: str | Path) -> Format:
