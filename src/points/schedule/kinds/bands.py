@@ -154,8 +154,8 @@ class Bands(RuleKind):
                              else f"起每增1加{number(b.slope)}")
                 else:
                     slope = f", {number(b.slope)} per unit above {number(b.min)}"
-            parts.append(f"{rng}: {number(b.points)}{slope}")
-        return "; ".join(parts)
+            parts.append(f"{rng}{'：' if zh else ': '}{number(b.points)}{slope}")
+        return ("；" if zh else "; ").join(parts)
 
     @classmethod
     def cuts(cls, spec: BandsRule, multiples: int) -> dict[str, set[Any]]:
