@@ -474,9 +474,11 @@ def years_begun(birth: date, on: date) -> int:
     """Full years between `birth` and `on`, plus one unless `on` completes a year (a
     birthday, as `age_on` counts it): 40 years and a day is 41; the birthday itself is 40."""
     full = age_on(birth, on)
-    if on == birth or age_on(birth, on - timedelta(days=1)) < full:
+    if on == birth:
         return full
-    return full + 1
+    day = on - timedelta(days=1)  # the age the day before, as `age_on` counts it
+    before = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    return full if before < full else full + 1
 
 
 def _applicant_error(

@@ -45,6 +45,12 @@ class _Plan:
     deductions: dict[str | None, tuple[_Step, ...]]
     budgets: tuple[tuple[str, tuple[tuple[str, str, str | None], ...]], ...]
     gates: tuple[tuple[str, Any], ...]
+    #: every deduction at 0 ticks (those that do not apply to a purpose stay so)
+    no_deductions: dict[str, int]
+    #: per purpose: the gates eligibility needs, and each tier with the gates it needs
+    purposes: dict[str | None, tuple[tuple[str, ...], tuple[tuple[Any, tuple[str, ...]], ...]]]
+    #: whether scoring reads `age_years_begun` (worked out from `birth_date` only then)
+    reads_years_begun: bool
 
 
 _PLANS: OrderedDict[int, tuple[Schedule, _Plan]] = OrderedDict()
@@ -73,7 +79,10 @@ def _plan(schedule: Schedule) -> _Plan:
         deductions={p: tuple(_step(d) for d in n.deductions) for p, n in c.purposes.items()},
         budgets=tuple((b.fact, tuple((f.id, f.fact, f.when) for f in b.members))
                       for b in c.budgets),
-        gates=tuple((gid, g.test) for gid, g in c.gates.items()))
+        gates=tuple((gid, g.test) for gid, g in c.gates.items()),
+        no_deductions={d.id: 0 for d in c.deductions},
+        purposes={p: (n.gates, n.tiers) for p, n in c.purposes.items()},
+        reads_years_begun="age_years_begun" in c.facts)
     _PLANS[id(schedule)] = (schedule, plan)
     while len(_PLANS) > 128:
         _PLANS.popitem(last=False)
@@ -112,11 +121,13 @@ def evaluation_date(on: object) -> date:
     raise InputError("on is a date, or a string YYYY-MM-DD", value=on)
 
 
-def facts_of(applicant: Applicant, on: date) -> dict[str, Any]:
-    """The facts an applicant gives on a date (`age` from `birth_date` when needed)."""
+def facts_of(applicant: Applicant, on: date, *, years_begun: bool = True) -> dict[str, Any]:
+    """The facts an applicant gives on a date (`age` from `birth_date` when needed, and
+    `age_years_begun` unless told it is not read)."""
     facts = dict(applicant.__dict__)
     facts["age"] = applicant.age_on(on)
-    facts["age_years_begun"] = applicant.years_begun_on(on)
+    if years_begun:
+        facts["age_years_begun"] = applicant.years_begun_on(on)
     return facts
 
 
@@ -145,7 +156,8 @@ def score(
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
-    return _score(plan, facts_of(applicant, on), applicant.applicant_id, purpose, on)
+    facts = facts_of(applicant, on, years_begun=plan.reads_years_begun)
+    return _score(plan, facts, applicant.applicant_id, purpose, on)
 
 
 def score_facts(schedule: Schedule, facts: dict[str, Any], *, purpose: str | None,
@@ -185,8 +197,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
             capped.add(gid)
         ticks[gid] = best
     raw = sum([ticks[r] for r in c.roots])
-    for d in c.deductions:
-        ticks[d.id] = 0
+    ticks.update(plan.no_deductions)
     for fid, key, reads, when, fn in plan.deductions.get(purpose, plan.deductions[None]):
         if when is not None and not facts[when]:
             continue
@@ -199,13 +210,13 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
     ticks["total"] = total
 
     gate_pass = {gid: test(facts, ticks) for gid, test in plan.gates}
-    node = c.purpose(purpose)
-    eligible = all([gate_pass[g] for g in node.gates])
+    gates, tiers = plan.purposes.get(purpose) or plan.purposes[None]
+    eligible = all([gate_pass[g] for g in gates])
     unlocked: list[str] = []
     labels: list[tuple[str, str, str]] = []
     services: list[str] = []
     next_tier: NextTier | None = None
-    for tier, needs in node.tiers:
+    for tier, needs in tiers:
         failed = tuple([g for g in needs if not gate_pass[g]])
         short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
         if not failed and short == 0:
@@ -231,21 +242,20 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         tier_labels=tuple(labels), purpose_label=c.purposes[purpose].label
         if purpose in c.purposes else None,
         sure=partial(sure_of, c, facts, ticks, purpose),
-        detail=_Detail(c, facts, ticks, frozenset(capped), chosen, gate_pass, purpose))
+        detail=_Detail(c, facts, ticks, capped, chosen, gate_pass, purpose))
 
 
-@attrs.frozen
 class _Detail:
-    """What the explanation is built from, kept until the card's lines are read (a plain
-    value, so a card pickles before and after)."""
+    """What the explanation is built from, kept until the card's lines are read (a card
+    builds them before it is pickled). A plain slotted class: made once per score."""
 
-    c: CompiledSchedule
-    facts: Facts
-    ticks: Scores
-    capped: frozenset[str]
-    chosen: Mapping[str, str | None]
-    gate_pass: Mapping[str, bool]
-    purpose: str | None
+    __slots__ = ("c", "capped", "chosen", "facts", "gate_pass", "purpose", "ticks")
+
+    def __init__(self, c: CompiledSchedule, facts: Facts, ticks: Scores, capped: set[str],
+                 chosen: Mapping[str, str | None], gate_pass: Mapping[str, bool],
+                 purpose: str | None) -> None:
+        self.c, self.facts, self.ticks, self.capped = c, facts, ticks, capped
+        self.chosen, self.gate_pass, self.purpose = chosen, gate_pass, purpose
 
     def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
                                 tuple[GateResult, ...]]:
