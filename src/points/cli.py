@@ -273,6 +273,16 @@ StrictOpt = Annotated[bool, typer.Option(
 ExtraOpt = Annotated[bool, typer.Option(
     "--ignore-extra", help="Skip columns that are not facts instead of refusing the file.")]
 
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="Where to run: local (this process), spark or dask (Parquet in, "
+    "Parquet folders out; needs the points[spark] or points[dask] extra).")]
+MasterOpt = Annotated[str | None, typer.Option(
+    "--master", help="Spark master URL for --engine spark (default: local[2]).",
+    show_default=False)]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address for --engine dask (default: a new local "
+    "cluster).", show_default=False)]
+
 #: Exit status of `score --strict` / `rank --strict` when a row was rejected.
 EXIT_REJECTED = 3
 
@@ -366,6 +376,9 @@ def score(
     cards: Annotated[int, typer.Option(
         help="Explained cards to print when scoring the bundled sample.")] = 2,
     lang: LangOpt = "en",
+    engine: EngineOpt = "local",
+    master: MasterOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score an applicant list; write scored rows and rejects; print a summary.
 
@@ -376,6 +389,18 @@ def score(
     try:
         sched = load_schedule(schedule)
         when = _date(on, SAMPLE_ON if sample else date.today())
+        name, address = _engine(engine, master, scheduler, fmt, to)
+        if name is not None:
+            if input is None:
+                raise InputError(f"--engine {name} needs an INPUT (Parquet)")
+            from . import distributed
+
+            summary = distributed.score_file(
+                input, output, sched, engine=name, address=address, rejects=rejects,
+                purpose=purpose, on=when, extra="ignore" if ignore_extra else "forbid")
+            _print_summary(summary, sched, to_stdout=False)
+            _finish_strict(summary, strict)
+            return
         from .io import score_file
 
         with _Progress("scoring") as progress:
@@ -397,6 +422,25 @@ def score(
         out.print()
         out.print(card.explain(lang), markup=False)
     _finish_strict(summary, strict)
+
+
+def _engine(engine: str, master: str | None, scheduler: str | None,
+            fmt: str | None, to: str | None) -> tuple[Any, str | None]:
+    """The distributed engine's name and address; None for the local engine."""
+    if engine == "local":
+        if master is not None or scheduler is not None:
+            raise InputError("--master and --scheduler go with --engine spark or dask")
+        return None, None
+    if engine not in ("spark", "dask"):
+        raise InputError("--engine takes local, spark or dask", value=engine)
+    if (master is not None and engine != "spark") or (scheduler is not None
+                                                       and engine != "dask"):
+        raise InputError("--master goes with --engine spark, --scheduler with --engine dask")
+    for opt, value in (("--format", fmt), ("--to", to)):
+        if value not in (None, "parquet"):
+            raise InputError(f"--engine {engine} reads and writes Parquet; {opt} takes only "
+                             "parquet", value=value)
+    return engine, master if engine == "spark" else scheduler
 
 
 def _finish_strict(s: BatchSummary, strict: bool) -> None:
@@ -428,19 +472,31 @@ def rank(
     to: ToOpt = None,
     strict: StrictOpt = False,
     ignore_extra: ExtraOpt = False,
+    engine: EngineOpt = "local",
+    master: MasterOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score and rank an applicant list under the quota; print the cutoff and the number
     admitted, and write the ranked list (with rank and admitted) and the rejects."""
     try:
         sched = load_schedule(schedule)
         when = _date(on, date.today())
-        from .io import rank_file
+        name, address = _engine(engine, master, scheduler, fmt, to)
+        if name is not None:
+            from . import distributed
 
-        with _Progress("scoring") as progress:
-            summary = rank_file(
-                input, output, sched, rejects=rejects, purpose=purpose, on=when,
-                quota=quota, seed=seed, format=fmt, output_format=to,
-                extra="ignore" if ignore_extra else "forbid", progress=progress)
+            summary = distributed.rank_file(
+                input, output, sched, engine=name, address=address, rejects=rejects,
+                purpose=purpose, on=when, quota=quota, seed=seed,
+                extra="ignore" if ignore_extra else "forbid")
+        else:
+            from .io import rank_file
+
+            with _Progress("scoring") as progress:
+                summary = rank_file(
+                    input, output, sched, rejects=rejects, purpose=purpose, on=when,
+                    quota=quota, seed=seed, format=fmt, output_format=to,
+                    extra="ignore" if ignore_extra else "forbid", progress=progress)
     except PointsError as exc:
         _fail(exc)
         return
@@ -508,13 +564,24 @@ def diff(
         help="Also compare the cutoff under this quota.")] = None,
     html_out: Annotated[Path | None, typer.Option(
         "--html", help="Write the offline HTML report with charts here.")] = None,
+    engine: EngineOpt = "local",
+    master: MasterOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score one population under two schedules: who gains, who loses, tier moves."""
     from .diff import diff as run_diff
 
     try:
-        d = run_diff(old, new, population, purpose=purpose, on=_date(on, date.today()),
-                     quota=quota)
+        name, address = _engine(engine, master, scheduler, None, None)
+        if name is not None:
+            from . import distributed
+
+            d = distributed.diff_file(old, new, population, engine=name, address=address,
+                                      purpose=purpose, on=_date(on, date.today()),
+                                      quota=quota)
+        else:
+            d = run_diff(old, new, population, purpose=purpose, on=_date(on, date.today()),
+                         quota=quota)
     except PointsError as exc:
         _fail(exc)
         return

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path

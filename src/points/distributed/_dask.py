@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+from dask.base import compute
+from dask.delayed import delayed
 
 from ._kernel import ROW_IN
 
@@ -71,11 +72,11 @@ class DaskEngine:
     def number(self, df: dd.DataFrame) -> tuple[dd.DataFrame, int]:
         """`df` with `_row`: 1, 2, … in partition order (partition lengths, then offsets)."""
         lengths = [int(n) for n in df.map_partitions(len).compute()]
-        firsts = np.concatenate([[1], 1 + np.cumsum(lengths)[:-1]]) if lengths else []
+        firsts = [1 + sum(lengths[:i]) for i in range(len(lengths))]
         parts = df.to_delayed()
         m = _with_rows(df._meta, 1)
         numbered = dd.from_delayed(
-            [dask.delayed(_with_rows)(p, int(f)) for p, f in zip(parts, firsts, strict=True)],
+            [delayed(_with_rows)(p, int(f)) for p, f in zip(parts, firsts, strict=True)],
             meta=m, verify_meta=False)
         return numbered, sum(lengths)
 
@@ -131,7 +132,7 @@ def write_all(outputs: dict[str, dd.DataFrame], also: Sequence[Any] = (),
         writes = [df.to_parquet(str(temps[p]), write_index=False, compute=False,
                                 compression="zstd")
                   for p, df in outputs.items()]
-        results = list(dask.compute(*writes, *also))[len(writes):]
+        results = list(compute(*writes, *also))[len(writes):]
         if check is not None:
             check(results)
         if before_rename is not None:

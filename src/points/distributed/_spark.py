@@ -181,4 +181,4 @@ class SparkEngine:
 def _arrow_type(t: Any) -> pa.DataType:
     from pyspark.sql.pandas.types import to_arrow_type
 
-    return to_arrow_type(t)  # type: ignore[no-any-return]
+    return to_arrow_type(t)
