@@ -393,11 +393,11 @@ def _parquet_files(input: str | Path) -> list[Path]:
     return [path]
 
 
-def _read(engine: Any, input: str | Path) -> tuple[Any, int, tuple[tuple[int, str], ...]]:
+def _read(engine: Any, input: str | Path,
+          files: list[Path]) -> tuple[Any, int, tuple[tuple[int, str], ...]]:
     """The input numbered as `points score` numbers it, its row count, its sources."""
     import pyarrow.parquet as pq
 
-    files = _parquet_files(input)
     firsts, at = [], 1
     sources = []
     for f in files:
@@ -473,9 +473,10 @@ def _run_file(input: str | Path, output: str | Path | None, schedule: Schedule |
     sched = _schedule(schedule, purpose)
     if ranked and purpose is None and sched.ranking is not None:
         purpose = sched.ranking.purpose
+    files = _parquet_files(input)
     out, rej = _targets(input, output, rejects, "ranked" if ranked else "scored")
     with _open(engine, address) as eng:
-        df, rows_read, sources = _read(eng, input)
+        df, rows_read, sources = _read(eng, input, files)
         if eng.name == "dask" and not ranked:
             return _score_file_dask(eng, df, rows_read, sched, out, rej, purpose=purpose,
                                     on=on, extra=extra, sources=sources, started=started)
@@ -567,8 +568,9 @@ def diff_file(old: Schedule | str, new: Schedule | str, population: str | Path, 
               engine: Engine, on: date, address: str | None = None,
               purpose: str | None = None, quota: int | None = None, top: int = 20) -> Diff:
     """`diff` on a Parquet file or directory, on Spark or Dask (see `score_file`)."""
+    files = _parquet_files(population)
     with _open(engine, address) as eng:
-        df, rows_read, _ = _read(eng, population)
+        df, rows_read, _ = _read(eng, population, files)
         return _diff(eng, df, rows_read, old, new, purpose=purpose, on=on, quota=quota,
                      top=top)
 

@@ -22,12 +22,17 @@ from ._kernel import ROW_IN
 
 
 def client(address: str | None) -> tuple[Any, bool]:
-    """A client of `address`, else of a new local cluster (one single-threaded worker
-    process per core); and whether the cluster was made here."""
+    """A client of `address`; else the current client, if any; else a client of a new
+    local cluster (one single-threaded worker process per core). And whether it was made
+    here (then it is closed at the end)."""
     from distributed import Client, LocalCluster
 
     if address:
         return Client(address), True
+    try:
+        return Client.current(), False
+    except ValueError:  # no client yet
+        pass
     cluster = LocalCluster(n_workers=os.cpu_count() or 2, threads_per_worker=1,
                            processes=True, dashboard_address=None)
     return Client(cluster), True
