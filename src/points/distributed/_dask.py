@@ -87,7 +87,8 @@ class DaskEngine:
 
     def read_parquet(self, files: Sequence[str], firsts: Sequence[int]) -> dd.DataFrame:
         """The files, in the given order, Arrow-backed (rows numbered by `number`)."""
-        return dd.read_parquet(list(files), dtype_backend="pyarrow")
+        return dd.read_parquet(list(files), dtype_backend="pyarrow",
+                               split_row_groups="adaptive", blocksize="64MiB")
 
     def from_polars(self, frame: pl.DataFrame, partitions: int = 2) -> dd.DataFrame:
         return dd.from_pandas(_pandas(frame), npartitions=partitions, sort=False)

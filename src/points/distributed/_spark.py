@@ -108,14 +108,28 @@ class SparkEngine:
 
     def read_parquet(self, files: Sequence[str], firsts: Sequence[int]) -> DataFrame:
         """The files as one DataFrame with `_row` numbered across them in the given order
-        (Spark orders its splits by size, so the row index in each file is used)."""
-        df = self.spark.read.parquet(*files)
-        names = [os.path.basename(f) for f in files]
-        pairs: list[Any] = []
-        for name, first in zip(names, firsts, strict=True):
-            pairs += [F.lit(name), F.lit(first)]
-        start = F.element_at(F.create_map(*pairs), F.col("_metadata.file_name"))
-        return df.withColumn(ROW_IN, (start + F.col("_metadata.row_index")).cast("long"))
+        (Spark orders its splits by size, so the row index in each file is used). Files
+        whose column types differ are read one by one, every column as text (as the
+        local engine reads text)."""
+        import pyarrow.parquet as pq
+
+        schemas = {str(pq.read_schema(f)) for f in files}
+        if len(schemas) == 1:
+            df = self.spark.read.parquet(*files)
+            pairs: list[Any] = []
+            for name, first in zip(files, firsts, strict=True):
+                pairs += [F.lit(os.path.basename(name)), F.lit(first)]
+            start = F.element_at(F.create_map(*pairs), F.col("_metadata.file_name"))
+            return df.withColumn(ROW_IN, (start + F.col("_metadata.row_index")).cast("long"))
+        out: DataFrame | None = None
+        for name, first in zip(files, firsts, strict=True):
+            one = self.spark.read.parquet(name)
+            one = one.select([F.col(f"`{c}`").cast("string").alias(c) for c in one.columns]
+                             + [(F.col("_metadata.row_index") + first).cast("long")
+                                .alias(ROW_IN)])
+            out = one if out is None else out.unionByName(one, allowMissingColumns=True)
+        assert out is not None
+        return out
 
     def from_polars(self, frame: pl.DataFrame, partitions: int = 2) -> DataFrame:
         table = to_arrow(frame, arrow_schema(frame.schema))
