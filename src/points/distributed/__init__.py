@@ -200,7 +200,7 @@ def _score(engine: Any, numbered: Any, rows_read: int, sched: Schedule, *,
     union, schema = _plan(engine, numbered, rows_read, sched, purpose=purpose, on=on,
                           extra=extra, sources=sources)
     union = engine.persist(union)
-    stats = engine.collect(engine.map(union, _stats_task, k.STATS_SCHEMA, None))
+    stats = engine.stats(union, schema)
     counts = k.combine_stats(stats, "eligible" in schema)
     return _result(engine, union, schema, rows_read, counts, sched, purpose), union
 
@@ -232,7 +232,10 @@ def _rank(engine: Any, res: DistributedScore, schema: pl.Schema, sched: Schedule
           quota: int | None, seed: int | None) -> DistributedRank:
     spec = k.rank_spec(sched, schema, quota=quota, seed=seed)
     k.check_purpose(spec, res.purpose, res.rows_scored)
-    parts = engine.collect(engine.map(res.scored, _rank_task,
+    needed = dict.fromkeys(["row", *spec.gates, *spec.keys]
+                           + (["eligible"] if spec.use_eligible else []))
+    narrow = engine.select(res.scored, {c: c for c in needed})
+    parts = engine.collect(engine.map(narrow, _rank_task,
                                       k.rank_part_schema(schema, spec), spec))
     ranks = k.combine_ranks(parts, spec)
     out = k.ranked_schema(schema)

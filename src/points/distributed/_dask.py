@@ -66,6 +66,12 @@ def _apply(part: pd.DataFrame, fn: Callable[..., pl.DataFrame], shared: Any,
     return _pandas(out.select(pl.col(c).cast(t) for c, t in target.items()))
 
 
+def _stats(frame: pl.DataFrame, shared: None) -> pl.DataFrame:
+    from . import _kernel
+
+    return _kernel.stats_part(frame)
+
+
 class DaskEngine:
     """The operations the pipelines need, on Dask DataFrames."""
 
@@ -100,6 +106,11 @@ class DaskEngine:
                                  enforce_metadata=False, align_dataframes=False)
 
     map_partitions = map
+
+    def stats(self, union: dd.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+        from . import _kernel
+
+        return self.collect(self.map(union, _stats, _kernel.STATS_SCHEMA, None))
 
     def collect(self, df: dd.DataFrame) -> pl.DataFrame:
         return _polars(df.compute())

@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
-from ._kernel import ROW_IN
+from ._kernel import KIND, ROW_IN, STATS_SCHEMA
 
 #: Rows per Arrow batch handed to a task's function (the local engine's chunk size).
 BATCH_ROWS = 100_000
@@ -165,6 +165,22 @@ class SparkEngine:
             yield from to_arrow(fn(pl.concat(frames), value), target).to_batches()
 
         return _safe(df).mapInArrow(run, from_arrow_schema(target))
+
+    def stats(self, union: DataFrame, schema: pl.Schema) -> pl.DataFrame:
+        """`_kernel.stats_part`'s counts in Spark SQL (no pass through Python)."""
+        kind = F.col(KIND)
+        aggs = [F.sum(F.when(kind == 0, 1).otherwise(0)).alias("scored"),
+                F.count_distinct(F.when(kind == 1, F.col("row"))).alias("rejected")]
+        if "eligible" in schema:
+            aggs.append(F.sum(F.when((kind == 0) & F.col("eligible"), 1).otherwise(0))
+                        .alias("eligible"))
+        first = union.agg(*aggs).collect()[0].asDict()
+        rows = [(what, "", int(first[what] or 0)) for what in first]
+        if "tiers" in schema:
+            tiers = (union.filter(kind == 0).select(F.explode("tiers").alias("t"))
+                     .groupBy("t").count().collect())
+            rows += [("tier", str(r[0]), int(r[1])) for r in tiers if r[0] is not None]
+        return pl.DataFrame(rows, schema=STATS_SCHEMA, orient="row")
 
     def collect(self, df: DataFrame) -> pl.DataFrame:
         out = pl.from_arrow(df.toArrow())
