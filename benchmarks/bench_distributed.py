@@ -120,7 +120,7 @@ def run(key: str, data: Path) -> dict[str, Any]:
             [sys.executable, __file__, "--worker", key, "--data", str(data), "--out",
              str(out)], check=False, capture_output=True, text=True)
         if proc.returncode:
-            raise SystemExit(f"{key} worker failed:\n{proc.stderr[-4000:]}")
+            raise SystemExit(f"{key} worker failed:\n{proc.stderr[-20000:]}")
         r: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return r
 

@@ -116,7 +116,7 @@ class DaskEngine:
         return _polars(df.compute())
 
     def persist(self, df: dd.DataFrame) -> dd.DataFrame:
-        return df
+        return df.persist()
 
     def unpersist(self, df: dd.DataFrame) -> None:
         pass
@@ -146,8 +146,10 @@ def write_all(outputs: dict[str, dd.DataFrame], also: Sequence[Any] = (),
             raise InputError("the output exists already; remove it or name another",
                              source=path)
     try:
+        # part names sort in partition order (a ranked output is read back in rank order)
         writes = [df.to_parquet(str(temps[p]), write_index=False, compute=False,
-                                compression="zstd")
+                                compression="zstd",
+                                name_function=lambda i: f"part.{i:06d}.parquet")
                   for p, df in outputs.items()]
         results = list(compute(*writes, *also))[len(writes):]
         if check is not None:

@@ -28,7 +28,12 @@ def session(master: str) -> tuple[SparkSession, bool]:
     if "PYSPARK_PYTHON" not in os.environ and master.startswith("local"):
         # local executors run this interpreter (which has points installed)
         os.environ["PYSPARK_PYTHON"] = sys.executable
-    spark = (SparkSession.builder.master(master).appName("points")
+    builder = SparkSession.builder
+    if master.startswith("local"):
+        # in local mode the executors live in the driver's JVM: its default 1 GiB heap is
+        # too small to cache millions of scored rows
+        builder = builder.config("spark.driver.memory", "4g")
+    spark = (builder.master(master).appName("points")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
