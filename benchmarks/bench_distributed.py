@@ -7,7 +7,7 @@ The input is `bench_files.py`'s cached Parquet list (drawn by `points.sample`, r
 100,000 rows). Each job runs in its own process, in this order, in one run:
 - "points score_file (local)": `points.io.score_file(in, out, "guangzhou/2021")`, one process;
 - "spark local[2] score_file": `points.distributed.score_file(..., engine="spark")` on a
-  `local[2]` session (input split into 32 MiB partitions);
+  `local[2]` session (input split into 4 MiB partitions, about 200,000 rows each);
 - "dask 2 workers score_file": the same with `engine="dask"` on a `LocalCluster` of two
   single-threaded worker processes (partitions of about 64 MiB of input).
 "seconds" times the job from reading to the committed output; starting the engine (JVM
@@ -91,7 +91,7 @@ def worker(key: str, data: Path, out: Path) -> dict[str, Any]:
 
         t0 = time.perf_counter()
         spark, _ = session("local[2]")
-        spark.conf.set("spark.sql.files.maxPartitionBytes", str(32 * 2**20))
+        spark.conf.set("spark.sql.files.maxPartitionBytes", str(4 * 2**20))
         started = time.perf_counter() - t0
         start = time.perf_counter()
         summary = distributed.score_file(data, out, schedule, engine="spark", on=ON)

@@ -275,7 +275,7 @@ ExtraOpt = Annotated[bool, typer.Option(
 
 EngineOpt = Annotated[str, typer.Option(
     "--engine", help="Where to run: local (this process), spark or dask (Parquet in, "
-    "Parquet folders out; needs the points[spark] or points[dask] extra).")]
+    "Parquet folders out; needs the spark or dask extra of points).")]
 MasterOpt = Annotated[str | None, typer.Option(
     "--master", help="Spark master URL for --engine spark (default: local[2]).",
     show_default=False)]
