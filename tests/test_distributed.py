@@ -369,3 +369,16 @@ def test_distributed_engines_read_parquet_only(tmp_path: Path) -> None:
                                on=ON)
     with pytest.raises(InputError, match="expected a Spark or Dask DataFrame"):
         distributed.score(sample(), GZ, on=ON)
+
+
+def test_a_schedule_used_by_the_record_engine_still_travels() -> None:
+    from points.distributed import _kernel
+
+    s = points.load_schedule(GZ)
+    points.score({"age": 30}, s, on=ON)  # caches compiled closures on the schedule
+    sent = _kernel.payload(s)
+    _kernel._SCHEDULES.clear()
+    got = _kernel.schedule_of(sent)
+    assert got.content_hash == s.content_hash and got is not s
+    assert points.score({"age": 30}, got, on=ON).total == points.score(
+        {"age": 30}, s, on=ON).total

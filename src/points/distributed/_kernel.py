@@ -45,7 +45,13 @@ class Payload:
 
 
 def payload(schedule: Schedule) -> Payload:
-    return Payload(schedule.id, schedule.content_hash, pickle.dumps(schedule))
+    """The schedule without what the per-record engine caches on it (compiled closures,
+    which do not pickle); the batch engine compiles it again on each worker."""
+    clone = schedule.model_copy()
+    private = dict(clone.__pydantic_private__ or {})
+    private.pop("_compiled", None)
+    clone.__pydantic_private__ = private
+    return Payload(schedule.id, schedule.content_hash, pickle.dumps(clone))
 
 
 _SCHEDULES: dict[str, Schedule] = {}
