@@ -47,3 +47,16 @@ def test_file_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert " 300 " in memory[0] and " 500 " in memory[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "applicants-300-seed2024.parquet", "applicants-500-seed2024.parquet"]
+
+
+@pytest.mark.slow
+def test_distributed_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(BENCHMARKS / "bench_distributed.py"), "--rows",
+                          "300", "--engines", "dask", "--cache-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("what"))
+    table = lines[header + 1:header + 3]
+    assert [line.split()[0] for line in table] == ["points", "dask"]
+    assert all(" 300 " in line for line in table)

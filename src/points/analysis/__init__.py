@@ -41,13 +41,14 @@ The modules: `_space` (variables, atoms, outcomes), `_search` (the search), `_bo
 from __future__ import annotations
 
 from ._bounds import bounds, monotone_facts
-from ._diff import Diff, FactorChange, Mover, diff
+from ._diff import NONE_TIER, Diff, FactorChange, Mover, diff, mean_of, tier_order
 from ._findings import analyse
 from ._results import Analysis, Bounds, Change, Finding, WhatIf
 from ._thresholds import thresholds
 from ._whatif import what_if
 
 __all__ = [
+    "NONE_TIER",
     "Analysis",
     "Bounds",
     "Change",
@@ -59,7 +60,9 @@ __all__ = [
     "analyse",
     "bounds",
     "diff",
+    "mean_of",
     "monotone_facts",
     "thresholds",
+    "tier_order",
     "what_if",
 ]

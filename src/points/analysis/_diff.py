@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..errors import InputError
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 
-__all__ = ["Diff", "FactorChange", "Mover", "diff"]
+__all__ = ["NONE_TIER", "Diff", "FactorChange", "Mover", "diff", "mean_of", "tier_order"]
 
 NONE_TIER = "(none)"
 
@@ -115,7 +116,8 @@ class Diff:
                          "new_tier"))
 
 
-def _tier_order(old: Schedule, new: Schedule) -> tuple[str, ...]:
+def tier_order(old: Schedule, new: Schedule) -> tuple[str, ...]:
+    """Every tier id of the two schedules, "(none)" first, in schedule order."""
     order = [NONE_TIER]
     for s in (old, new):
         for t in s.tiers:
@@ -202,12 +204,12 @@ def diff(
         new_hash=new_s.content_hash, purpose=purpose, on=on, rows=joined.height,
         rejected=rejected, gainers=gainers, losers=losers,
         unchanged=joined.height - gainers - losers, tier_changes=changes,
-        mean_change=float(deltas.cast(pl.Float64).mean() or 0.0),
+        mean_change=mean_of(_decimal(deltas.sum()), deltas.len()),
         max_gain=max(zero, _decimal(deltas.max())),
         max_loss=min(zero, _decimal(deltas.min())),
         old_totals=tuple(joined["old_total"].cast(pl.Float64).to_list()),
         new_totals=tuple(joined["new_total"].cast(pl.Float64).to_list()),
-        tier_order=_tier_order(old_s, new_s),
+        tier_order=tier_order(old_s, new_s),
         transitions=tuple((str(x), str(y), int(n)) for x, y, n in transitions),
         factors=tuple(factors), biggest_losses=movers, table=joined, quota=quota,
         old_cutoff=old_cut, new_cutoff=new_cut,
@@ -223,10 +225,16 @@ def _decimal(v: object) -> Decimal:
     return v if isinstance(v, Decimal) else Decimal(0)
 
 
+def mean_of(total: Decimal | int, n: int) -> float:
+    """The exact sum `total` of `n` values divided by `n`, rounded once to a float (0.0
+    when `n` is 0): the same mean however the sum was split into parts and added up."""
+    return float(Fraction(total) / n) if n else 0.0
+
+
 def _mean(frame: pl.DataFrame, column: str) -> float:
     if column not in frame.columns or frame.height == 0:
         return 0.0
-    return float(frame[column].cast(pl.Float64).mean() or 0.0)
+    return mean_of(_decimal(frame[column].sum()), frame.height)
 
 
 # --- the offline HTML report: inline CSS and SVG charts, no network ---------------------

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -22,6 +22,7 @@ from rich.table import Table
 
 from .._data import SAMPLE_ON, sample_path
 from ..engines import score as score_one
+from ..errors import InputError
 from ..facts import Applicant
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
@@ -77,6 +78,16 @@ StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Exit 3 when any row was rejected (everything is still written).")]
 ExtraOpt = Annotated[bool, typer.Option(
     "--ignore-extra", help="Skip columns that are not facts instead of refusing the file.")]
+
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="Where to run: local (this process), spark or dask (Parquet in, "
+    "Parquet folders out; needs the spark or dask extra of points).")]
+MasterOpt = Annotated[str | None, typer.Option(
+    "--master", help="Spark master URL for --engine spark (default: local[2]).",
+    show_default=False)]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address for --engine dask (default: a new local "
+    "cluster).", show_default=False)]
 
 #: Exit status of `score --strict` / `rank --strict` when a row was rejected.
 EXIT_REJECTED = 3
@@ -176,6 +187,9 @@ def score(
     out_of_force: OutOfForceOpt = False,
     encoding: EncodingOpt = None,
     bom: BomOpt = True,
+    engine: EngineOpt = "local",
+    master: MasterOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score an applicant list; write scored rows and rejects; print a summary.
 
@@ -190,6 +204,19 @@ def score(
         sched = load_schedule(schedule)
         when = _date(on, SAMPLE_ON if sample else date.today())
         force = _in_force(sched, when, out_of_force)
+        name, address = _engine(engine, master, scheduler, fmt, to)
+        if name is not None:
+            if input is None:
+                raise InputError(f"--engine {name} needs an INPUT (Parquet)")
+            from .. import distributed
+
+            summary = distributed.score_file(
+                input, output, sched, engine=name, address=address, rejects=rejects,
+                purpose=purpose, on=when, extra="ignore" if ignore_extra else "forbid")
+            _print_summary(summary, sched, to_stdout=False)
+            _say(force)
+            _finish_strict(summary, strict)
+            return
         from ..batch import score_file
 
         with _Progress("scoring") as progress:
@@ -212,6 +239,25 @@ def score(
             out.print(_safe(card.explain(lang, width=_width())), markup=False)
         _say(force)
     _finish_strict(summary, strict)
+
+
+def _engine(engine: str, master: str | None, scheduler: str | None,
+            fmt: str | None, to: str | None) -> tuple[Any, str | None]:
+    """The distributed engine's name and address; None for the local engine."""
+    if engine == "local":
+        if master is not None or scheduler is not None:
+            raise InputError("--master and --scheduler go with --engine spark or dask")
+        return None, None
+    if engine not in ("spark", "dask"):
+        raise InputError("--engine takes local, spark or dask", value=engine)
+    if (master is not None and engine != "spark") or (scheduler is not None
+                                                       and engine != "dask"):
+        raise InputError("--master goes with --engine spark, --scheduler with --engine dask")
+    for opt, value in (("--format", fmt), ("--to", to)):
+        if value not in (None, "parquet"):
+            raise InputError(f"--engine {engine} reads and writes Parquet; {opt} takes only "
+                             "parquet", value=value)
+    return engine, master if engine == "spark" else scheduler
 
 
 def _finish_strict(s: BatchSummary, strict: bool) -> None:
@@ -245,6 +291,9 @@ def rank(
     out_of_force: OutOfForceOpt = False,
     encoding: EncodingOpt = None,
     bom: BomOpt = True,
+    engine: EngineOpt = "local",
+    master: MasterOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score and rank an applicant list under the quota; print the cutoff and the number
     admitted, and write the ranked list (with rank and admitted) and the rejects.
@@ -255,14 +304,23 @@ def rank(
         sched = load_schedule(schedule)
         when = _date(on, date.today())
         force = _in_force(sched, when, out_of_force)
-        from ..batch import rank_file
+        name, address = _engine(engine, master, scheduler, fmt, to)
+        if name is not None:
+            from .. import distributed
 
-        with _Progress("scoring") as progress:
-            summary = rank_file(
-                input, output, sched, rejects=rejects, purpose=purpose, on=when,
-                quota=quota, seed=seed, format=fmt, output_format=to,
-                extra="ignore" if ignore_extra else "forbid", progress=progress,
-                encoding=encoding, bom=bom)
+            summary = distributed.rank_file(
+                input, output, sched, engine=name, address=address, rejects=rejects,
+                purpose=purpose, on=when, quota=quota, seed=seed,
+                extra="ignore" if ignore_extra else "forbid")
+        else:
+            from ..batch import rank_file
+
+            with _Progress("scoring") as progress:
+                summary = rank_file(
+                    input, output, sched, rejects=rejects, purpose=purpose, on=when,
+                    quota=quota, seed=seed, format=fmt, output_format=to,
+                    extra="ignore" if ignore_extra else "forbid", progress=progress,
+                    encoding=encoding, bom=bom)
         console = err if output == "-" else out
         _print_summary(summary, sched, to_stdout=output == "-")
         final = sched.ranking.final if sched.ranking is not None else "all_admitted"
@@ -326,6 +384,9 @@ def diff(
         "--html", help="Write the offline HTML report with charts here.")] = None,
     out_of_force: OutOfForceOpt = False,
     encoding: EncodingOpt = None,
+    engine: EngineOpt = "local",
+    master: MasterOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score one population under two schedules: who gains, who loses, tier moves.
 
@@ -336,8 +397,15 @@ def diff(
 
     with _batch_errors():
         when = _date(on, date.today())
-        d = run_diff(old, new, population, purpose=purpose, on=when, quota=quota,
-                     encoding=encoding)
+        name, address = _engine(engine, master, scheduler, None, None)
+        if name is not None:
+            from .. import distributed
+
+            d = distributed.diff_file(old, new, population, engine=name, address=address,
+                                      purpose=purpose, on=when, quota=quota)
+        else:
+            d = run_diff(old, new, population, purpose=purpose, on=when, quota=quota,
+                         encoding=encoding)
         forces = (_in_force(load_schedule(old), when, out_of_force),
                   _in_force(load_schedule(new), when, out_of_force, refuse=False))
     table = Table("", "applicants", title=f"{d.old_id} → {d.new_id}: {d.rows} applicants"
