@@ -6,6 +6,9 @@ Skipped (never run), each with its reason stored as the item's output:
 - a mutation inside a type annotation: every module under test starts with
   `from __future__ import annotations`, so annotations are never evaluated (equivalent);
 - a mutation on a line marked `pragma: no cover` (defensive guards no input reaches);
+- a mutation in a function outside the scoring path (`OUT_OF_SCOPE`: the words a rule is
+  described with, load checks, `points check` cuts and cliffs, Hypothesis strategies, the
+  registry), which neither engine runs when scoring;
 - a replacement outside the reduced set: a binary or comparison operator is replaced only by
   its nearest neighbours (+ and -, * and //, < and <=, == and !=, ...), not by every other
   operator (`+` to `<<` or `**` adds hundreds of mutants that the nearest ones subsume).
@@ -34,6 +37,14 @@ COMPARE = {
 }
 
 
+#: functions (innermost definition names) that scoring never runs
+OUT_OF_SCOPE = {
+    "describe", "cuts", "cliffs", "line_cap", "strategy", "specs", "check", "per_text",
+    "cap_text", "amount", "amounts", "fine", "huge", "register", "fact_step", "fact_value",
+    "unit_of", "number", "facts_of_kind", "RuleKind",
+}
+
+
 def annotation_spans(tree: ast.AST) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     spans = []
     for node in ast.walk(tree):
@@ -51,7 +62,8 @@ def annotation_spans(tree: ast.AST) -> list[tuple[tuple[int, int], tuple[int, in
     return spans
 
 
-def why_skip(op: str, path: str, start: tuple[int, int], cache: dict[str, object]) -> str | None:
+def why_skip(op: str, path: str, start: tuple[int, int], cache: dict[str, object],
+             definition: str | None = None) -> str | None:
     if path not in cache:
         text = Path(path).read_text(encoding="utf-8")
         cache[path] = (annotation_spans(ast.parse(text)), text.splitlines())
@@ -61,6 +73,8 @@ def why_skip(op: str, path: str, start: tuple[int, int], cache: dict[str, object
         return "annotation (never evaluated: from __future__ import annotations)"
     if "pragma: no cover" in lines[start[0] - 1]:
         return "line marked pragma: no cover"
+    if definition in OUT_OF_SCOPE and "/kinds/" in path:
+        return f"{definition}: not on the scoring path"
     name = op.split("/", 1)[1]
     for prefix, table in (("ReplaceBinaryOperator_", BINARY),
                           ("ReplaceComparisonOperator_", COMPARE)):
@@ -77,7 +91,8 @@ def main(session: str) -> None:
     with use_db(session, WorkDB.Mode.open) as db:
         for item in list(db.pending_work_items):
             for m in item.mutations:
-                why = why_skip(m.operator_name, str(m.module_path), tuple(m.start_pos), cache)
+                why = why_skip(m.operator_name, str(m.module_path), tuple(m.start_pos), cache,
+                               m.definition_name)
                 if why is not None:
                     db.set_result(item.job_id, WorkResult(
                         output=f"skipped: {why}", worker_outcome=WorkerOutcome.SKIPPED))
