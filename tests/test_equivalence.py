@@ -268,3 +268,98 @@ def test_a_schedule_without_factors_scores_zero_in_both_engines() -> None:
     assert points.score({"age": 30}, schedule, on=ON).total == 0
     table = pl.DataFrame({"age": [30]}, schema={"age": pl.Int64})
     assert score_frame(table, schedule, on=ON).points()["total"].to_list() == [0]
+
+
+FRACTION = GATES_ON_SEX.split("[gates.")[0].replace(
+    "effective_from", 'precision = "0.01"\neffective_from') + """
+[factors.patents]
+label = { zh = "p", en = "p" }
+fact = "invention_patent_share"
+rule = "rate"
+rate = 10
+whole = false
+ref = "r"
+status = "confirmed"
+
+[gates.half]
+label = { zh = "h", en = "h" }
+condition = { fact = "invention_patent_share", ge = 1 }
+ref = "r"
+status = "confirmed"
+
+[ranking]
+key = "total"
+tie_breaks = [{ fact = "invention_patent_share" }, { score = "one" },
+              { fact = "invention_patent_share", order = "asc" }, { fact = "income_tax_3y" },
+              { fact = "permit_months" }]
+ref = "r"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize(("share", "points_", "passed"), [
+    # pro rata 10 per share: 1/3 → 3.33 (precision 0.01, half_up); 7/4 → 17.5; 2/2 → 10
+    pytest.param("1/3", "3.33", False, id="third"),
+    pytest.param("7/4", "17.5", True, id="seven-quarters"),
+    pytest.param("2/2", "10", True, id="unreduced-one"),
+])
+def test_a_fraction_fact_in_both_engines(share: str, points_: str, passed: bool) -> None:
+    schedule = points.loads_schedule(FRACTION)
+    card = points.score({"age": 30, "invention_patent_share": share}, schedule, on=ON)
+    assert f"{card.line('patents').points.normalize():f}" == points_
+    assert {g.id: g.passed for g in card.gates}["half"] is passed
+    table = pl.DataFrame({"age": [30], "invention_patent_share": [share],
+                          "income_tax_3y": ["12.34"], "permit_months": [7]})
+    result = score_frame(table, schedule, on=ON)
+    row = result.points().row(0, named=True)
+    assert f"{row['patents'].normalize():f}" == points_
+    assert row["gate.half"] is passed
+    # tie-break facts are kept once each, in order, as values (a share as a float)
+    n, d = (int(x) for x in share.split("/"))
+    facts = [c for c in result.scored.columns if c.startswith("fact.")]
+    assert facts == ["fact.invention_patent_share", "fact.income_tax_3y", "fact.permit_months"]
+    assert row["fact.invention_patent_share"] == n / d
+    assert row["fact.income_tax_3y"] == Decimal("12.34")
+    assert row["fact.permit_months"] == 7
+
+
+HIGHEST = GATES_ON_SEX.split("[factors.one]")[0] + "".join(f"""
+[factors.{fid}]
+label = {{ zh = "{fid}", en = "{fid}" }}
+fact = "{fact}"
+rule = "flag"
+points = {pts}
+group = "best"
+ref = "r"
+status = "confirmed"
+""" for fid, fact, pts in [("a", "employed", 1), ("b", "has_permit", 1),
+                          ("c", "criminal_record", 3)]) + """
+[groups.best]
+label = { zh = "b", en = "b" }
+combine = "highest"
+cap = 3
+ref = "r"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize(("facts", "counted", "group", "capped"), [
+    # nothing scores: no member is set aside
+    pytest.param({}, {"a": True, "b": True, "c": True}, "0", False, id="none"),
+    # a scores 1 (one tick): only a counts
+    pytest.param({"employed": True}, {"a": True, "b": False, "c": False}, "1", False,
+                 id="one-tick"),
+    # a tie of 1 and 1: the first member counts
+    pytest.param({"employed": True, "has_permit": True}, {"a": True, "b": False, "c": False},
+                 "1", False, id="tie-first-wins"),
+    # c scores 3, exactly the cap: the group is 3 and not marked capped
+    pytest.param({"employed": True, "criminal_record": True},
+                 {"a": False, "b": False, "c": True}, "3", False, id="at-the-cap"),
+])
+def test_a_highest_group_counts_one_member(facts: dict[str, bool], counted: dict[str, bool],
+                                           group: str, capped: bool) -> None:
+    schedule = points.loads_schedule(HIGHEST)
+    card = points.score({"age": 30, **facts}, schedule, on=ON)
+    assert {ln.id: ln.counted for ln in card.lines} == counted
+    (g,) = card.groups
+    assert (f"{g.points.normalize():f}", g.capped) == (group, capped)
