@@ -323,7 +323,8 @@ def test_a_fraction_fact_in_both_engines(share: str, points_: str, passed: bool)
     assert row["fact.permit_months"] == 7
 
 
-HIGHEST = GATES_ON_SEX.split("[factors.one]")[0] + "".join(f"""
+HIGHEST = GATES_ON_SEX.split("[factors.one]")[0].replace(
+    "effective_from", 'precision = "1"\neffective_from') + "".join(f"""
 [factors.{fid}]
 label = {{ zh = "{fid}", en = "{fid}" }}
 fact = "{fact}"
@@ -346,7 +347,7 @@ status = "confirmed"
 @pytest.mark.parametrize(("facts", "counted", "group", "capped"), [
     # nothing scores: no member is set aside
     pytest.param({}, {"a": True, "b": True, "c": True}, "0", False, id="none"),
-    # a scores 1 (one tick): only a counts
+    # a scores 1 (one tick at precision 1): only a counts
     pytest.param({"employed": True}, {"a": True, "b": False, "c": False}, "1", False,
                  id="one-tick"),
     # a tie of 1 and 1: the first member counts
