@@ -67,6 +67,7 @@ def same(schedule: points.Schedule, people: list[Applicant], purpose: str | None
         assert row["eligible"] is card.eligible, i
         assert tuple(row["tiers"]) == card.tiers, i
         assert tuple(row["services"]) == card.services, i
+        assert row["tier"] == (card.tiers[-1] if card.tiers else None), i
 
 
 @fixed(30)
@@ -364,3 +365,69 @@ def test_a_highest_group_counts_one_member(facts: dict[str, bool], counted: dict
     assert {ln.id: ln.counted for ln in card.lines} == counted
     (g,) = card.groups
     assert (f"{g.points.normalize():f}", g.capped) == (group, capped)
+
+
+def test_a_capped_deduction_says_so() -> None:
+    schedule = points.loads_schedule(GATES_ON_SEX.split("[gates.")[0] + """
+[deductions.credit]
+label = { zh = "c", en = "c" }
+fact = "credit_records_under_90d"
+rule = "rate"
+rate = -1
+cap = 2
+ref = "r"
+status = "confirmed"
+""")
+    # -1 per record, at most 2 in all: 5 records → -2 (capped); 1 record → -1 (not)
+    five = points.score({"age": 30, "credit_records_under_90d": 5}, schedule, on=ON)
+    one = points.score({"age": 30, "credit_records_under_90d": 1}, schedule, on=ON)
+    assert (five.line("credit").points, five.line("credit").capped) == (-2, True)
+    assert (one.line("credit").points, one.line("credit").capped) == (-1, False)
+
+
+BIG = GATES_ON_SEX.split("[factors.one]")[0].replace(
+    "effective_from", 'precision = "1"\neffective_from') + """
+[groups.taxes]
+label = { zh = "t", en = "t" }
+within = "income_tax_3y"
+ref = "r"
+status = "confirmed"
+
+[factors.tax]
+label = { zh = "t", en = "t" }
+fact = "income_tax_3y"
+rule = "rate"
+rate = 1000
+per = 0.01
+whole = false
+ref = "r"
+status = "confirmed"
+
+[factors.business]
+label = { zh = "b", en = "b" }
+fact = "business_tax_3y"
+rule = "rate"
+rate = 1000
+per = 0.01
+whole = false
+group = "taxes"
+ref = "r"
+status = "confirmed"
+"""
+
+
+def test_the_largest_yuan_amounts_do_not_overflow_in_the_batch() -> None:
+    # 1000 points per 0.01 yuan on 999,999,999,999.99 yuan: 99,999,999,999,999,000 points.
+    # The column engine's integer width must allow (value × 100) × 1000 ≈ 10^19 > 2^63, for
+    # a plain fact and for a `within` member's counted value alike.
+    schedule = points.loads_schedule(BIG)
+    most = Decimal("999999999999.99")
+    facts = {"age": 30, "income_tax_3y": most, "business_tax_3y": most}
+    card = points.score(facts, schedule, on=ON)
+    expected = 99_999_999_999_999_000
+    assert card.line("tax").points == expected
+    assert card.line("business").points == expected  # the whole budget is left for it
+    table = pl.DataFrame([facts], schema={"age": pl.Int64, "income_tax_3y": pl.Decimal(38, 2),
+                                          "business_tax_3y": pl.Decimal(38, 2)})
+    row = score_frame(table, schedule, on=ON).points().row(0, named=True)
+    assert (row["tax"], row["business"]) == (expected, expected)
