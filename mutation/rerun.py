@@ -6,7 +6,8 @@ For each surviving mutant: a fresh scratch copy of the worktree (src, tests, sch
 pyproject.toml, mutation), the mutant applied there with `cosmic-ray apply`, then
 `mutation/tests.sh` plus the extra test files. Writes one line per mutant to OUT.tsv:
 module, line, column, operator, occurrence, function, killed|survived. The worktree is
-never mutated.
+never mutated. Survivors listed in EQUIVALENT.md, or already in OUT.tsv (from an earlier,
+interrupted run: the file is appended to), are not run again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE / "mutation"))
+from summary import equivalent  # noqa: E402
 
 
 def survivors(session: str) -> list[dict[str, object]]:
@@ -40,9 +43,18 @@ def main(argv: list[str]) -> None:
         extra = argv[argv.index("--") + 1:]
         argv = argv[:argv.index("--")]
     out_path, sessions = argv[0], argv[1:]
-    with open(out_path, "w", encoding="utf-8") as out:
+    skip = equivalent()
+    if Path(out_path).exists():
+        for line in Path(out_path).read_text(encoding="utf-8").splitlines():
+            mod, ln, col, op, occ, *_ = line.split("\t")
+            skip.add((mod, f"{ln}:{col}", op, occ))
+    with open(out_path, "a", encoding="utf-8") as out:
         for session in sessions:
             for m in survivors(session):
+                key = (str(m["module_path"]), "{}:{}".format(*m["start_pos"]),  # type: ignore[str-format]
+                       str(m["operator_name"]), str(m["occurrence"]))
+                if key in skip:
+                    continue
                 with tempfile.TemporaryDirectory(prefix="points-rerun.") as tmp:
                     for part in ("src", "tests", "schedules", "mutation"):
                         shutil.copytree(HERE / part, Path(tmp) / part)

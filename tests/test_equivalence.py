@@ -431,3 +431,23 @@ def test_the_largest_yuan_amounts_do_not_overflow_in_the_batch() -> None:
                                           "business_tax_3y": pl.Decimal(38, 2)})
     row = score_frame(table, schedule, on=ON).points().row(0, named=True)
     assert (row["tax"], row["business"]) == (expected, expected)
+
+
+@pytest.mark.parametrize(("months", "expected"), [(0, 0), (2, 0), (5, 2), (7, 2), (10, 4),
+                                                  (12, 4)])
+def test_a_fractional_per_on_an_int_fact_in_both_engines(months: int, expected: int) -> None:
+    # 1 point per full 2.5 months: 7 months → 2 full units; 10 → 4
+    schedule = points.loads_schedule(GATES_ON_SEX.split("[factors.one]")[0] + """
+[factors.rent]
+label = { zh = "r", en = "r" }
+fact = "rental_months"
+rule = "rate"
+rate = 1
+per = 2.5
+ref = "r"
+status = "confirmed"
+""")
+    assert points.score({"age": 30, "rental_months": months}, schedule,
+                        on=ON).line("rent").points == expected
+    table = pl.DataFrame({"age": [30], "rental_months": [months]})
+    assert score_frame(table, schedule, on=ON).points()["rent"].to_list() == [expected]
