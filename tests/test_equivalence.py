@@ -451,3 +451,13 @@ status = "confirmed"
                         on=ON).line("rent").points == expected
     table = pl.DataFrame({"age": [30], "rental_months": [months]})
     assert score_frame(table, schedule, on=ON).points()["rent"].to_list() == [expected]
+
+
+def test_a_zero_rate_on_a_large_amount_scores_zero_in_both_engines() -> None:
+    # a rate of 0 must not shrink the integer width: 10^9 yuan is 10^11 cents, beyond 32 bits
+    schedule = points.loads_schedule(BIG.replace("rate = 1000", "rate = 0"))
+    facts = {"age": 30, "income_tax_3y": Decimal("1000000000"), "business_tax_3y": 0}
+    assert points.score(facts, schedule, on=ON).line("tax").points == 0
+    table = pl.DataFrame([facts], schema={"age": pl.Int64, "income_tax_3y": pl.Decimal(38, 2),
+                                          "business_tax_3y": pl.Decimal(38, 2)})
+    assert score_frame(table, schedule, on=ON).points()["tax"].to_list() == [0]
