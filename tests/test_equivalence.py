@@ -461,3 +461,51 @@ def test_a_zero_rate_on_a_large_amount_scores_zero_in_both_engines() -> None:
     table = pl.DataFrame([facts], schema={"age": pl.Int64, "income_tax_3y": pl.Decimal(38, 2),
                                           "business_tax_3y": pl.Decimal(38, 2)})
     assert score_frame(table, schedule, on=ON).points()["tax"].to_list() == [0]
+
+
+ONE_RULE = GATES_ON_SEX.split("[factors.one]")[0] + """
+[factors.x]
+label = { zh = "x", en = "x" }
+ref = "r"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize(("rule", "fact", "value", "expected"), [
+    # 1 point per full share: 7/4 → 1; 2/2 → 1; 1/3 → 0
+    ('rule = "rate"\nrate = 1', "invention_patent_share", "7/4", 1),
+    ('rule = "rate"\nrate = 1', "invention_patent_share", "2/2", 1),
+    ('rule = "rate"\nrate = 1', "invention_patent_share", "1/3", 0),
+    # from 3 months on: 5, plus 1 per full 2.5 months beyond 3: 3 → 5; 5 → 5; 8 → 7; 2 → 0
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 2.5\nstart = 3', "rental_months",
+     8, 7),
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 2.5\nstart = 3', "rental_months",
+     5, 5),
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 2.5\nstart = 3', "rental_months",
+     3, 5),
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 2.5\nstart = 3', "rental_months",
+     2, 0),
+    # the same on a share from 1/2 on, 1 per full 1/4: 7/4 → 5 + 5 = 10
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 0.25\nstart = 0.5',
+     "invention_patent_share", "7/4", 10),
+])
+def test_units_beyond_a_start_in_both_engines(rule: str, fact: str, value: object,
+                                              expected: int) -> None:
+    schedule = points.loads_schedule(ONE_RULE.replace(
+        'ref = "r"\nstatus = "confirmed"\n',
+        f'fact = "{fact}"\n{rule}\nref = "r"\nstatus = "confirmed"\n', 1))
+    assert points.score({"age": 30, fact: value}, schedule, on=ON).line("x").points == expected
+    table = pl.DataFrame({"age": [30], fact: [value]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(("rate", "ok"), [("999999999999999", True), ("1000000000000000", False)])
+def test_numbers_in_a_schedule_are_below_ten_to_the_fifteen(rate: str, ok: bool) -> None:
+    text = ONE_RULE.replace('ref = "r"\nstatus = "confirmed"\n',
+                            f'fact = "rental_months"\nrule = "rate"\nrate = {rate}\n'
+                            'ref = "r"\nstatus = "confirmed"\n', 1)
+    if ok:
+        points.loads_schedule(text)
+    else:
+        with pytest.raises(points.ScheduleValidationError, match="too large"):
+            points.loads_schedule(text)
