@@ -39,6 +39,7 @@ def main(argv: list[str]) -> None:
         mod, ln, col, op, occ, _fn, verdict = line.split("\t")
         rerun[(mod, f"{ln}:{col}", op, occ)] = verdict
     eq = equivalent()
+    reasons: collections.Counter[str] = collections.Counter()
     print("| module | mutants | skipped | run | killed | equivalent | not killed | kill rate |")
     print("|---|---|---|---|---|---|---|---|")
     for session in argv[1:]:
@@ -56,6 +57,10 @@ def main(argv: list[str]) -> None:
                 continue
             if res["worker_outcome"] == "skipped":
                 c["skipped"] += 1
+                why = str(res.get("output", "")).removeprefix("skipped: ").split(" (")[0]
+                why = "off the scoring path" if "scoring path" in str(res.get("output")) \
+                    else why
+                reasons[why] += 1
                 continue
             c["run"] += 1
             key = (m["module_path"], f"{m['start_pos'][0]}:{m['start_pos'][1]}",
@@ -71,6 +76,9 @@ def main(argv: list[str]) -> None:
         pending = f" ({c['pending']} pending)" if c["pending"] else ""
         print(f"| {module}{pending} | {c['total']} | {c['skipped']} | {c['run']} | "
               f"{c['killed']} | {c['equivalent']} | {c['not killed']} | {rate} |")
+    print()
+    for why, n in reasons.most_common():
+        print(f"- skipped, {why}: {n}")
 
 
 if __name__ == "__main__":
