@@ -509,3 +509,35 @@ def test_numbers_in_a_schedule_are_below_ten_to_the_fifteen(rate: str, ok: bool)
     else:
         with pytest.raises(points.ScheduleValidationError, match="too large"):
             points.loads_schedule(text)
+
+
+@pytest.mark.parametrize(("rule", "months", "expected"), [
+    # 1 per full 12 months, counted from 2 units (24 months) on: 12 → 0, 24 → 2
+    ('rule = "rate"\nrate = 1\nper = 12\nmin_units = 2', 12, 0),
+    ('rule = "rate"\nrate = 1\nper = 12\nmin_units = 2', 24, 2),
+    # pro rata 1 per 12 months from 2 units on: 0 → 0, 18 → 0, 30 → 2.5
+    ('rule = "rate"\nrate = 1\nper = 12\nmin_units = 2\nwhole = false', 0, 0),
+    ('rule = "rate"\nrate = 1\nper = 12\nmin_units = 2\nwhole = false', 18, 0),
+    ('rule = "rate"\nrate = 1\nper = 12\nmin_units = 2\nwhole = false', 30, Decimal("2.5")),
+    # from 2.5 months on: 5, plus 1 per full month beyond 2.5: 5 → 5 + 2 = 7; 2 → 0
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nstart = 2.5', 5, 7),
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nstart = 2.5', 2, 0),
+])
+def test_vesting_and_starts_score_uncapped_in_both_engines(rule: str, months: int,
+                                                           expected: Decimal) -> None:
+    schedule = points.loads_schedule(ONE_RULE.replace(
+        'ref = "r"\nstatus = "confirmed"\n',
+        f'fact = "rental_months"\n{rule}\nref = "r"\nstatus = "confirmed"\n', 1).replace(
+        "effective_from", 'precision = "0.1"\neffective_from'))
+    line = points.score({"age": 30, "rental_months": months}, schedule, on=ON).line("x")
+    assert (line.points, line.capped) == (expected, False)  # below the vesting point: no cap
+    table = pl.DataFrame({"age": [30], "rental_months": [months]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+def test_a_negative_vesting_point_is_refused() -> None:
+    with pytest.raises(points.ScheduleValidationError, match="min_units"):
+        points.loads_schedule(ONE_RULE.replace(
+            'ref = "r"\nstatus = "confirmed"\n',
+            'fact = "rental_months"\nrule = "rate"\nrate = 1\nmin_units = -1\n'
+            'ref = "r"\nstatus = "confirmed"\n', 1))
