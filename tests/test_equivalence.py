@@ -541,3 +541,27 @@ def test_a_negative_vesting_point_is_refused() -> None:
             'ref = "r"\nstatus = "confirmed"\n',
             'fact = "rental_months"\nrule = "rate"\nrate = 1\nmin_units = -1\n'
             'ref = "r"\nstatus = "confirmed"\n', 1))
+
+
+@pytest.mark.parametrize(("tax", "passed"), [("0.40", False), ("0.50", True), ("0.60", True)])
+def test_a_gate_on_a_fractional_value_in_both_engines(tax: str, passed: bool) -> None:
+    schedule = points.loads_schedule(GATES_ON_SEX.split("[gates.")[0] + """
+[gates.half]
+label = { zh = "h", en = "h" }
+condition = { fact = "income_tax_3y", ge = 0.5 }
+ref = "r"
+status = "confirmed"
+""")
+    card = points.score({"age": 30, "income_tax_3y": tax}, schedule, on=ON)
+    assert [g.passed for g in card.gates] == [passed]
+    table = pl.DataFrame({"age": [30], "income_tax_3y": [tax]})
+    assert score_frame(table, schedule, on=ON).points()["gate.half"].to_list() == [passed]
+
+
+@pytest.mark.parametrize(("keys", "field"), [("per = 0", "per"), ("cap = -1", "cap")])
+def test_a_rate_needs_a_positive_per_and_a_cap_of_zero_or_more(keys: str, field: str) -> None:
+    with pytest.raises(points.ScheduleValidationError, match=field):
+        points.loads_schedule(ONE_RULE.replace(
+            'ref = "r"\nstatus = "confirmed"\n',
+            f'fact = "rental_months"\nrule = "rate"\nrate = 1\n{keys}\n'
+            'ref = "r"\nstatus = "confirmed"\n', 1))
