@@ -485,6 +485,9 @@ status = "confirmed"
      3, 5),
     ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 2.5\nstart = 3', "rental_months",
      2, 0),
+    # from 100 yuan on: 5, plus 1 per full 50 yuan beyond: 250 → 5 + 3 = 8
+    ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 50\nstart = 100', "income_tax_3y",
+     "250.00", 8),
     # the same on a share from 1/2 on, 1 per full 1/4: 7/4 → 5 + 5 = 10
     ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nper = 0.25\nstart = 0.5',
      "invention_patent_share", "7/4", 10),
@@ -522,6 +525,8 @@ def test_numbers_in_a_schedule_are_below_ten_to_the_fifteen(rate: str, ok: bool)
     # from 2.5 months on: 5, plus 1 per full month beyond 2.5: 5 → 5 + 2 = 7; 2 → 0
     ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nstart = 2.5', 5, 7),
     ('rule = "flat_plus_rate"\nflat = 5\nrate = 1\nstart = 2.5', 2, 0),
+    # 1 per month, no cap, no vesting (the integer fast path): 5 → 5, not capped
+    ('rule = "rate"\nrate = 1', 5, 5),
 ])
 def test_vesting_and_starts_score_uncapped_in_both_engines(rule: str, months: int,
                                                            expected: Decimal) -> None:
