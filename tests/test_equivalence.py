@@ -383,6 +383,10 @@ status = "confirmed"
     one = points.score({"age": 30, "credit_records_under_90d": 1}, schedule, on=ON)
     assert (five.line("credit").points, five.line("credit").capped) == (-2, True)
     assert (one.line("credit").points, one.line("credit").capped) == (-1, False)
+    # and in the batch, with no record at all: 0, not below
+    table = pl.DataFrame({"age": [30, 30, 30], "credit_records_under_90d": [5, 1, 0]})
+    got = score_frame(table, schedule, on=ON).points()["credit"].to_list()
+    assert got == [-2, -1, 0]
 
 
 BIG = GATES_ON_SEX.split("[factors.one]")[0].replace(
@@ -570,3 +574,14 @@ def test_a_rate_needs_a_positive_per_and_a_cap_of_zero_or_more(keys: str, field:
             'ref = "r"\nstatus = "confirmed"\n',
             f'fact = "rental_months"\nrule = "rate"\nrate = 1\n{keys}\n'
             'ref = "r"\nstatus = "confirmed"\n', 1))
+
+
+def test_a_large_amount_at_one_point_per_yuan_in_both_engines() -> None:
+    # 10^9 yuan is 10^11 cents: the batch must not squeeze it into 32 bits
+    schedule = points.loads_schedule(BIG.replace("per = 0.01", "per = 1").replace(
+        "rate = 1000", "rate = 1"))
+    facts = {"age": 30, "income_tax_3y": Decimal("1000000000"), "business_tax_3y": 0}
+    assert points.score(facts, schedule, on=ON).line("tax").points == 10**9
+    table = pl.DataFrame([facts], schema={"age": pl.Int64, "income_tax_3y": pl.Decimal(38, 2),
+                                          "business_tax_3y": pl.Decimal(38, 2)})
+    assert score_frame(table, schedule, on=ON).points()["tax"].to_list() == [10**9]
