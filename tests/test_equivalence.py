@@ -585,3 +585,20 @@ def test_a_large_amount_at_one_point_per_yuan_in_both_engines() -> None:
     table = pl.DataFrame([facts], schema={"age": pl.Int64, "income_tax_3y": pl.Decimal(38, 2),
                                           "business_tax_3y": pl.Decimal(38, 2)})
     assert score_frame(table, schedule, on=ON).points()["tax"].to_list() == [10**9]
+
+
+def test_the_compiled_form_knows_when_a_schedule_is_in_force_and_its_purpose_gates() -> None:
+    from points.compiled import compile_schedule
+
+    text = GATES_ON_SEX.replace("effective_from = 2020-01-01",
+                                "effective_from = 2020-01-01\neffective_until = 2021-01-01") + """
+[purposes.p1]
+label = { zh = "p", en = "p" }
+gates = ["eq_male"]
+ref = "r"
+status = "confirmed"
+"""
+    c = compile_schedule(points.loads_schedule(text))
+    assert [c.in_force(d) for d in (date(2019, 12, 31), date(2020, 1, 1), date(2020, 12, 31),
+                                    date(2021, 1, 1))] == [False, True, True, False]
+    assert c.purpose_gates["p1"] == ("eq_male",)
