@@ -383,6 +383,7 @@ status = "confirmed"
     one = points.score({"age": 30, "credit_records_under_90d": 1}, schedule, on=ON)
     assert (five.line("credit").points, five.line("credit").capped) == (-2, True)
     assert (one.line("credit").points, one.line("credit").capped) == (-1, False)
+    assert (one.line("credit").kind, one.line("one").kind) == ("deduction", "factor")
     # and in the batch, with no record at all: 0, not below
     table = pl.DataFrame({"age": [30, 30, 30], "credit_records_under_90d": [5, 1, 0]})
     got = score_frame(table, schedule, on=ON).points()["credit"].to_list()
@@ -602,3 +603,10 @@ status = "confirmed"
     assert [c.in_force(d) for d in (date(2019, 12, 31), date(2020, 1, 1), date(2020, 12, 31),
                                     date(2021, 1, 1))] == [False, True, True, False]
     assert c.purpose_gates["p1"] == ("eq_male",)
+    assert compile_schedule(c.schedule) is c  # compiled once, then reused
+    assert c.schedule_hash == c.hash
+    assert c.node("one").id == "one"
+    with pytest.raises(KeyError):
+        c.node("nothing")
+    g = compile_schedule(points.loads_schedule(HIGHEST))
+    assert [(n.id, n.depth) for n in g.groups] == [("best", 1)]  # a group of factors only
