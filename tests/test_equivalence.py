@@ -605,8 +605,17 @@ status = "confirmed"
     assert c.purpose_gates["p1"] == ("eq_male",)
     assert compile_schedule(c.schedule) is c  # compiled once, then reused
     assert c.schedule_hash == c.hash
+    assert c.schedule_id == c.id == "sex/1"
     assert c.node("one").id == "one"
     with pytest.raises(KeyError):
         c.node("nothing")
     g = compile_schedule(points.loads_schedule(HIGHEST))
     assert [(n.id, n.depth) for n in g.groups] == [("best", 1)]  # a group of factors only
+
+
+def test_points_at_precision_one_have_no_decimal_places() -> None:
+    schedule = points.loads_schedule(HIGHEST)  # precision 1
+    card = points.score({"age": 30, "criminal_record": True}, schedule, on=ON)
+    assert str(card.total) == "3"
+    table = pl.DataFrame({"age": [30], "criminal_record": [True]})
+    assert str(score_frame(table, schedule, on=ON).points()["total"][0]) == "3"
