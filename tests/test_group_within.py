@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import pytest
@@ -118,3 +119,72 @@ def test_bad_within_fails_at_load(text: str, path: str, message: str) -> None:
     problems = [p for p in info.value.problems if p.path == path]
     assert problems, info.value
     assert message in problems[0].reason
+
+
+# --- a member whose `when` is false counts nothing and uses nothing, wherever it stands ---
+
+DISTRICT = factor("district", "moved_out_central_months", "2", 'when = "employed"')
+OWNED = factor("owned", "owned_home_months")
+RENTAL = factor("rental", "rental_months", "0.5")
+ORDERS = {"first": DISTRICT + OWNED + RENTAL, "middle": OWNED + DISTRICT + RENTAL,
+          "last": OWNED + RENTAL + DISTRICT}
+WHEN_FACTS = {"age": 30, "pension_months": 84, "moved_out_central_months": 60,
+              "owned_home_months": 60, "rental_months": 24}
+
+
+def both_engines(text: str, facts: Mapping[str, object]) -> tuple[dict[str, str], dict[str, str]]:
+    """Points of every line and the total, from `points.score` and from `score_frame`."""
+    import polars as pl
+
+    from points.batch import score_frame
+
+    schedule = points.loads_schedule(text)
+    card = points.score(facts, schedule, on=ON)
+    one = {ln.id: f"{ln.points.normalize():f}" for ln in card.lines}
+    one["total"] = f"{card.total.normalize():f}"
+    row = score_frame(pl.DataFrame([facts]), schedule, on=ON).points().row(0, named=True)
+    batch = {k: f"{row[k].normalize():f}" for k in one}
+    return one, batch
+
+
+@pytest.mark.parametrize(("order", "employed", "expected"), [
+    # district's `when` is false: it counts 0 and the 84 months go to owned (60 → 5 years →
+    # 5) and rental (the 24 left → 2 years × 0.5 = 1).  total 6, wherever district stands.
+    # (A false member that used its 60 months anyway would leave owned 24 → 2 and rental 0
+    # when first (total 2), or rental 0 when in the middle (total 5).)
+    pytest.param("first", False, {"district": "0", "owned": "5", "rental": "1", "total": "6"},
+                 id="false-first"),
+    pytest.param("middle", False, {"district": "0", "owned": "5", "rental": "1", "total": "6"},
+                 id="false-middle"),
+    pytest.param("last", False, {"district": "0", "owned": "5", "rental": "1", "total": "6"},
+                 id="false-last"),
+    # `when` true: district first takes 60 → 5 × 2 = 10, owned the 24 left → 2, rental 0
+    pytest.param("first", True, {"district": "10", "owned": "2", "rental": "0", "total": "12"},
+                 id="true-first"),
+    # in the middle: owned 60 → 5, district the 24 left → 2 × 2 = 4, rental 0
+    pytest.param("middle", True, {"district": "4", "owned": "5", "rental": "0", "total": "9"},
+                 id="true-middle"),
+])
+def test_a_false_when_member_uses_nothing_in_both_engines(
+        order: str, employed: bool, expected: dict[str, str]) -> None:
+    text = HEAD + GROUP + ORDERS[order]
+    one, batch = both_engines(text, {**WHEN_FACTS, "employed": employed})
+    assert one == expected
+    assert batch == expected
+
+
+def test_the_permit_case_of_issue_8() -> None:
+    # budget permit_months 30, 1 point per month; first a has_permit member (false: counts
+    # and uses nothing), then owned 24 → 24 and rental the 6 left → 6: total 30.  A false
+    # member that used its 30 months anyway would leave 0 for the others (total 0).
+    text = HEAD.replace('"0.1"', '"0.01"') + GROUP.replace("pension_months", "permit_months") \
+        + factor("held", "residence_months", "1", 'when = "has_permit"').replace(
+            "per = 12", "per = 1") \
+        + OWNED.replace("per = 12", "per = 1") + RENTAL.replace("per = 12", "per = 1").replace(
+            "rate = 0.5", "rate = 1")
+    facts = {"age": 30, "has_permit": False, "permit_months": 30, "residence_months": 30,
+             "owned_home_months": 24, "rental_months": 24}
+    one, batch = both_engines(text, facts)
+    expected = {"held": "0", "owned": "24", "rental": "6", "total": "30"}
+    assert one == expected
+    assert batch == expected
