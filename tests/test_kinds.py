@@ -201,3 +201,20 @@ def test_bad_tables_are_refused_with_the_key(change: dict[str, Any], path: str,
         _schedule({**TABLE, **change})
     found = {(p.path, p.reason) for p in info.value.problems}
     assert any(p == path and reason in r for p, r in found), found
+
+
+# --- a card pickles, read or not ---------------------------------------------------------------
+
+
+def test_a_fresh_card_pickles_and_keeps_its_explanation() -> None:
+    import pickle
+
+    facts = {"age": 44, "has_permit": True, "permit_months": 50, "housing": "rental",
+             "rental_months": 40, "education": "bachelor_degree"}
+    fresh = points.score(facts, "guangzhou/2021", on=ON)
+    back = pickle.loads(pickle.dumps(fresh))  # before .lines was ever read
+    read = points.score(facts, "guangzhou/2021", on=ON)
+    assert back.total == read.total and back.tiers == read.tiers
+    assert back.lines == read.lines and back.gates == read.gates
+    assert back.explain("zh") == read.explain("zh")
+    assert pickle.loads(pickle.dumps(read)).to_dict() == read.to_dict()
