@@ -621,3 +621,65 @@ def test_points_at_precision_one_have_no_decimal_places() -> None:
     assert str(card.total) == "3"
     table = pl.DataFrame({"age": [30], "criminal_record": [True]})
     assert str(score_frame(table, schedule, on=ON).points()["total"][0]) == "3"
+
+
+BANDS = ONE_RULE.replace("effective_from", 'precision = "0.1"\neffective_from')
+
+
+def bands_schedule(fact: str, bands: str, kind: str = "factors") -> points.Schedule:
+    """One `bands` rule (a factor, or a deduction) on `fact`, at precision 0.1."""
+    text = BANDS.replace('ref = "r"\nstatus = "confirmed"\n',
+                         f'fact = "{fact}"\nrule = "bands"\nbands = [{bands}]\n'
+                         'ref = "r"\nstatus = "confirmed"\n', 1)
+    return points.loads_schedule(text.replace("[factors.x]", f"[{kind}.x]"))
+
+
+@pytest.mark.parametrize(("fact", "bands", "value", "expected"), [
+    # a fractional edge on an int fact is not truncated: 17 months is below 17.5
+    ("rental_months", "{ min = 17.5, below = 20, points = 4 }", 17, 0),
+    ("rental_months", "{ min = 17.5, below = 20, points = 4 }", 18, 4),
+    ("rental_months", "{ min = 17.5, below = 20, points = 4 }", 20, 0),
+    # a slope on yuan: 5 from 100 yuan, +1 per full yuan above: 102.50 → 7; 99.99 → 0
+    ("income_tax_3y", "{ min = 100, points = 5, slope = 1 }", "102.50", 7),
+    ("income_tax_3y", "{ min = 100, points = 5, slope = 1 }", "99.99", 0),
+    # a slope on a share: 5 from 1/2, +1 per full unit above: 7/4 → 5 + 1; 5/2 → 5 + 2
+    ("invention_patent_share", "{ min = 0.5, points = 5, slope = 1 }", "7/4", 6),
+    ("invention_patent_share", "{ min = 0.5, points = 5, slope = 1 }", "5/2", 7),
+    ("invention_patent_share", "{ min = 0.5, points = 5, slope = 1 }", "1/3", 0),
+])
+def test_bands_on_every_numeric_fact_kind_in_both_engines(fact: str, bands: str, value: object,
+                                                          expected: int) -> None:
+    schedule = bands_schedule(fact, bands)
+    line = points.score({"age": 30, fact: value}, schedule, on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(expected), False)  # a band has no cap
+    table = pl.DataFrame({"age": [30], fact: [value]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(("kind", "bands", "refused"), [
+    # 10 at 0, -3 per unit: 10 - 3 × 9 = -17 at 9, the band's last full unit
+    ("factors", "{ min = 0, below = 10, points = 10, slope = -3 }", True),
+    # 5 at 0, -1 per unit: 5 - 9 = -4 at 9
+    ("factors", "{ min = 0, below = 10, points = 5, slope = -1 }", True),
+    # 8 at 0, -1 per unit: -1 at 9, the last full unit (8 - 8 = 0 at 8 is not the end)
+    ("factors", "{ min = 0, below = 10, points = 8, slope = -1 }", True),
+    # 9 at 0, -1 per unit: exactly 0 at 9, the last full unit below 10: allowed
+    ("factors", "{ min = 0, below = 10, points = 9, slope = -1 }", False),
+    # a decline without end crosses zero, however slow
+    ("factors", "{ min = 0, points = 5, slope = -0.5 }", True),
+    ("factors", "{ min = 0, points = 5, slope = 1 }", False),
+    # a deduction of -5 at 0, +1 per unit: +4 at 9
+    ("deductions", "{ min = 0, below = 10, points = -5, slope = 1 }", True),
+    ("deductions", "{ min = 0, below = 10, points = -9, slope = 1 }", False),
+])
+def test_a_band_whose_points_cross_zero_is_refused(kind: str, bands: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(points.ScheduleValidationError, match="cross zero"):
+            bands_schedule("rental_months", bands, kind)
+    else:
+        bands_schedule("rental_months", bands, kind)
+
+
+def test_a_bands_rule_without_bands_is_refused() -> None:
+    with pytest.raises(points.ScheduleValidationError, match="bands"):
+        bands_schedule("rental_months", "")
