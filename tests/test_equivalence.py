@@ -683,3 +683,54 @@ def test_a_band_whose_points_cross_zero_is_refused(kind: str, bands: str, refuse
 def test_a_bands_rule_without_bands_is_refused() -> None:
     with pytest.raises(points.ScheduleValidationError, match="bands"):
         bands_schedule("rental_months", "")
+
+
+def one_rule(rule: str, kind: str = "factors") -> points.Schedule:
+    """One rule (a factor, or a deduction) from its TOML keys, at precision 0.1."""
+    text = BANDS.replace('ref = "r"\nstatus = "confirmed"\n',
+                         f'{rule}\nref = "r"\nstatus = "confirmed"\n', 1)
+    return points.loads_schedule(text.replace("[factors.x]", f"[{kind}.x]"))
+
+
+@pytest.mark.parametrize(("kind", "rule", "records", "expected", "capped"), [
+    # -1 per record, at most 2 in all: 5 → -2 (capped); 2 → -2, exactly the cap; 1 → -1
+    ("deductions", "each = -1\ncap = 2", 5, -2, True),
+    ("deductions", "each = -1\ncap = 2", 2, -2, False),
+    ("deductions", "each = -1\ncap = 2", 1, -1, False),
+    ("deductions", "each = -1", 5, -5, False),
+    # 3 per record, at most 7: 5 → 7 (capped); 2 → 6; without a cap, 5 → 15 (not capped)
+    ("factors", "each = 3\ncap = 7", 5, 7, True),
+    ("factors", "each = 3\ncap = 7", 2, 6, False),
+    ("factors", "each = 3", 5, 15, False),
+    # a cap of 0 is allowed: nothing counts
+    ("factors", "each = 3\ncap = 0", 5, 0, True),
+])
+def test_count_in_both_engines(kind: str, rule: str, records: int, expected: int,
+                               capped: bool) -> None:
+    schedule = one_rule(f'fact = "credit_records_under_90d"\nrule = "count"\n{rule}', kind)
+    line = points.score({"age": 30, "credit_records_under_90d": records}, schedule,
+                        on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(expected), capped)
+    table = pl.DataFrame({"age": [30], "credit_records_under_90d": [records]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ("cap = -1", "greater than or equal to 0"),
+    ("window_years = 0", "greater than 0"),
+    # a window of 1 year is a valid number, but not this fact's 5-year window
+    ("window_years = 1", "5-year window"),
+])
+def test_a_count_needs_a_cap_of_zero_or_more_and_the_facts_window(keys: str,
+                                                                  message: str) -> None:
+    with pytest.raises(points.ScheduleValidationError, match=message):
+        one_rule(f'fact = "credit_records_under_90d"\nrule = "count"\neach = 1\n{keys}')
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_flag_is_never_capped_in_both_engines(value: bool) -> None:
+    schedule = one_rule('fact = "employed"\nrule = "flag"\npoints = 3', "factors")
+    line = points.score({"age": 30, "employed": value}, schedule, on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(3 if value else 0), False)
+    table = pl.DataFrame({"age": [30], "employed": [value]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [3 if value else 0]
