@@ -734,3 +734,68 @@ def test_a_flag_is_never_capped_in_both_engines(value: bool) -> None:
     assert (line.points, line.capped) == (Decimal(3 if value else 0), False)
     table = pl.DataFrame({"age": [30], "employed": [value]})
     assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [3 if value else 0]
+
+
+@pytest.mark.parametrize(("keys", "months", "expected", "capped"), [
+    # 5 from 3 months on, +1 per full month beyond, the increment capped at 0: 8 → 5 (capped)
+    ("cap = 0", 8, 5, True),
+    ("cap = 0", 3, 5, False),
+    # the increment capped at 2: 8 → 5 + 2 (capped); 4 → 5 + 1
+    ("cap = 2", 8, 7, True),
+    ("cap = 2", 4, 6, False),
+])
+def test_a_flat_plus_rate_cap_of_zero_or_more_in_both_engines(keys: str, months: int,
+                                                              expected: int,
+                                                              capped: bool) -> None:
+    schedule = one_rule('fact = "rental_months"\nrule = "flat_plus_rate"\nflat = 5\nrate = 1\n'
+                        f'start = 3\n{keys}')
+    line = points.score({"age": 30, "rental_months": months}, schedule, on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(expected), capped)
+    table = pl.DataFrame({"age": [30], "rental_months": [months]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ("cap = -1", "greater than or equal to 0"),
+    ("per = 0", "greater than 0"),
+])
+def test_a_flat_plus_rate_needs_a_positive_per_and_a_cap_of_zero_or_more(keys: str,
+                                                                        message: str) -> None:
+    with pytest.raises(points.ScheduleValidationError, match=message):
+        one_rule('fact = "rental_months"\nrule = "flat_plus_rate"\nflat = 5\nrate = 1\n'
+                 f'{keys}')
+
+
+@pytest.mark.parametrize(("rule", "education", "expected"), [
+    # at least associate: 4; junior_high and none (below every listed level) score 0
+    ('points = { associate = 4 }', "none", 0),
+    ('points = { associate = 4 }', "junior_high", 0),
+    ('points = { associate = 4 }', "bachelor", 4),
+    ('points = { associate = 4 }\nmatch = "exact"', "bachelor", 0),
+    # every listed level worth 0: 0 everywhere
+    ('points = { associate = 0 }', "master", 0),
+])
+def test_levels_below_every_listed_level_score_zero_in_both_engines(rule: str, education: str,
+                                                                    expected: int) -> None:
+    schedule = one_rule(f'fact = "education"\nrule = "levels"\n{rule}')
+    line = points.score({"age": 30, "education": education}, schedule, on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(expected), False)  # levels have no cap
+    table = pl.DataFrame({"age": [30], "education": [education]})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(("sex", "expected"), [(None, 0), ("female", 2), ("male", 0)])
+def test_levels_on_an_optional_level_in_both_engines(sex: str | None, expected: int) -> None:
+    # an unknown sex (None) is no level: 0, in both engines
+    schedule = one_rule('fact = "sex"\nrule = "levels"\npoints = { female = 2 }\n'
+                        'match = "exact"')
+    line = points.score({"age": 30, "sex": sex}, schedule, on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(expected), False)
+    table = pl.DataFrame({"age": [30], "sex": [sex]}, schema={"age": pl.Int64,
+                                                               "sex": pl.String})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+def test_a_levels_rule_without_levels_is_refused() -> None:
+    with pytest.raises(points.ScheduleValidationError, match="points"):
+        one_rule('fact = "education"\nrule = "levels"\npoints = {}')
