@@ -799,3 +799,33 @@ def test_levels_on_an_optional_level_in_both_engines(sex: str | None, expected: 
 def test_a_levels_rule_without_levels_is_refused() -> None:
     with pytest.raises(points.ScheduleValidationError, match="points"):
         one_rule('fact = "education"\nrule = "levels"\npoints = {}')
+
+
+SEX_BY_EMPLOYED = ('fact = "sex"\nrule = "table"\nby = "employed"\n'
+                   "points = { female = { true = 3, false = 0 }, male = { true = 1 } }")
+
+
+@pytest.mark.parametrize(("rule", "sex", "employed", "expected"), [
+    (SEX_BY_EMPLOYED, "female", True, 3),
+    (SEX_BY_EMPLOYED, "female", False, 0),  # listed as 0
+    (SEX_BY_EMPLOYED, "male", True, 1),
+    (SEX_BY_EMPLOYED, "male", False, 0),  # not listed
+    (SEX_BY_EMPLOYED, None, True, 0),  # an unknown sex is no row
+    # every listed cell worth 0: 0 everywhere
+    ('fact = "sex"\nrule = "table"\nby = "employed"\npoints = { female = { true = 0 } }',
+     "female", True, 0),
+])
+def test_a_table_in_both_engines(rule: str, sex: str | None, employed: bool,
+                                 expected: int) -> None:
+    schedule = one_rule(rule)
+    line = points.score({"age": 30, "sex": sex, "employed": employed}, schedule,
+                        on=ON).line("x")
+    assert (line.points, line.capped) == (Decimal(expected), False)  # a table has no cap
+    table = pl.DataFrame({"age": [30], "sex": [sex], "employed": [employed]},
+                         schema={"age": pl.Int64, "sex": pl.String, "employed": pl.Boolean})
+    assert score_frame(table, schedule, on=ON).points()["x"].to_list() == [expected]
+
+
+def test_a_table_without_rows_is_refused() -> None:
+    with pytest.raises(points.ScheduleValidationError, match="points"):
+        one_rule('fact = "sex"\nrule = "table"\nby = "employed"\npoints = {}')
