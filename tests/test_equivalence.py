@@ -671,6 +671,11 @@ def test_bands_on_every_numeric_fact_kind_in_both_engines(fact: str, bands: str,
     # a deduction of -5 at 0, +1 per unit: +4 at 9
     ("deductions", "{ min = 0, below = 10, points = -5, slope = 1 }", True),
     ("deductions", "{ min = 0, below = 10, points = -9, slope = 1 }", False),
+    # a deduction band without end that rises crosses zero, however slowly; one that
+    # falls further never does
+    ("deductions", "{ min = 0, points = -5, slope = 1 }", True),
+    ("deductions", "{ min = 0, points = -5, slope = 0.5 }", True),
+    ("deductions", "{ min = 0, points = -5, slope = -1 }", False),
 ])
 def test_a_band_whose_points_cross_zero_is_refused(kind: str, bands: str, refused: bool) -> None:
     if refused:

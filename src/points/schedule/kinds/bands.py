@@ -47,12 +47,14 @@ class BandsRule(FactorBase):
     bands: list[Band] = Field(min_length=1)
 
 
-def _band_end(b: Band) -> Decimal | None:
-    """The points at the last full unit of the band (None: declines without end)."""
+def _band_end(b: Band, sign: int) -> Decimal | None:
+    """The points at the last full unit of the band, or for a band without end, None when it
+    moves away from zero and a value past zero when it moves towards it (a factor's decline,
+    a deduction's rise: either crosses zero in the end)."""
     if b.slope == 0:
         return Decimal(b.points)
     if b.below is None:
-        return None if b.slope > 0 else Decimal(b.slope)  # unbounded decline crosses zero
+        return None if b.slope * sign > 0 else Decimal(b.slope)
     span = b.below - b.min
     whole = span == span.to_integral_value()
     full = span - 1 if whole else span.to_integral_value(rounding="ROUND_FLOOR")
@@ -87,7 +89,7 @@ class Bands(RuleKind):
                     yield ((*bp, "min"),
                            f"bands overlap or are unsorted (previous below {prev_below})", b.min)
             prev_below = b.below
-            for v in (b.points, _band_end(b)):
+            for v in (b.points, _band_end(b, sign)):
                 if v is not None and v * sign < 0:
                     yield (*bp, "points"), "a band's points cross zero", v
                     break
