@@ -604,13 +604,10 @@ status = "confirmed"
     c = compile_schedule(points.loads_schedule(text))
     assert [c.in_force(d) for d in (date(2019, 12, 31), date(2020, 1, 1), date(2020, 12, 31),
                                     date(2021, 1, 1))] == [False, True, True, False]
-    assert c.purpose_gates["p1"] == ("eq_male",)
+    assert c.purposes["p1"].gates == ("eq_male",)
     assert compile_schedule(c.schedule) is c  # compiled once, then reused
-    assert c.schedule_hash == c.hash
-    assert c.schedule_id == c.id == "sex/1"
-    assert c.node("one").id == "one"
-    with pytest.raises(KeyError):
-        c.node("nothing")
+    assert c.hash == c.schedule.content_hash
+    assert c.id == "sex/1"
     g = compile_schedule(points.loads_schedule(HIGHEST))
     assert [(n.id, n.depth) for n in g.groups] == [("best", 1)]  # a group of factors only
 

@@ -28,15 +28,7 @@ def fact_order(name: str) -> int:
 
 def read_facts(c: CompiledSchedule) -> tuple[str, ...]:
     """The facts the total, the gates and the budgets read, in `FACTS` order."""
-    facts: set[str] = set()
-    for f in (*c.factors, *c.deductions):
-        facts.update(f.facts)
-        if f.when is not None:
-            facts.add(f.when)
-    for g in c.gates.values():
-        facts.update(g.facts)
-    facts.update(b.fact for b in c.budgets)
-    return tuple(sorted(facts, key=fact_order))
+    return tuple(sorted(c.scored_facts, key=fact_order))
 
 
 def compared(values: Any) -> list[Any]:

@@ -8,7 +8,6 @@ cached.
 
 from __future__ import annotations
 
-from ..schedule.model import Condition
 from ._conditions import (
     AllNode,
     AnyNode,
@@ -16,7 +15,6 @@ from ._conditions import (
     FactTest,
     NotNode,
     ScoreTest,
-    Test,
     compile_condition,
     describe,
     facts_read,
@@ -50,14 +48,9 @@ __all__ = [
     "TierNode",
     "compile_condition",
     "compile_schedule",
-    "condition_test",
     "describe",
     "facts_read",
     "record_test",
     "walk",
 ]
 
-
-def condition_test(c: Condition, scale: int) -> Test:
-    """A schedule condition as a per-record test of (facts, scores in ticks)."""
-    return record_test(compile_condition(c, scale))

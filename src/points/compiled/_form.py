@@ -140,19 +140,8 @@ class CompiledSchedule:
     purposes: dict[str | None, PurposeNode]
     tiers: tuple[TierNode, ...]
     ranking: RankingSpec | None
-    facts: frozenset[str]  # every fact scoring reads (rules, when, budgets, gates, ties)
-
-    @property
-    def schedule_id(self) -> str:
-        return self.id
-
-    @property
-    def schedule_hash(self) -> str:
-        return self.hash
-
-    @property
-    def purpose_gates(self) -> dict[str | None, tuple[str, ...]]:
-        return {p: n.gates for p, n in self.purposes.items()}
+    scored_facts: frozenset[str]  # the facts the rules, `when`, budgets and gates read
+    facts: frozenset[str]  # those and the facts the ranking breaks ties on
 
     def to_points(self, ticks: int) -> Decimal:
         return Decimal(ticks).scaleb(-self.places)
@@ -164,13 +153,6 @@ class CompiledSchedule:
     def purpose(self, purpose: str | None) -> PurposeNode:
         return self.purposes.get(purpose, self.purposes[None])
 
-    def node(self, key: str) -> FactorNode | GroupNode:
-        """The factor, deduction or group with this id."""
-        nodes: tuple[FactorNode | GroupNode, ...] = (*self.factors, *self.deductions, *self.groups)
-        for n in nodes:
-            if n.id == key:
-                return n
-        raise KeyError(key)
 
 
 _CACHE: OrderedDict[int, tuple[Schedule, CompiledSchedule]] = OrderedDict()
@@ -277,8 +259,8 @@ def _compile(s: Schedule) -> CompiledSchedule:
     facts.update(b.fact for b in budgets)
     for gate_node in gates.values():
         facts.update(gate_node.facts)
-    if s.ranking is not None:
-        facts.update(tb.fact for tb in s.ranking.tie_breaks if tb.fact is not None)
+    ties = set() if s.ranking is None else {
+        tb.fact for tb in s.ranking.tie_breaks if tb.fact is not None}
     return CompiledSchedule(
         schedule=s, id=s.id, hash=s.content_hash, scale=scale, places=places, arith=arith,
         floor=None if meta.floor is None else to_ticks(meta.floor, scale),
@@ -286,4 +268,4 @@ def _compile(s: Schedule) -> CompiledSchedule:
         factors=factors, deductions=deductions, groups=groups, group_ids=tuple(s.groups),
         roots=roots, budgets=budgets,
         gates=gates, purposes=purposes, tiers=tiers, ranking=s.ranking,
-        facts=frozenset(facts))
+        scored_facts=frozenset(facts), facts=frozenset(facts | ties))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._record import evaluation_date, facts_of, score, score_facts
+from ._record import evaluation_date, facts_of, score
 
 if TYPE_CHECKING:
     from ._columns import (
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "evaluation_date",
-           "fact_col", "facts_of", "points_expr", "score", "score_facts"]
+           "fact_col", "facts_of", "points_expr", "score"]
 
 _COLUMNS = frozenset({"ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
                       "points_expr"})

@@ -27,7 +27,7 @@ from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 from ._sure import sure_of
 
-__all__ = ["evaluation_date", "facts_of", "score", "score_facts"]
+__all__ = ["evaluation_date", "facts_of", "score"]
 
 Facts = Mapping[str, Any]
 Scores = Mapping[str, int]
@@ -160,11 +160,6 @@ def score(
     return _score(plan, facts, applicant.applicant_id, purpose, on)
 
 
-def score_facts(schedule: Schedule, facts: dict[str, Any], *, purpose: str | None,
-                on: date, applicant_id: str | None = None) -> ScoreCard:
-    """Score already validated facts (every fact the schedule reads, `age` included)."""
-    return _score(_plan(schedule), facts, applicant_id, purpose, on)
-
 
 def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
@@ -234,7 +229,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
     return ScoreCard(
         schedule_id=c.id, schedule_hash=c.hash,
         library_version=__version__, purpose=purpose, on=on,
-        in_force=c.effective_from <= on and (c.effective_until is None or on < c.effective_until),
+        in_force=c.in_force(on),
         applicant_id=applicant_id,
         total=Decimal(total).scaleb(-places), raw_total=Decimal(raw).scaleb(-places),
         floor_applied=total != raw, eligible=eligible, tiers=tuple(unlocked),
