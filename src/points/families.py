@@ -6,64 +6,8 @@ expands them); this module is where users find them: `help(points.families.Housi
 
 from __future__ import annotations
 
-from .schedule.families import (
-    FAMILIES,
-    Age,
-    AgeStep,
-    Awards,
-    Each,
-    Education,
-    Employment,
-    EmploymentFact,
-    Family,
-    Housing,
-    Innovation,
-    Merit,
-    Penalties,
-    Rate,
-    RatioBand,
-    ResidenceFact,
-    ResidenceYears,
-    Share,
-    Skills,
-    SocialInsurance,
-    Tax,
-    TaxPart,
-    Volunteering,
-    expand_families,
-    parameter_rows,
-    parameters_text,
-    schedule_json_schema,
-    to_toml,
-)
+from .schedule import families as _families
+from .schedule.families import *  # noqa: F403 - the same names, listed once, there
 
-__all__ = [
-    "FAMILIES",
-    "Age",
-    "AgeStep",
-    "Awards",
-    "Each",
-    "Education",
-    "Employment",
-    "EmploymentFact",
-    "Family",
-    "Housing",
-    "Innovation",
-    "Merit",
-    "Penalties",
-    "Rate",
-    "RatioBand",
-    "ResidenceFact",
-    "ResidenceYears",
-    "Share",
-    "Skills",
-    "SocialInsurance",
-    "Tax",
-    "TaxPart",
-    "Volunteering",
-    "expand_families",
-    "parameter_rows",
-    "parameters_text",
-    "schedule_json_schema",
-    "to_toml",
-]
+__all__: list[str] = []
+__all__ += _families.__all__
