@@ -1,0 +1,95 @@
+"""The fact vocabulary as declared data: the bundled file, the generated `Applicant`, the
+declaration format's refusals, near-miss suggestions.
+
+Run `python tests/test_vocabulary.py` after editing `src/points/_data/facts.toml` to
+regenerate `src/points/_applicant.py`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from points import Applicant, ApplicantError
+from points._vocab import FactDecl, near_miss
+from points.facts import FACTS, LEVEL_ALIASES, VOCABULARY, applicant_source
+
+GENERATED = Path(__file__).parents[1] / "src" / "points" / "_applicant.py"
+
+
+def test_generated_applicant_is_current() -> None:
+    assert GENERATED.read_text(encoding="utf-8") == applicant_source(), \
+        "src/points/_applicant.py is stale: run `python tests/test_vocabulary.py`"
+
+
+def test_applicant_fields_are_the_vocabulary() -> None:
+    assert list(Applicant.model_fields) == ["applicant_id", *VOCABULARY]
+    for name, info in FACTS.items():
+        field = Applicant.model_fields[name]
+        assert field.default == info.default, name
+        extra = field.json_schema_extra
+        assert isinstance(extra, dict) and extra["zh"] == info.zh and extra["en"] == info.en
+
+
+def test_bounds_come_from_the_file() -> None:
+    assert FACTS["permit_months"].maximum == 1200
+    assert FACTS["income_tax_3y"].places == 2 and FACTS["income_tax_3y"].unit == "yuan"
+    assert FACTS["insurance_base_ratio"].places == 4
+    with pytest.raises(ApplicantError, match="permit_months"):
+        Applicant.parse({"age": 30, "permit_months": 1201})
+    with pytest.raises(ApplicantError, match="income_tax_3y"):
+        Applicant.parse({"age": 30, "income_tax_3y": Decimal("1.001")})
+
+
+def test_chinese_names_are_accepted() -> None:
+    a = Applicant.parse({"age": 30, "education": "大专", "skill_grade": "技师", "employed": "是"})
+    assert (a.education, a.skill_grade, a.employed) == ("associate", "level2", True)
+    assert LEVEL_ALIASES["education"]["本科"] == "bachelor"
+
+
+@pytest.mark.parametrize("given,suggested", [
+    ("permit_years", "permit_months"), ("pension_month", "pension_months"),
+    ("educaton", "education"), ("criminal_records", "criminal_record"),
+])
+def test_unknown_fields_get_a_near_miss(given: str, suggested: str) -> None:
+    with pytest.raises(ApplicantError, match=f"{given}: unknown field; did you mean {suggested}"):
+        Applicant.parse({"age": 30, given: 1})
+
+
+def test_no_suggestion_when_nothing_is_close() -> None:
+    assert near_miss("zzz_qqq", FACTS) == ""
+
+
+_LABEL = {"zh": "某", "en": "something"}
+
+
+@pytest.mark.parametrize("decl,message", [
+    ({}, "give kind"),
+    ({"kind": "count"}, "a count needs max"),
+    ({"kind": "decimal", "max": 3}, "a decimal needs places and max"),
+    ({"kind": "flag", "max": 3}, "a flag fact has no min or max"),
+    ({"kind": "level"}, "a level fact needs levels"),
+    ({"kind": "count", "max": 3, "levels": "education"}, "only a level fact has them"),
+    ({"kind": "months", "places": 2}, "only a decimal fact has places"),
+    ({"kind": "months", "min": 5, "max": 2}, "max 2 is below min 5"),
+    ({"kind": "months", "max": "2.5"}, "whole numbers"),
+    ({"kind": "count", "max": "1e400"}, "less than"),
+    ({"kind": "flag", "optional": True, "required": True}, "optional or required"),
+    ({"expr": "a + b", "kind": "count", "max": 3}, "takes no max"),
+    ({"kind": "level", "levels": []}, "1 to 64 values"),
+    ({"kind": "level", "levels": [{"id": f"v{i}", "zh": "x", "en": "x"} for i in range(65)]},
+     "1 to 64 values"),
+    ({"kind": "flag", "colour": "red"}, "Extra inputs"),
+])
+def test_declarations_are_checked(decl: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        FactDecl.model_validate({"label": _LABEL, **decl})
+
+
+if __name__ == "__main__":
+    GENERATED.write_text(applicant_source(), encoding="utf-8")
+    print(f"wrote {GENERATED}")
