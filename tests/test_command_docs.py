@@ -35,7 +35,8 @@ EXAMPLES: dict[str, list[str]] = {
     "check": ["points check guangzhou/2021"],
     "show": ["points show shenzhen/2020", "points show nantong/2020 --lang zh --markdown"],
     "schedules": ["points schedules", "points schedules --on 2024-06-01"],
-    "schema": ["points schema", "points schema --applicant"],
+    "schema": ["points schema", "points schema --applicant standard",
+               "points schema --applicant guangzhou/2021"],
     "sample": ["points sample --rows 100 --seed 7 -o some.csv"],
     "diff": ["points diff guangzhou/2018 guangzhou/2021 --population applicants.csv "
              "--on 2021-11-01 --purpose settlement --html report.html"],

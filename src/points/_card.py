@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._explain import _WORDS, DEFAULT_WIDTH, _pad, _rpad, _wrap, cell_width, fact_text
+from ._explain import _WORDS, DEFAULT_WIDTH, _pad, _rpad, _wrap, cell_width
 
 __all__ = ["FORMAT", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard"]
 
@@ -51,9 +51,15 @@ class Line:
     status: str
     why_not: str | None = None
     why_not_zh: str | None = None
+    value_zh: str = ""  # the value in words, with its unit (from the schedule's vocabulary)
+    value_en: str = ""
 
     def label(self, lang: str = "en") -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    def value_text(self, lang: str = "en") -> str:
+        """The fact's value in words: `36 months`, `本科及学士学位`."""
+        return self.value_zh if lang == "zh" else self.value_en
 
     def rule(self, lang: str = "en") -> str:
         return self.rule_zh if lang == "zh" else self.rule_en
@@ -267,6 +273,7 @@ class ScoreCard:
                     "id": ln.id, "kind": ln.kind,
                     "label": {"zh": ln.label_zh, "en": ln.label_en},
                     "fact": ln.fact, "value": _json_value(ln.value),
+                    "value_text": {"zh": ln.value_zh, "en": ln.value_en},
                     "rule": {"zh": ln.rule_zh, "en": ln.rule_en},
                     "points": str(ln.points), "capped": ln.capped, "applied": ln.applied,
                     "counted": ln.counted, "group": ln.group, "ref": ln.ref,
@@ -334,7 +341,9 @@ class ScoreCard:
                      points=Decimal(ln["points"]), capped=ln["capped"],
                      applied=ln["applied"], counted=ln["counted"], group=ln["group"],
                      ref=ln["ref"], status=ln["status"], why_not=ln["why_not"],
-                     why_not_zh=ln.get("why_not_zh"))
+                     why_not_zh=ln.get("why_not_zh"),
+                     value_zh=(ln.get("value_text") or {}).get("zh", str(ln["value"])),
+                     value_en=(ln.get("value_text") or {}).get("en", str(ln["value"])))
                 for ln in data["lines"]),
         )
 
@@ -353,7 +362,6 @@ class ScoreCard:
     def _repr_html_(self) -> str:
         """The card in a notebook, in Chinese and English: who, total, eligibility, tiers and
         next tier, the lines that scored most (with their references), and the gates."""
-        from ._explain import fact_text
         from ._report import CARD_CSS, bilingual
 
         def e(text: object) -> str:
@@ -407,7 +415,7 @@ class ScoreCard:
                 "" if ln.counted else e(ln.why_not_zh or "") + " " + e(ln.why_not or ""),
                 "待核实 provisional" if ln.status == "provisional" else "") if x.strip())
             rows.append(row([bilingual(ln.label_zh, ln.label_en),
-                             e(fact_text(ln.fact, ln.value, "zh")),
+                             e(ln.value_text("zh")),
                              f'<span class="num">{e(ln.points)}</span>', e(ln.ref), note]))
         rest = len(self.lines) - len(top)
         more = (f'<p class="more">另有 {rest} 项 and {rest} more lines '
@@ -497,7 +505,7 @@ def explain_text(card: ScoreCard, lang: str = "en", width: int | None = None) ->
         mark = ""
         if marks:
             mark = f"（{semi.join(marks)}）" if zh else f"  ({semi.join(marks)})"
-        value = fact_text(ln.fact, ln.value, lang)
+        value = ln.value_text(lang)
         row(ln.label(lang), ln.points, f"[{value}{semi}{ln.rule(lang)}]{mark}  — {ln.ref}")
     if card.groups:
         out.append("")

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .facts import FACTS, LEVELS
+from .facts import vocabulary
 
 __all__ = [
     "DEFAULT_WIDTH",
@@ -47,12 +47,12 @@ _WORDS = {
 
 def fact_text(name: str, value: Any, lang: str = "en") -> str:
     """A fact's value in words, with its unit."""
-    info = FACTS.get(name)
+    info = vocabulary().get(name)
     if info is None:
         return str(value)
     zh = lang == "zh"
     if info.kind == "level":
-        labels = LEVELS[info.level_type or ""]
+        labels = info.level_labels
         return labels.get(value, (str(value), str(value)))[0 if zh else 1]
     if info.kind == "bool":
         return ("是" if value else "否") if zh else ("yes" if value else "no")
@@ -72,7 +72,7 @@ _OPS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 
 def fact_label(name: str, lang: str = "en") -> str:
     """A fact's name for people: its Chinese label in Chinese, its id in English."""
-    info = FACTS.get(name)
+    info = vocabulary().get(name)
     return info.zh if lang == "zh" and info is not None else name
 
 

@@ -15,7 +15,9 @@ the look-back window of that many years before the evaluation date.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -28,6 +30,7 @@ from ._vocab import (
     FLAG_WORDS,
     ApplicantBase,
     FactInfo,
+    LevelDecl,
     age_on,
     annotation_of,
     field_of,
@@ -59,6 +62,9 @@ __all__ = [
     "fact_value",
     "near_miss",
     "optional",
+    "standard_levels",
+    "vocabulary",
+    "vocabulary_scope",
     "years_begun",
 ]
 
@@ -78,16 +84,43 @@ LEVEL_ALIASES: dict[str, dict[str, str]] = {
     for name in LEVELS}
 
 
-def extend_model(name: str, facts: Mapping[str, FactInfo],
-                required: tuple[str, ...] = ()) -> type[ApplicantBase]:
-    """`Applicant` extended by given facts (`facts`: the schedule's own, not derived) and
-    with `required` standard facts made required."""
+_SCOPE: ContextVar[Mapping[str, FactInfo] | None] = ContextVar("points_vocabulary",
+                                                               default=None)
+
+
+def vocabulary() -> Mapping[str, FactInfo]:
+    """The facts in scope: a schedule's vocabulary (standard, its own, derived) while it is
+    loaded, compiled or analysed (`vocabulary_scope`), else the standard `FACTS`."""
+    v = _SCOPE.get()
+    return FACTS if v is None else v
+
+
+@contextmanager
+def vocabulary_scope(facts: Mapping[str, FactInfo]) -> Iterator[None]:
+    """Make `facts` the vocabulary in scope (what `vocabulary()` returns) inside the block."""
+    token = _SCOPE.set(facts)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def standard_levels() -> dict[str, list[LevelDecl]]:
+    """The standard level lists as declared, by name (what `levels = "NAME"` refers to)."""
+    return _STANDARD.levels
+
+
+def extend_model(name: str, facts: Mapping[str, FactInfo], required: tuple[str, ...] = (),
+                 vocabulary: Mapping[str, FactInfo] | None = None) -> type[ApplicantBase]:
+    """`Applicant` extended by given facts (`facts`: a schedule's own, not derived), with
+    `required` standard facts made required; `vocabulary` (default: the standard facts and
+    `facts`) is what its messages know of (a derived fact is named as such)."""
     fields: dict[str, Any] = {n: (annotation_of(i), field_of(i)) for n, i in facts.items()}
     for n in required:
         info = VOCABULARY[n]
         strict = attrs.evolve(info, optional=False, required=True)
         fields[n] = (annotation_of(strict), field_of(strict))
-    vocab = {**VOCABULARY, **facts}
+    vocab = {**VOCABULARY, **(facts if vocabulary is None else vocabulary)}
     model = create_model(name, __base__=Applicant, **fields)
     model.vocabulary = vocab
     model._numbers = frozenset(n for n, i in vocab.items()
@@ -197,9 +230,9 @@ def fact_value(info: FactInfo, v: Any) -> Any:
 # --- words -------------------------------------------------------------------------------
 
 
-def optional(name: str, vocabulary: Mapping[str, FactInfo] = FACTS) -> bool:
-    """Whether the fact may be absent (None) on an applicant."""
-    return vocabulary[name].optional
+def optional(name: str) -> bool:
+    """Whether the fact (in the vocabulary in scope) may be absent (None) on an applicant."""
+    return vocabulary()[name].optional
 
 
 def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:

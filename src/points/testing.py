@@ -54,7 +54,7 @@ from pydantic import ValidationError  # noqa: E402
 from ._card import ScoreCard  # noqa: E402
 from .compiled import ScoreTest, compile_schedule, walk  # noqa: E402
 from .engines import facts_of, score  # noqa: E402
-from .facts import FACTS, Applicant, FactInfo  # noqa: E402
+from .facts import FACTS, Applicant, FactInfo, vocabulary  # noqa: E402
 from .schedule.kinds import KINDS, kind_of  # noqa: E402
 from .schedule.loader import load_schedule, loads_schedule, service_catalogue  # noqa: E402
 from .schedule.model import Schedule  # noqa: E402
@@ -173,8 +173,8 @@ def applicants(
         if name in fixed:
             value = fixed[name]
             fields[name] = value if isinstance(value, st.SearchStrategy) else st.just(value)
-        elif name in FACTS and (marks is None or name in marks or name == "age"):
-            fields[name] = _fact_strategy(FACTS[name], None if marks is None
+        elif name in vocabulary() and (marks is None or name in marks or name == "age"):
+            fields[name] = _fact_strategy(vocabulary()[name], None if marks is None
                                           else marks.get(name))
     if "birth_date" in fixed and "age" not in fixed:
         fields["age"] = st.none()
@@ -184,7 +184,7 @@ def applicants(
 
 
 def _order(name: str) -> Callable[[Any], Any]:
-    info = FACTS[name]
+    info = vocabulary()[name]
     if info.kind == "level":
         return lambda v: info.levels.index(v)
     return lambda v: v
@@ -287,7 +287,7 @@ def _condition(draw: st.DrawFn, scores: list[str], unit: Decimal, safe: bool,
 @st.composite
 def _fact_condition(draw: st.DrawFn) -> dict[str, Any]:
     fact = draw(st.sampled_from([*_BOOL, *_LEVEL, *_NUMERIC]))
-    info = FACTS[fact]
+    info = vocabulary()[fact]
     if info.kind == "bool":
         return {"fact": fact, draw(st.sampled_from(["eq", "ne"])): draw(st.booleans())}
     op = draw(st.sampled_from(["lt", "le", "gt", "ge", "eq", "ne", "in"]))
@@ -496,7 +496,7 @@ def assert_monotone(
             assert_monotone(s, "permit_months", applicant, by=months)
     """
     s = _load(schedule)
-    info = FACTS.get(fact)
+    info = vocabulary().get(fact)
     if info is None:
         raise InvalidArgument(f"assert_monotone: unknown fact {fact!r}")
     if by is None:

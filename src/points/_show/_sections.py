@@ -12,7 +12,7 @@ from ..compiled import (
     CompiledSchedule,
     compile_schedule,
 )
-from ..facts import FACTS, LEVELS
+from ..facts import vocabulary
 from ..schedule.kinds import describe_rule
 from ..schedule.loader import service_catalogue
 from ..schedule.model import Schedule, ServiceSpec, condition_facts
@@ -140,8 +140,8 @@ def _facts_section(c: _Ctx) -> list[Block]:
     w, i = c.w, 0 if c.lang == "zh" else 1
     rows: list[Row] = []
     for name in _facts_used(c.s):
-        info = FACTS[name]
-        levels = ", ".join(f"{lv} = {LEVELS[info.level_type or ''][lv][i]}"
+        info = vocabulary()[name]
+        levels = ", ".join(f"{lv} = {info.level_labels[lv][i]}"
                            for lv in info.levels) if info.kind == "level" else ""
         rows.append((f"`{name}`", info.zh if c.lang == "zh" else info.en, info.kind,
                      info.unit or "", levels))
@@ -352,7 +352,7 @@ def _facts_used(s: Schedule) -> list[str]:
         names.extend(condition_facts(g.condition))
     if s.ranking is not None:
         names.extend(tb.fact for tb in s.ranking.tie_breaks if tb.fact)
-    return [n for n in dict.fromkeys(names) if n in FACTS]
+    return [n for n in dict.fromkeys(names) if n in vocabulary()]
 
 
 def _notes(specs: Mapping[str, Any], w: Mapping[str, str]) -> list[Block]:

@@ -21,7 +21,7 @@ from ..compiled import (
     ScoreTest,
     compile_condition,
 )
-from ..facts import FACTS, LEVELS
+from ..facts import vocabulary
 from ..schedule.loader import load_schedule
 from ..schedule.model import Condition, Schedule
 
@@ -189,14 +189,14 @@ def _num(v: Decimal | int) -> str:
 
 
 def _value(fact: str, v: Any, lang: Lang) -> str:
-    info = FACTS.get(fact)
+    info = vocabulary().get(fact)
     if info is not None and info.kind == "level":
-        return LEVELS[info.level_type or ""].get(v, (str(v), str(v)))[0 if lang == "zh" else 1]
+        return info.level_labels.get(v, (str(v), str(v)))[0 if lang == "zh" else 1]
     return fact_text(fact, v, lang)
 
 
 def _fact_label(fact: str, lang: Lang, code: bool) -> str:
-    info = FACTS.get(fact)
+    info = vocabulary().get(fact)
     label = fact if info is None else (info.zh if lang == "zh" else info.en)
     name = f"`{fact}`" if code else fact
     return f"{label} ({name})" if lang == "en" else f"{label}（{name}）"

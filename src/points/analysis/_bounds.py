@@ -8,7 +8,7 @@ from ..schedule.model import Schedule
 from ._results import Bounds, applicant_of
 from ._search import search
 from ._space import Space
-from ._thresholds import load
+from ._thresholds import load, scoped
 
 __all__ = ["bounds", "bounds_of", "contexts", "monotone_facts"]
 
@@ -21,6 +21,7 @@ def contexts(c: CompiledSchedule) -> list[str | None]:
     return ps
 
 
+@scoped(0)
 def bounds(schedule: Schedule | str, purpose: str | None = None) -> Bounds:
     """The exact lowest and highest total of `schedule` under `purpose`.
 
@@ -47,6 +48,7 @@ def bounds_of(space: Space, purpose: str | None) -> Bounds:
                   lowest=lo.facts, highest=hi.facts, exact=hi.exact and lo.exact)
 
 
+@scoped(0)
 def monotone_facts(schedule: Schedule | str) -> list[str]:
     """The facts more of which never lowers any factor's points nor deepens any deduction.
 

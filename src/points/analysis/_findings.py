@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..compiled import CompiledSchedule, FactorNode, FactTest, compile_schedule, walk
-from ..facts import FACTS, FactInfo
+from ..facts import FactInfo, vocabulary
 from ..schedule.kinds import fact_step, fact_value
 from ..schedule.model import Schedule
 from ._bounds import bounds_of, contexts
@@ -16,11 +16,12 @@ from ._results import Analysis, Finding, plain
 from ._search import search
 from ._space import Space
 from ._status import status_findings
-from ._thresholds import compared, load
+from ._thresholds import compared, load, scoped
 
 __all__ = ["analyse"]
 
 
+@scoped(0)
 def analyse(schedule: Schedule | str) -> Analysis:
     """Bounds of every purpose, and every finding, for one loaded schedule."""
     c = compile_schedule(load(schedule))
@@ -175,7 +176,7 @@ def _factor_findings(space: Space) -> Iterator[Finding]:
 def _cliff_findings(space: Space) -> Iterator[Finding]:
     c = space.c
     for fact in space.facts:
-        info = FACTS[fact]
+        info = vocabulary()[fact]
         if info.kind not in ("int", "decimal", "fraction"):
             continue
         step = fact_step(info)

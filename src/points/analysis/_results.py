@@ -10,7 +10,7 @@ from typing import Any, Literal
 import attrs
 
 from .._card import ScoreCard
-from ..facts import FACTS, Applicant
+from ..facts import Applicant, vocabulary
 
 __all__ = ["Analysis", "Bounds", "Change", "Finding", "Kind", "Severity", "WhatIf",
            "applicant_of", "plain"]
@@ -94,7 +94,7 @@ class Change:
     @property
     def delta(self) -> Any:
         """How far the fact moves: a number, or the number of levels up (negative: down)."""
-        info = FACTS[self.fact]
+        info = vocabulary()[self.fact]
         if info.kind == "level":
             return info.levels.index(self.new) - info.levels.index(self.old)
         if info.kind == "bool":
@@ -104,7 +104,7 @@ class Change:
     def text(self, lang: str = "en") -> str:
         from .._explain import fact_text
 
-        info = FACTS[self.fact]
+        info = vocabulary()[self.fact]
         label = info.zh if lang == "zh" else info.en
         change = f"{fact_text(self.fact, self.old, lang)} → {fact_text(self.fact, self.new, lang)}"
         if info.kind in ("int", "decimal", "fraction"):
@@ -169,7 +169,7 @@ class WhatIf:
                         else f"  by time alone: not within {self.horizon_years} years")
         if self.accruing:
             if zh:
-                out.append("  （随时间累计：" + "、".join(FACTS[f].zh for f in self.accruing)
+                out.append("  （随时间累计：" + "、".join(vocabulary()[f].zh for f in self.accruing)
                            + "）")
             else:
                 out.append("  (accruing with time: " + ", ".join(self.accruing) + ")")

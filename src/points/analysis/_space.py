@@ -29,7 +29,7 @@ from ..compiled import (
     record_test,
     walk,
 )
-from ..facts import FACTS, candidates
+from ..facts import candidates, vocabulary
 from ._thresholds import cuts, monotone_pieces, read_facts
 
 __all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Within", "conjoin"]
@@ -168,7 +168,7 @@ class Space:
         per: list[list[Any]] = []
         complete: list[bool] = []
         for x in facts:
-            vals, full = candidates(FACTS[x], cuts(self.c, x))
+            vals, full = candidates(vocabulary()[x], cuts(self.c, x))
             per.append(vals)
             complete.append(full)
         exact = math.prod(len(p) for p in per) <= PRODUCT_LIMIT
@@ -258,7 +258,7 @@ def _link(facts: tuple[str, ...], factors: tuple[FactorNode, ...]) -> tuple[tupl
             if a != b:
                 parent[b] = a
     groups: dict[str, list[str]] = {}
-    for f in facts:  # `facts` is in FACTS order, so each variable is too
+    for f in facts:  # `facts` is in vocabulary() order, so each variable is too
         groups.setdefault(root(f), []).append(f)
     return tuple(tuple(g) for g in groups.values())
 

@@ -3,18 +3,19 @@ candidate values. `thresholds` lists them for `points.testing`."""
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ..compiled import CompiledSchedule, FactTest, compile_schedule, walk
-from ..facts import FACTS, MULTIPLES, fact_step, fact_value
+from ..facts import MULTIPLES, fact_step, fact_value, vocabulary, vocabulary_scope
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 
 __all__ = ["cuts", "fact_order", "load",
-           "monotone_pieces", "read_facts", "thresholds"]
+           "monotone_pieces", "read_facts", "scoped", "thresholds"]
 
 
 
@@ -22,8 +23,29 @@ def load(schedule: Schedule | str) -> Schedule:
     return schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def scoped(at: int) -> Callable[[_F], _F]:
+    """Run the analysis with the vocabulary of its schedule (positional argument `at`, or
+    keyword `schedule`) in scope: the facts it declares and derives are then known."""
+    def wrap(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kw: Any) -> Any:
+            ref = args[at] if len(args) > at else kw["schedule"]
+            s = load(ref)
+            with vocabulary_scope(s.vocabulary):
+                if len(args) > at:
+                    args = (*args[:at], s, *args[at + 1:])
+                else:
+                    kw["schedule"] = s
+                return fn(*args, **kw)
+        return run  # type: ignore[return-value]
+    return wrap
+
+
 def fact_order(name: str) -> int:
-    return list(FACTS).index(name)
+    return list(vocabulary()).index(name)
 
 
 def read_facts(c: CompiledSchedule) -> tuple[str, ...]:
@@ -54,7 +76,7 @@ def gate_cuts(c: CompiledSchedule, fact: str) -> set[Any]:
 def cuts(c: CompiledSchedule, fact: str) -> set[Any]:
     """Every value of `fact` at which the schedule's behaviour may change (in the fact's
     type): the rule kinds' own cuts (`RuleKind.cuts`) and the gates' comparisons."""
-    info = FACTS[fact]
+    info = vocabulary()[fact]
     if info.kind not in ("int", "decimal", "fraction"):
         return set()
     step = fact_step(info)
@@ -89,6 +111,7 @@ def monotone_pieces(sigs: Sequence[Sig]) -> bool:
     return True
 
 
+@scoped(0)
 def thresholds(schedule: Schedule | str) -> dict[str, list[Any]]:
     """For each fact the schedule reads, values on both sides of every cut it makes.
 
@@ -99,7 +122,7 @@ def thresholds(schedule: Schedule | str) -> dict[str, list[Any]]:
     c = compile_schedule(load(schedule))
     out: dict[str, list[Any]] = {}
     for fact in read_facts(c):
-        info = FACTS[fact]
+        info = vocabulary()[fact]
         if info.kind == "bool":
             out[fact] = [False, True]
             continue

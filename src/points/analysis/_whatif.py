@@ -10,11 +10,11 @@ from typing import Any
 
 from ..compiled import compile_schedule
 from ..engines import evaluation_date, facts_of, score
-from ..facts import FACTS, Applicant, candidates
+from ..facts import Applicant, candidates, vocabulary
 from ..schedule.model import Schedule
 from ._results import Change, WhatIf
 from ._space import Space
-from ._thresholds import cuts, load
+from ._thresholds import cuts, load, scoped
 
 __all__ = ["what_if"]
 
@@ -37,7 +37,7 @@ _NEVER_ACCRUES = {"insurance_back_paid_months"}
 
 def _accruing(a: Applicant) -> tuple[str, ...]:
     out = []
-    for name, info in FACTS.items():
+    for name, info in vocabulary().items():
         if info.unit != "month" or name in _NEVER_ACCRUES:
             continue
         active = _ACCRUES.get(name)
@@ -57,6 +57,7 @@ def _add_months(d: date, months: int) -> date:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@scoped(1)
 def what_if(
     applicant: Applicant | Mapping[str, Any],
     schedule: Schedule | str,
@@ -102,7 +103,7 @@ def what_if(
 
 def _smallest_change(space: Space, a: Applicant, fact: str, target: str,
                      purpose: str | None, on: date) -> Change | None:
-    info = FACTS[fact]
+    info = vocabulary()[fact]
     current = getattr(a, fact)
     values = candidates(info, cuts(space.c, fact))[0]
     # nearest value of each region (a run of equal outcomes), on each side of `current`
@@ -136,7 +137,7 @@ def _by_time(a: Applicant, s: Schedule, purpose: str | None, on: date, target: s
         when = _add_months(on, m)
         update: dict[str, Any] = {}
         for name in accruing:
-            hi = FACTS[name].maximum
+            hi = vocabulary()[name].maximum
             assert hi is not None
             update[name] = min(getattr(a, name) + m, int(hi))
         if a.birth_date is not None:

@@ -84,10 +84,10 @@ def _jsonl_text(v: Any) -> str | None:
 
 
 def _known_columns() -> frozenset[str]:
-    from ..facts import FACTS
+    from ..facts import vocabulary
     from ._score import BATCH_COLUMNS
 
-    return frozenset({"applicant_id", "birth_date", *FACTS, *BATCH_COLUMNS})
+    return frozenset({"applicant_id", "birth_date", *vocabulary(), *BATCH_COLUMNS})
 
 
 def _read_jsonl(src: _Source, chunk_rows: int, extra: str) -> Iterator[_Chunk]:

@@ -51,7 +51,7 @@ from ..engines import (
     points_expr,
 )
 from ..errors import InputError, UnknownPurpose
-from ..facts import FACTS, FLAG_WORDS, LEVEL_ALIASES, Applicant
+from ..facts import FLAG_WORDS, vocabulary, vocabulary_scope
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 
@@ -237,16 +237,16 @@ def _bool_field(name: str, dtype: pl.DataType) -> _Field:
 
 def _level_field(name: str, dtype: pl.DataType) -> _Field:
     c = pl.col(name)
-    info = FACTS[name]
+    info = vocabulary()[name]
     enum = pl.Enum(list(info.levels))
     slow = None
     if dtype == enum:
         p = c
     elif _is_text(dtype):
         p = c.cast(pl.String).cast(enum, strict=False)
-        if info.level_type is not None:  # Chinese names: 本科, 大专, 硕士 …
+        if info.aliases:  # Chinese names: 本科, 大专, 硕士 …
             slow = {_p(name): c.cast(pl.String).replace_strict(
-                LEVEL_ALIASES[info.level_type], default=None, return_dtype=pl.String)
+                dict(info.aliases), default=None, return_dtype=pl.String)
                 .cast(enum, strict=False)}
     else:
         p = pl.lit(None, enum)
@@ -257,7 +257,7 @@ def _level_field(name: str, dtype: pl.DataType) -> _Field:
 
 def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
     c = pl.col(name)
-    info = FACTS[name]
+    info = vocabulary()[name]
     places = decimal_places(name)
     scale = 10**places
     target = pl.Decimal(38, places)
@@ -298,7 +298,7 @@ def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
 
 def _fraction_field(name: str, dtype: pl.DataType) -> _Field:
     c = pl.col(name)
-    info = FACTS[name]
+    info = vocabulary()[name]
     one = pl.when(c.is_not_null()).then(pl.lit(1, pl.Int64))
     slow = None
     num: pl.Expr
@@ -406,16 +406,22 @@ def _field(name: str, dtype: pl.DataType, on: date) -> _Field:
         return _date_field(name, dtype, on)
     if name == "applied_at":
         return _datetime_field(name, dtype)
-    info = FACTS[name]
+    info = vocabulary()[name]
     if info.kind == "int":
-        return _int_field(name, dtype, info.minimum, info.maximum)
-    if info.kind == "bool":
-        return _bool_field(name, dtype)
-    if info.kind == "level":
-        return _level_field(name, dtype)
-    if info.kind == "decimal":
-        return _decimal_field(name, dtype)
-    return _fraction_field(name, dtype)
+        field = _int_field(name, dtype, info.minimum, info.maximum)
+    elif info.kind == "bool":
+        field = _bool_field(name, dtype)
+    elif info.kind == "level":
+        field = _level_field(name, dtype)
+    elif info.kind == "decimal":
+        field = _decimal_field(name, dtype)
+    else:
+        field = _fraction_field(name, dtype)
+    if info.required:
+        c = pl.col(name)
+        field.problems.insert(0, _Problem(c.is_null(), "is required by the schedule",
+                                          c.null_count() > 0))
+    return field
 
 
 def _parsed(frame: pl.DataFrame, fields: list[_Field], row_offset: int) -> pl.DataFrame:
@@ -439,7 +445,7 @@ def _parsed(frame: pl.DataFrame, fields: list[_Field], row_offset: int) -> pl.Da
 
 def _int_type(name: str) -> pl.DataType:
     """Int32 for an integer fact whose bounds fit (all of them today), else Int64."""
-    info = FACTS[name]
+    info = vocabulary()[name]
     fits = info.maximum is not None and info.minimum is not None \
         and int(info.minimum) >= -(2**31) and int(info.maximum) < 2**31
     return pl.Int32() if fits else pl.Int64()
@@ -450,8 +456,9 @@ def _normalised(name: str, present: bool, nulls: bool) -> list[pl.Expr]:
 
     Only rows whose every cell is valid get here, so the casts cannot fail.
     """
-    info = FACTS[name]
-    default = Applicant.model_fields[name].default
+    info = vocabulary()[name]
+    # a required fact has no default: rows without it were rejected, any value fills
+    default = attrs.evolve(info, required=False).default
     dtype: pl.DataType
     if info.kind == "int":
         dtype = _int_type(name)
@@ -489,7 +496,7 @@ def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str,
         both = pl.all_horizontal(missing)
         problems.append(("age", _Problem(both, "give age or birth_date")))
     if "birth_date" in present:  # the age bound holds for a derived age too
-        top = int(FACTS["age"].maximum or 0)
+        top = int(vocabulary()["age"].maximum or 0)
         problems.append(("birth_date", _Problem(derived > top, pl.format(
             "gives an age of {} on {}, above the maximum {}", derived, pl.lit(str(on)),
             pl.lit(top)))))
@@ -552,8 +559,13 @@ def score_frame(
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    with vocabulary_scope(schedule.vocabulary):
+        return _score_frame(frame, schedule, purpose, on, row_offset, extra)
 
-    known = {"applicant_id", "birth_date", *FACTS, *BATCH_COLUMNS}
+
+def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, on: date,
+                 row_offset: int, extra: str) -> BatchResult:
+    known = {"applicant_id", "birth_date", *vocabulary(), *BATCH_COLUMNS}
     unknown = [c for c in frame.columns if c not in known]
     if unknown and extra == "forbid":
         raise InputError(
@@ -561,6 +573,10 @@ def score_frame(
             "(not a fact of Applicant; pass extra='ignore' to skip them)", value=unknown)
     if frame.height and "age" not in frame.columns and "birth_date" not in frame.columns:
         raise InputError("the table needs an age or a birth_date column")
+    needed = [n for n, i in vocabulary().items() if i.required and n not in frame.columns]
+    if frame.height and needed:
+        raise InputError(f"the table needs a column for {', '.join(needed)} (required by "
+                         f"schedule {schedule.id})", value=needed)
 
     present = {c for c in frame.columns if c in known}
     fields = [_field(name, frame.schema[name], on) for name in frame.columns if name in present]
@@ -604,7 +620,7 @@ def score_frame(
 
 def _fraction_top(parsed: pl.DataFrame) -> int | None:
     """A bound of every fraction's numerator and denominator (2**15 or 2**31), if any."""
-    cols = [c for name, info in FACTS.items() if info.kind == "fraction"
+    cols = [c for name, info in vocabulary().items() if info.kind == "fraction"
             for c in (_p(name), _p(name, "/den")) if c in parsed.columns]
     if not cols:
         return 2**15

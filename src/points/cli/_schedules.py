@@ -237,14 +237,25 @@ def show(
 
 
 def schema(
-    applicant: Annotated[bool, typer.Option(
-        "--applicant", help="The JSON Schema of applicant facts instead.")] = False,
+    applicant: Annotated[str | None, typer.Option(
+        "--applicant", metavar="SCHEDULE",
+        help="The JSON Schema of an applicant for this schedule (a bundled id or a path; "
+             "'standard' for the standard vocabulary) instead: its own facts included, "
+             "derived facts left out.")] = None,
 ) -> None:
-    """Print the JSON Schema of the schedule TOML format (or of applicant facts)."""
+    """Print the JSON Schema of the schedule TOML format (or of an applicant's facts)."""
     from ..families import schedule_json_schema  # the format, with factors by family
 
-    data = (Applicant.model_json_schema(by_alias=True) if applicant
-            else schedule_json_schema())
+    if applicant is None:
+        data = schedule_json_schema()
+    elif applicant == "standard":
+        data = Applicant.model_json_schema(by_alias=True)
+    else:
+        try:
+            model = load_schedule(applicant).applicant_model()
+        except PointsError as exc:
+            _fail(exc)
+        data = model.model_json_schema(by_alias=True)
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from .._explain import fact_label, fact_text
-from ..facts import FACTS
+from ..facts import vocabulary
 from ..schedule.kinds import to_ticks
 from ..schedule.model import AllOf, AnyOf, Condition, FactCondition, NotOf, ScoreCondition
 
@@ -95,7 +95,7 @@ def compile_condition(c: Condition, scale: int) -> CondNode:
             else to_ticks(Decimal(value), scale))
         return ScoreTest(c.score, op, value, ticks)
     assert isinstance(c, FactCondition)
-    info = FACTS[c.fact]
+    info = vocabulary()[c.fact]
     rank = None
     if info.kind == "level" and op in ("lt", "le", "gt", "ge"):
         rank = info.levels.index(value)
@@ -137,7 +137,7 @@ def record_test(node: CondNode) -> Test:
         return lambda f, s: cmp(s[key], target)
     name, op, value = node.fact, node.op, node.value
     if node.rank is not None:
-        rank = {lv: i for i, lv in enumerate(FACTS[name].levels)}
+        rank = {lv: i for i, lv in enumerate(vocabulary()[name].levels)}
         target_rank = node.rank
         cmp = OPS[op]
         return lambda f, s: f[name] is not None and cmp(rank[f[name]], target_rank)

@@ -11,12 +11,15 @@ read this form; none of them re-derives it from the `Schedule` model.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
+from ..facts import FactInfo, vocabulary_scope
 from ..schedule.kinds import Arith, RuleFn, RuleKind, describe_rule, kind_of, to_ticks
 from ..schedule.model import RankingSpec, Schedule
 from ._conditions import CondNode, Test, compile_condition, describe, facts_read, record_test
@@ -142,6 +145,11 @@ class CompiledSchedule:
     ranking: RankingSpec | None
     scored_facts: frozenset[str]  # the facts the rules, `when`, budgets and gates read
     facts: frozenset[str]  # those and the facts the ranking breaks ties on
+    vocab: Mapping[str, FactInfo]  # every fact the schedule may read, by name
+
+    def scope(self) -> AbstractContextManager[None]:
+        """The schedule's vocabulary in scope (`points.facts.vocabulary()`) in a block."""
+        return vocabulary_scope(self.vocab)
 
     def to_points(self, ticks: int) -> Decimal:
         return Decimal(ticks).scaleb(-self.places)
@@ -164,7 +172,8 @@ def compile_schedule(schedule: Schedule) -> CompiledSchedule:
     hit = _CACHE.get(id(schedule))
     if hit is not None and hit[0] is schedule:
         return hit[1]
-    compiled = _compile(schedule)
+    with vocabulary_scope(schedule.vocabulary):
+        compiled = _compile(schedule)
     _CACHE[id(schedule)] = (schedule, compiled)  # holding the schedule keeps its id unique
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -268,4 +277,4 @@ def _compile(s: Schedule) -> CompiledSchedule:
         factors=factors, deductions=deductions, groups=groups, group_ids=tuple(s.groups),
         roots=roots, budgets=budgets,
         gates=gates, purposes=purposes, tiers=tiers, ranking=s.ranking,
-        scored_facts=frozenset(facts), facts=frozenset(facts | ties))
+        scored_facts=frozenset(facts), facts=frozenset(facts | ties), vocab=s.vocabulary)

@@ -30,7 +30,7 @@ from ..compiled import (
     compile_schedule,
 )
 from ..errors import InputError
-from ..facts import FACTS, Applicant
+from ..facts import vocabulary
 from ..schedule.kinds import FactColumn, compare_column
 from ..schedule.model import Schedule
 from ._sure_columns import sure_stages
@@ -51,11 +51,7 @@ def den_col(name: str) -> str:
 
 def decimal_places(name: str) -> int:
     """The decimal places of a decimal fact."""
-    for m in Applicant.model_fields[name].metadata:
-        places = getattr(m, "decimal_places", None)
-        if places is not None:
-            return int(places)
-    raise TypeError(f"decimal fact {name} declares no decimal_places")  # pragma: no cover
+    return vocabulary()[name].places
 
 
 def points_expr(col: str, places: int) -> pl.Expr:
@@ -66,7 +62,7 @@ def points_expr(col: str, places: int) -> pl.Expr:
 
 def _fact_column(name: str, fraction_top: int | None = None) -> FactColumn:
     """The normalised column(s) of fact `name`, as the rules read them."""
-    info = FACTS[name]
+    info = vocabulary()[name]
     col = pl.col(fact_col(name))
     if info.kind == "int":
         return FactColumn(col, 1, None if info.maximum is None else int(info.maximum), 0)
@@ -156,7 +152,9 @@ def compile_columns(schedule: Schedule, purpose: str | None, on: date, *,
     if plan is not None and plan.schedule is schedule:
         _PLANS.move_to_end(key)
         return plan
-    plan = _translate(compile_schedule(schedule), purpose, on, fraction_top)
+    c = compile_schedule(schedule)
+    with c.scope():
+        plan = _translate(c, purpose, on, fraction_top)
     _PLANS[key] = plan
     while len(_PLANS) > _PLAN_CACHE_SIZE:
         _PLANS.popitem(last=False)
@@ -323,7 +321,7 @@ def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
 
 def _fact_output(name: str) -> pl.Expr:
     """A normalised fact as an output column (fractions as Float64, see `points.batch`)."""
-    info = FACTS[name]
+    info = vocabulary()[name]
     col = pl.col(fact_col(name))
     if info.kind == "decimal":
         return col.cast(pl.Int128).reinterpret(dtype=pl.Decimal(38, decimal_places(name)))

@@ -21,7 +21,7 @@ from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import InputError, UnknownPurpose
-from ..facts import Applicant
+from ..facts import ApplicantBase
 from ..schedule.kinds import RuleFn
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
@@ -121,7 +121,7 @@ def evaluation_date(on: object) -> date:
     raise InputError("on is a date, or a string YYYY-MM-DD", value=on)
 
 
-def facts_of(applicant: Applicant, on: date, *, years_begun: bool = True) -> dict[str, Any]:
+def facts_of(applicant: ApplicantBase, on: date, *, years_begun: bool = True) -> dict[str, Any]:
     """The facts an applicant gives on a date (`age` from `birth_date` when needed, and
     `age_years_begun` unless told it is not read)."""
     facts = dict(applicant.__dict__)
@@ -132,7 +132,7 @@ def facts_of(applicant: Applicant, on: date, *, years_begun: bool = True) -> dic
 
 
 def score(
-    applicant: Applicant | Mapping[str, Any],
+    applicant: ApplicantBase | Mapping[str, Any],
     schedule: Schedule | str,
     *,
     purpose: str | None = None,
@@ -149,15 +149,21 @@ def score(
     if not isinstance(schedule, Schedule):
         schedule = load_schedule(schedule)
     plan = _plan(schedule)
-    if not isinstance(applicant, Applicant):
-        applicant = Applicant.parse(applicant)
+    model = schedule.applicant_model()
+    given: ApplicantBase
+    if isinstance(applicant, model):
+        given = applicant
+    elif isinstance(applicant, ApplicantBase):  # another schedule's model: its own facts
+        given = model.parse(applicant.model_dump(exclude_unset=True))
+    else:
+        given = model.parse(applicant)
     on = evaluation_date(on)
     if purpose is None:
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
-    facts = facts_of(applicant, on, years_begun=plan.reads_years_begun)
-    return _score(plan, facts, applicant.applicant_id, purpose, on)
+    facts = facts_of(given, on, years_begun=plan.reads_years_begun)
+    return _score(plan, facts, given.applicant_id, purpose, on)
 
 
 
@@ -254,6 +260,11 @@ class _Detail:
 
     def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
                                 tuple[GateResult, ...]]:
+        with self.c.scope():
+            return self._explain()
+
+    def _explain(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
+                                tuple[GateResult, ...]]:
         c, facts, ticks, capped = self.c, self.facts, self.ticks, self.capped
         to_points = c.to_points
         groups = tuple(
@@ -309,7 +320,8 @@ class _Detail:
                 value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
                 points=c.to_points(ticks[f.id]), capped=f.id in self.capped, applied=applied,
                 counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not,
-                why_not_zh=why_zh))
+                why_not_zh=why_zh, value_zh=fact_text(f.fact, value, "zh"),
+                value_en=fact_text(f.fact, value, "en")))
         return tuple(out)
 
 

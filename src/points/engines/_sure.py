@@ -42,7 +42,7 @@ from ..compiled import (
     ScoreTest,
     record_test,
 )
-from ..facts import FACTS, MULTIPLES, candidates, fact_step, fact_value
+from ..facts import MULTIPLES, candidates, fact_step, fact_value, vocabulary
 
 __all__ = ["Sure", "SurePlan", "line_range", "score_may", "sure_of", "sure_plan"]
 
@@ -85,7 +85,7 @@ def line_range(c: CompiledSchedule, f: FactorNode) -> Interval:
     rule_cuts = f.rule.cuts(f.spec, MULTIPLES)
     per = []
     for x in f.facts:
-        info = FACTS[x]
+        info = vocabulary()[x]
         if info.kind in ("bool", "level"):
             per.append(candidates(info, set())[0])
             continue
@@ -100,6 +100,12 @@ def line_range(c: CompiledSchedule, f: FactorNode) -> Interval:
     return min(values_), max(values_)
 
 
+def _line_ranges(c: CompiledSchedule) -> dict[str, Any]:
+    with c.scope():
+        return {f.id: line_range(c, f) for f in (*c.factors, *c.deductions)
+                if f.status == "provisional"}
+
+
 def sure_plan(c: CompiledSchedule) -> SurePlan:
     """The provisional parts of `c` (cached per compiled schedule)."""
     hit = _PLANS.get(id(c))
@@ -110,8 +116,7 @@ def sure_plan(c: CompiledSchedule) -> SurePlan:
         _leaf_tests(g.condition, tests)
     plan = SurePlan(
         c=c,
-        lines={f.id: line_range(c, f) for f in (*c.factors, *c.deductions)
-               if f.status == "provisional"},
+        lines=_line_ranges(c),
         groups=frozenset(g.id for g in c.groups if g.status == "provisional"),
         gates=frozenset(g for g, n in c.gates.items() if n.status == "provisional"),
         tiers=frozenset(t.id for t in c.schedule.tiers if t.status == "provisional"),

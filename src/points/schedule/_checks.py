@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..facts import FACTS, FactInfo
+from ..facts import FactInfo, vocabulary
 from .kinds import Problem, fine, kind_of
 from .model import (
     AllOf,
@@ -114,7 +114,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
         if r.key not in scores:
             yield ("ranking", "key"), "names no score (total, a group or a factor)", r.key
         for i, tb in enumerate(r.tie_breaks):
-            if tb.fact is not None and tb.fact not in FACTS:
+            if tb.fact is not None and tb.fact not in vocabulary():
                 yield ("ranking", "tie_breaks", i, "fact"), "unknown fact", tb.fact
             if tb.score is not None and tb.score not in scores:
                 yield ("ranking", "tie_breaks", i, "score"), "names no score", tb.score
@@ -124,7 +124,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
 
 def _fact(path: tuple[str | int, ...], name: str, kinds: tuple[str, ...],
           what: str) -> Iterator[Problem]:
-    info = FACTS.get(name)
+    info = vocabulary().get(name)
     if info is None:
         yield path, "unknown fact", name
     elif info.kind not in kinds:
@@ -156,7 +156,7 @@ def _within(s: Schedule) -> Iterator[Problem]:
         if g.within is None:
             continue
         path = ("groups", key, "within")
-        info = FACTS.get(g.within)
+        info = vocabulary().get(g.within)
         if info is None:
             yield path, "unknown fact", g.within
             continue
@@ -168,7 +168,7 @@ def _within(s: Schedule) -> Iterator[Problem]:
                 yield (("groups", sub, "group"),
                        f"group {key!r} shares {g.within!r} among factors only", key)
         for fid, f in s.factors.items():
-            member = FACTS.get(f.fact)
+            member = vocabulary().get(f.fact)
             if f.group != key or member is None:
                 continue
             if member.kind not in ("int", "decimal") or member.unit != info.unit:
@@ -212,7 +212,7 @@ def _condition(path: tuple[str | int, ...], c: Condition,
             else:
                 yield from fine((*path, op), Decimal(v), q)
     elif isinstance(c, FactCondition):
-        info = FACTS.get(c.fact)
+        info = vocabulary().get(c.fact)
         if info is None:
             yield (*path, "fact"), "unknown fact", c.fact
             return

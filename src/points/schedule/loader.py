@@ -29,7 +29,9 @@ from ..errors import (
     ScheduleSyntaxError,
     ScheduleValidationError,
 )
+from ..facts import vocabulary_scope
 from . import _checks, _limits
+from ._facts import build_vocabulary
 from ._locate import key_lines, locate, path_at
 from ._problems import dotted, validation_error, where
 from .model import Schedule, ServiceSpec
@@ -301,7 +303,10 @@ def _build(text: str, source: str) -> Schedule:
         schedule = Schedule.model_validate(merged)
     except ValidationError as exc:
         raise validation_error(exc, source, lines, chain=chain) from None
-    problems = _checks.check(schedule, service_catalogue())
+    vocab, problems = build_vocabulary(schedule)
+    if not problems:
+        with vocabulary_scope(vocab):
+            problems = _checks.check(schedule, service_catalogue())
     if problems:
         errors = []
         for path, msg, value in problems:
@@ -311,6 +316,7 @@ def _build(text: str, source: str) -> Schedule:
         raise ScheduleValidationError(errors)
     schedule._source = source
     schedule._hash = _content_hash(merged)
+    schedule._vocabulary = vocab
     _log.info("loaded schedule %s (%s) from %s", schedule.id, schedule._hash[:19], source)
     if len(chain) > 1:
         _log.debug("%s extends %s", schedule.id, " → ".join(f for f, _ in chain[1:]))

@@ -7,6 +7,7 @@ These models are the single definition of the format: the loader validates with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
@@ -20,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from .._vocab import ApplicantBase, FactDecl, FactInfo
+from ..facts import FACTS, Applicant, extend_model
 from ._base import Band, FactorBase, Id, Label, Points, Sourced, Status, Strict
 from .kinds import KINDS
 from .kinds.bands import BandsRule
@@ -83,6 +86,9 @@ class Meta(Strict):
     rounding: Rounding = "half_up"
     floor: Points | None = Field(default=None, description="Lowest total; none if absent.")
     default_purpose: Id | None = None
+    required_facts: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="Standard facts an applicant must give for this schedule (no default).")
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
 
@@ -320,6 +326,8 @@ class Schedule(Strict):
     """
 
     schedule: Meta
+    facts: dict[Id, FactDecl] = Field(
+        default_factory=dict, description="The schedule's own facts: given or derived.")
     factors: dict[Id, FactorSpec] = Field(default_factory=dict)
     groups: dict[Id, GroupSpec] = Field(default_factory=dict)
     deductions: dict[Id, FactorSpec] = Field(default_factory=dict)
@@ -334,6 +342,8 @@ class Schedule(Strict):
     _source: str = PrivateAttr(default="<memory>")
     _hash: str = PrivateAttr(default="")
     _compiled: Any = PrivateAttr(default=None)
+    _vocabulary: Any = PrivateAttr(default=None)
+    _model: Any = PrivateAttr(default=None)
 
     @property
     def id(self) -> str:
@@ -348,6 +358,25 @@ class Schedule(Strict):
     def content_hash(self) -> str:
         """sha256 of the schedule's resolved content (after `extends`), in canonical JSON."""
         return self._hash
+
+    @property
+    def vocabulary(self) -> Mapping[str, FactInfo]:
+        """Every fact the schedule may read: the standard ones, its own, its derived ones."""
+        return FACTS if self._vocabulary is None else self._vocabulary
+
+    def applicant_model(self) -> type[ApplicantBase]:
+        """The model validating an applicant for this schedule: `Applicant`, plus the facts
+        it declares (derived ones are computed, never given), with its `required_facts`
+        required."""
+        if self._model is None:
+            own = {n: i for n, i in self.vocabulary.items()
+                   if i.declaration is not None and i.expr is None}
+            required = tuple(self.schedule.required_facts)
+            derived = any(i.expr is not None for i in self.vocabulary.values())
+            self._model = (Applicant if not own and not required and not derived else
+                           extend_model(f"Applicant[{self.id}]", own, required,
+                                        vocabulary=self.vocabulary))
+        return self._model  # type: ignore[no-any-return]
 
     def in_force(self, on: date) -> bool:
         """True when `effective_from <= on < effective_until`."""

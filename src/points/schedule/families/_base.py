@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from ..model import Id, Label, Status
 
 #: section ("factors", "groups", "deductions") → id → the TOML table of one entry
@@ -69,7 +69,7 @@ def simplify(n: Part | Node) -> Part | Node | None:
 
 
 def _fact_label(fact: str) -> tuple[str, str]:
-    info = FACTS[fact]
+    info = vocabulary()[fact]
     return info.zh, info.en[:1].upper() + info.en[1:]
 
 
@@ -89,8 +89,8 @@ def count_entry(fact: str, each: Decimal, cap: Decimal | None = None) -> dict[st
     out: dict[str, Any] = {"fact": fact, "rule": "count", "each": each}
     if cap is not None:
         out["cap"] = cap
-    if FACTS[fact].window_years is not None:
-        out["window_years"] = FACTS[fact].window_years
+    if vocabulary()[fact].window_years is not None:
+        out["window_years"] = vocabulary()[fact].window_years
     return out
 
 

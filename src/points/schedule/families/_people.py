@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ...facts import FACTS, SkillGrade, Title
 from ...facts import Education as EducationLevel
+from ...facts import SkillGrade, Title, vocabulary
 from ._base import (
     Combine,
     EmploymentFact,
@@ -36,7 +36,7 @@ class _Years(Family):
 
     @model_validator(mode="after")
     def _when_is_bool(self) -> _Years:
-        if self.when is not None and getattr(FACTS.get(self.when), "kind", None) != "bool":
+        if self.when is not None and getattr(vocabulary().get(self.when), "kind", None) != "bool":
             raise ValueError(f"when names a true/false fact, not {self.when!r}")
         return self
 
@@ -157,7 +157,7 @@ status = "confirmed"
             if self.combine != "sum" or self.owned is not None or self.outer_district is not None:
                 raise ValueError('within goes with combine = "sum" and owned_years and rental '
                                  "only (periods that share the months)")
-            if getattr(FACTS.get(self.within), "unit", None) != "month":
+            if getattr(vocabulary().get(self.within), "unit", None) != "month":
                 raise ValueError(f"within names a months fact, not {self.within!r}")
         return self
 

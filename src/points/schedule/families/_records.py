@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from ..model import Id
 from ._base import (
     ALL_TYPES,
@@ -481,7 +481,7 @@ note = "−10 per credit record in the 2021 table (A13); 2018/2020 gave −5."
         for name, fact in _PENALTY_FACTS.items():
             pts = getattr(self, name)
             if pts is not None:
-                rule = (flag_entry(fact, pts) if FACTS[fact].kind == "bool"
+                rule = (flag_entry(fact, pts) if vocabulary()[fact].kind == "bool"
                         else count_entry(fact, pts))
                 if self.purposes is not None:
                     rule["purposes"] = list(self.purposes)

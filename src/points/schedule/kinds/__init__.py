@@ -6,7 +6,7 @@ bundled kind; `KINDS` maps the TOML name (`rule = "rate"`) to the kind's class.
 
 from __future__ import annotations
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from . import bands, count, flag, flat_plus_rate, levels, rate, table
 from ._base import (
     KINDS,
@@ -54,7 +54,7 @@ def describe_rule(spec: object, lang: str = "en") -> str:
     """A factor's rule in words, with its `when` clause (`"zh"` or `"en"`)."""
     text = kind_of(spec).describe(spec, lang)
     when = getattr(spec, "when", None)
-    if when is not None and when in FACTS:
-        w = FACTS[when]
+    if when is not None and when in vocabulary():
+        w = vocabulary()[when]
         text += f"（须{w.zh}）" if lang == "zh" else f" (only if: {w.en})"
     return text

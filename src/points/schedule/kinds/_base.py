@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from ...facts import FACTS, fact_step, fact_value
+from ...facts import FACTS, fact_step, fact_value, vocabulary
 from .._base import FactorBase
 
 if TYPE_CHECKING:
@@ -213,14 +213,14 @@ def bound(ticks: int, cap: int | None, sign: int) -> tuple[int, bool]:
 
 
 def int_fact(name: str) -> bool:
-    info = FACTS.get(name)
+    info = vocabulary().get(name)
     return info is not None and info.kind == "int"
 
 
 def units_fn(fact: str, per: Decimal, start: Decimal = Decimal(0)) -> Callable[[Any], int]:
     """Full `per`-sized units in `value - start` (value >= start), specialised for the
     fact's kind."""
-    kind = FACTS[fact].kind if fact in FACTS else None
+    kind = vocabulary()[fact].kind if fact in vocabulary() else None
     whole = per == per.to_integral_value() and start == start.to_integral_value()
     if kind == "int" and whole:
         p, s = int(per), int(start)
@@ -413,7 +413,7 @@ def cap_text(cap: Decimal | None, lang: str) -> str:
 
 
 def unit_of(fact: str) -> str | None:
-    info = FACTS.get(fact)
+    info = vocabulary().get(fact)
     return None if info is None else info.unit
 
 

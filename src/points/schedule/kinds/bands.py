@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from .._base import Band, FactorBase
 from ._base import (
     NUMERIC,
@@ -96,7 +96,7 @@ class Bands(RuleKind):
 
     @classmethod
     def record(cls, spec: BandsRule, arith: Arith, sign: int) -> RuleFn:
-        kind = FACTS[spec.fact].kind if spec.fact in FACTS else None
+        kind = vocabulary()[spec.fact].kind if spec.fact in vocabulary() else None
 
         def edge(x: Decimal | None) -> Any:
             if x is None:
@@ -175,7 +175,7 @@ class Bands(RuleKind):
     @classmethod
     def cliffs(cls, spec: BandsRule, fn: RuleFn, step: Any, scale: int
                ) -> list[tuple[Any, Any]]:
-        info = FACTS[spec.fact]
+        info = vocabulary()[spec.fact]
         regular = {int(abs(b.slope) * scale) for b in spec.bands}
         out = []
         for b in spec.bands:
@@ -198,7 +198,7 @@ class Bands(RuleKind):
         @st.composite
         def specs(draw: st.DrawFn) -> dict[str, Any]:
             fact = draw(st.sampled_from(facts_of_kind(*NUMERIC)))
-            hi = min(int(FACTS[fact].maximum or 0), 120)
+            hi = min(int(vocabulary()[fact].maximum or 0), 120)
             edges = draw(st.lists(st.integers(0, hi), min_size=1, max_size=4, unique=True))
             edges.sort()
             open_end = draw(st.booleans()) or len(edges) == 1

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
@@ -60,7 +60,7 @@ class Count(RuleKind):
         yield from amount((*path, "each"), spec.each, precision, sign)
         if spec.cap is not None:
             yield from amount((*path, "cap"), spec.cap, precision, sign, signed=False)
-        info = FACTS.get(spec.fact)
+        info = vocabulary().get(spec.fact)
         if spec.window_years is not None and info is not None and \
                 info.window_years != spec.window_years:
             yield ((*path, "window_years"),

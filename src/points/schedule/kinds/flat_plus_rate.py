@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     NUMERIC,
@@ -131,7 +131,7 @@ class FlatPlusRate(RuleKind):
                ) -> list[tuple[Any, Any]]:
         if not spec.flat:
             return []
-        info = FACTS[spec.fact]
+        info = vocabulary()[spec.fact]
         v = fact_value(info, spec.start)
         if fn(v)[0] - fn(v - step)[0]:
             return [(v, max(fact_value(info, spec.per), step))]
@@ -150,7 +150,7 @@ class FlatPlusRate(RuleKind):
             fact = draw(st.sampled_from(facts_of_kind(*NUMERIC)))
             out = {"rule": "flat_plus_rate", "fact": fact,
                    "flat": draw(amounts(unit, sign=sign)), "rate": draw(amounts(unit, sign=sign)),
-                   "per": draw(st.sampled_from(PERS[FACTS[fact].kind])),
+                   "per": draw(st.sampled_from(PERS[vocabulary()[fact].kind])),
                    "start": draw(st.integers(0, 24))}
             if (c := draw(st.none() | amounts(unit))) is not None:
                 out["cap"] = c

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...facts import FACTS, LEVELS
+from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
@@ -44,7 +44,7 @@ def level_table(spec: LevelsRule, arith: Arith) -> dict[str, int]:
     listed = {k: arith.ticks(v) or 0 for k, v in spec.points.items()}
     table: dict[str, int] = {}
     best = 0
-    for level in FACTS[spec.fact].levels:
+    for level in vocabulary()[spec.fact].levels:
         best = listed.get(level, 0 if spec.match == "exact" else best)
         table[level] = best
     return table
@@ -61,7 +61,7 @@ class Levels(RuleKind):
     @classmethod
     def check(cls, spec: LevelsRule, path: Path, sign: int, precision: Decimal
               ) -> Iterator[Problem]:
-        info = FACTS.get(spec.fact)
+        info = vocabulary().get(spec.fact)
         for level, pts in spec.points.items():
             if info is not None and info.kind == "level" and level not in info.levels:
                 yield ((*path, "points", level),
@@ -89,8 +89,8 @@ class Levels(RuleKind):
     @classmethod
     def describe(cls, spec: LevelsRule, lang: str) -> str:
         zh = lang == "zh"
-        lt = FACTS[spec.fact].level_type if spec.fact in FACTS else None
-        names = LEVELS.get(lt or "", {})
+        info = vocabulary().get(spec.fact)
+        names = {} if info is None else info.level_labels
         parts = [f"{names.get(k, (k, k))[0 if zh else 1]} {number(v)}"
                  for k, v in sorted(spec.points.items(), key=lambda kv: -kv[1])]
         text = "、".join(parts) if zh else "; ".join(parts)
@@ -100,7 +100,7 @@ class Levels(RuleKind):
 
     @classmethod
     def cuts(cls, spec: LevelsRule, multiples: int) -> dict[str, set[Any]]:
-        return {spec.fact: set(FACTS[spec.fact].levels)}
+        return {spec.fact: set(vocabulary()[spec.fact].levels)}
 
     @classmethod
     def cliffs(cls, spec: LevelsRule, fn: RuleFn, step: Any, scale: int
@@ -118,7 +118,7 @@ class Levels(RuleKind):
         @st.composite
         def specs(draw: st.DrawFn) -> dict[str, Any]:
             fact = draw(st.sampled_from([n for n in facts_of_kind("level") if n != "sex"]))
-            levels = draw(st.lists(st.sampled_from(FACTS[fact].levels), min_size=1,
+            levels = draw(st.lists(st.sampled_from(vocabulary()[fact].levels), min_size=1,
                                    unique=True))
             return {"rule": "levels", "fact": fact,
                     "points": {lv: draw(amounts(unit, sign=sign)) for lv in levels},

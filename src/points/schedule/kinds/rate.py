@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...facts import FACTS
+from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     NUMERIC,
@@ -184,7 +184,7 @@ class Rate(RuleKind):
                ) -> list[tuple[Any, Any]]:
         if not spec.min_units:
             return []
-        info = FACTS[spec.fact]
+        info = vocabulary()[spec.fact]
         v = fact_value(info, spec.min_units * Fraction(spec.per))
         if fn(v)[0] - fn(v - step)[0] and (spec.min_units > 1 or not spec.whole):
             return [(v, max(fact_value(info, spec.per), step))]
@@ -202,7 +202,7 @@ class Rate(RuleKind):
         def specs(draw: st.DrawFn) -> dict[str, Any]:
             fact = draw(st.sampled_from(facts_of_kind(*NUMERIC)))
             out = {"rule": "rate", "fact": fact, "rate": draw(amounts(unit, sign=sign)),
-                   "per": draw(st.sampled_from(PERS[FACTS[fact].kind])),
+                   "per": draw(st.sampled_from(PERS[vocabulary()[fact].kind])),
                    "whole": draw(st.booleans()), "min_units": draw(st.integers(0, 3))}
             if (c := draw(st.none() | amounts(unit))) is not None:
                 out["cap"] = c

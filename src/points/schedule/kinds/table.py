@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...facts import FACTS, LEVELS
+from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
@@ -56,7 +56,7 @@ class TableRule(FactorBase):
 
 def values_of(fact: str) -> tuple[Any, ...]:
     """A table fact's values in column order: its levels, or (False, True)."""
-    info = FACTS[fact]
+    info = vocabulary()[fact]
     return (False, True) if info.kind == "bool" else info.levels
 
 
@@ -92,7 +92,7 @@ class Table(RuleKind):
     @classmethod
     def check(cls, spec: TableRule, path: Path, sign: int, precision: Decimal
               ) -> Iterator[Problem]:
-        by = FACTS.get(spec.by)
+        by = vocabulary().get(spec.by)
         if by is None:
             yield (*path, "by"), "unknown fact", spec.by
         elif by.kind not in _KINDS:
@@ -100,7 +100,7 @@ class Table(RuleKind):
                 "fact", spec.by
         elif spec.by == spec.fact:
             yield (*path, "by"), "a table's two facts must differ", spec.by
-        row_info = FACTS.get(spec.fact)
+        row_info = vocabulary().get(spec.fact)
         rows = None if row_info is None or row_info.kind not in _KINDS else \
             {_key(spec.fact, v) for v in values_of(spec.fact)}
         cols = None if by is None or by.kind not in _KINDS else \
@@ -132,7 +132,7 @@ class Table(RuleKind):
 
         def index(fact: FactColumn, name: str) -> pl.Expr:
             # a level is an Enum whose physical value is its index; a flag is 0 or 1
-            if FACTS[name].kind == "bool":
+            if vocabulary()[name].kind == "bool":
                 return fact.num.cast(pl.UInt32)
             return fact.num.to_physical().cast(pl.UInt32)
 
@@ -145,7 +145,7 @@ class Table(RuleKind):
         zh = lang == "zh"
 
         def name(fact: str, key: str) -> str:
-            info = FACTS.get(fact)
+            info = vocabulary().get(fact)
             if info is None:
                 return key
             if info.kind == "bool":
@@ -153,7 +153,7 @@ class Table(RuleKind):
                 label = info.zh if zh else info.en
                 return (f"{label}：{'是' if yes else '否'}" if zh
                         else f"{label}: {'yes' if yes else 'no'}")
-            names = LEVELS.get(info.level_type or "", {})
+            names = info.level_labels
             return names.get(key, (key, key))[0 if zh else 1]
 
         parts = [f"{name(spec.fact, r)}，{name(spec.by, c)} {number(v)}" if zh
