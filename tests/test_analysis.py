@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import points
 from points import FACTS, Applicant, analysis, load_schedule, loads_schedule, score
 from points.cli import app
-from points.schedule.model import Schedule
+from points.schedule.model import Schedule, when_names
 
 HEAD = """
 [schedule]
@@ -485,7 +485,7 @@ def independent_parts(s: Schedule) -> list[tuple[list[str], set[str]]]:
             within = {s.groups[n].within} - {None}
             return set().union(within, *(facts(m) for m in members[n]))  # type: ignore[arg-type]
         spec = s.factors.get(n) or s.deductions[n]
-        return {spec.fact} | ({spec.when} if spec.when else set())
+        return {spec.fact, *when_names(spec.when)}
 
     parts = [([n], facts(n)) for n in nodes]
     merged = True

@@ -15,7 +15,7 @@ from ..compiled import (
 from ..facts import vocabulary
 from ..schedule.kinds import describe_rule
 from ..schedule.loader import service_catalogue
-from ..schedule.model import Schedule, ServiceSpec, condition_facts
+from ..schedule.model import Schedule, ServiceSpec, condition_facts, when_names
 from ._words import (
     _FAMILY,
     _FOLLOW,
@@ -346,8 +346,9 @@ def _facts_used(s: Schedule) -> list[str]:
     names: list[str] = []
     for f in (*s.factors.values(), *s.deductions.values()):
         names.append(f.fact)
-        if f.when:
-            names.append(f.when)
+        names.extend(when_names(f.when))
+    for gr in s.groups.values():
+        names.extend(when_names(gr.when))
     for g in s.gates.values():
         names.extend(condition_facts(g.condition))
     if s.ranking is not None:

@@ -19,8 +19,10 @@ from ._space import PRODUCT_LIMIT, Lit, Space, Term, Vec, Within
 
 __all__ = ["HUB_LIMIT", "Best", "search"]
 
-#: Largest number of `when` facts enumerated together.
-HUB_LIMIT = 12
+#: Most combinations of the values of the `when` facts enumerated (12 true/false facts).
+HUB_LIMIT = 4096
+#: A fact left free in a variable (not held at a `when` value).
+FREE = object()
 _DIRECTION = {"ge": 1, "gt": 1, "le": -1, "lt": -1}
 
 Option = tuple[Vec, dict[str, Any]]
@@ -69,10 +71,10 @@ def _search_term(space: Space, purpose: str | None, term: Term, sense: int) -> I
     else:
         reduce = sense if dirs <= {sense} else 0
     hubs = space.hubs
-    hub_exact = len(hubs) <= HUB_LIMIT
-    assignments: Iterable[tuple[bool, ...]] = itertools.product((False, True), repeat=len(hubs))
+    hub_exact = math.prod(len(v) for v in space.hub_values) <= HUB_LIMIT
+    assignments: Iterable[tuple[Any, ...]] = itertools.product(*space.hub_values)
     if not hub_exact:
-        assignments = itertools.islice(assignments, 2 ** HUB_LIMIT)
+        assignments = itertools.islice(assignments, HUB_LIMIT)
     for assignment in assignments:
         hub = dict(zip(hubs, assignment, strict=True))
         yield _search_hubs(space, purpose, hub, lits, score_lits, sense, reduce, hub_exact)
@@ -81,16 +83,16 @@ def _search_term(space: Space, purpose: str | None, term: Term, sense: int) -> I
 def _options(space: Space, fact: str, mask: tuple[bool, ...], fixed: tuple[Any, ...],
              want: tuple[Lit, ...], reduce: int) -> list[Option]:
     """The outcomes of `fact`'s variable that satisfy `want`, with the `when` facts in it
-    at their `fixed` values (None: free), Pareto-reduced (cached)."""
+    at their `fixed` values (`FREE`: free), Pareto-reduced (cached)."""
     var = space.var(fact)
     key = (space.var_index(fact), mask, fixed, want, reduce)
     if key in space.option_cache:
         return space.option_cache[key]
     pos = {a: k for k, a in enumerate(var.atoms)}
     outcomes: Iterable[tuple[Vec, tuple[bool, ...], tuple[Any, ...]]] = var.distinct
-    if any(x is not None for x in fixed):
+    if any(x is not FREE for x in fixed):
         outcomes = [(sig[0], sig[2], v) for v, sig in zip(var.values, var.sigs, strict=True)
-                    if all(x is None or x == y for x, y in zip(fixed, v, strict=True))]
+                    if all(x is FREE or x == y for x, y in zip(fixed, v, strict=True))]
     options: dict[Vec, dict[str, Any]] = {}
     for ticks, truths, v in outcomes:
         if all(truths[pos[i]] != neg for i, neg in want):
@@ -103,7 +105,7 @@ def _options(space: Space, fact: str, mask: tuple[bool, ...], fixed: tuple[Any, 
     return opts
 
 
-def _search_hubs(space: Space, purpose: str | None, hub: dict[str, bool],
+def _search_hubs(space: Space, purpose: str | None, hub: dict[str, Any],
                  lits: dict[str, list[Lit]], score_lits: list[Lit], sense: int, reduce: int,
                  exact: bool) -> Best:
     fixed: dict[str, int] = {f.id: 0 for f in space.factors}
@@ -113,7 +115,7 @@ def _search_hubs(space: Space, purpose: str | None, hub: dict[str, bool],
 
     def active(i: int) -> bool:
         f = space.factors[i]
-        return space.applies(i, purpose) and (f.when is None or hub[f.when])
+        return space.applies(i, purpose) and (f.when is None or space.when_holds(i, hub))
 
     def add(idx: tuple[int, ...], opts: list[Option]) -> None:
         if len(opts) == 1:
@@ -132,7 +134,8 @@ def _search_hubs(space: Space, purpose: str | None, hub: dict[str, bool],
         exact = exact and var.exact
         mask = tuple(active(i) for i in var.factors)
         want = tuple(lit for x in names for lit in lits.get(x, ()))
-        opts = _options(space, names[0], mask, tuple(hub.get(x) for x in names), want, reduce)
+        opts = _options(space, names[0], mask, tuple(hub.get(x, FREE) for x in names), want,
+                        reduce)
         if not opts:
             return Best(None, {}, exact)
         add(var.factors, opts)

@@ -26,6 +26,7 @@ from ..compiled import (
     FactorNode,
     FactTest,
     NotNode,
+    facts_read,
     record_test,
     walk,
 )
@@ -110,8 +111,23 @@ class Space:
         for g in c.gates.values():
             for t in walk(g.condition):
                 self._register(t)
-        self.hubs = tuple(sorted({f.when for f in self.factors if f.when is not None}))
         self.facts = read_facts(c)
+        #: the facts `when`s read (a named true/false fact, or the facts of a condition):
+        #: enumerated together, each at its candidate values
+        self.when_tests: dict[str, Callable[[Mapping[str, Any]], bool]] = {}
+        hubs: set[str] = set()
+        for f in self.factors:
+            if f.when is None:
+                continue
+            if f.when_node is None or not f.when.startswith("when:"):
+                hubs.add(f.when)
+            else:
+                test = record_test(f.when_node)
+                self.when_tests[f.when] = lambda hub, t=test: t(hub, {})  # type: ignore[misc]
+                hubs.update(facts_read(f.when_node))
+        self.hubs = tuple(sorted(hubs, key=self.facts.index))
+        self.hub_values = tuple(
+            tuple(candidates(vocabulary()[h], cuts(c, h))[0]) for h in self.hubs)
         self.variables = _link(self.facts, self.factors)
         self._var_index = {f: k for k, v in enumerate(self.variables) for f in v}
         self._vars: dict[int, Var] = {}
@@ -198,6 +214,14 @@ class Space:
     def applies(self, i: int, purpose: str | None) -> bool:
         f = self.factors[i]
         return f.purposes is None or purpose in f.purposes
+
+    def when_holds(self, i: int, hub: Mapping[str, Any]) -> bool:
+        """Whether the `i`-th factor's `when` holds with the `when` facts at `hub`."""
+        w = self.factors[i].when
+        if w is None:
+            return True
+        test = self.when_tests.get(w)
+        return bool(hub[w]) if test is None else test(hub)
 
     def signature(self, fact: str, value: Any, facts: Mapping[str, Any]) -> tuple[Any, ...]:
         """What `fact` at `value` gives, the other facts as in `facts`: the points of every

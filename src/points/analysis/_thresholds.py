@@ -59,10 +59,12 @@ def compared(values: Any) -> list[Any]:
 
 
 def gate_cuts(c: CompiledSchedule, fact: str) -> set[Any]:
-    """The values every gate compares `fact` with (`("+", v)`: just above `v`)."""
+    """The values every gate and `when` condition compares `fact` with (`("+", v)`: just
+    above `v`)."""
     out: set[Any] = set()
-    for g in c.gates.values():
-        for t in walk(g.condition):
+    nodes = [g.condition for g in c.gates.values()] + [n for _, n in c.conditions]
+    for node in nodes:
+        for t in walk(node):
             if not isinstance(t, FactTest) or t.fact != fact:
                 continue
             for v in compared(t.value):

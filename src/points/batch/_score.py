@@ -607,13 +607,21 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
              else pl.lit(None, pl.String)).alias("applicant_id")]
     tail = [pl.col(_p("applied_at")).alias("applied_at")] if "applied_at" in present else []
     in_force = pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force")
-    lf = lf.select(*keep, *plan.outputs, in_force, *tail)
+    branch_cols = [pl.sum_horizontal([pl.col(fact_col(k)).cast(pl.Int32) for k in b.keys])
+                   .alias(f"_b.{b.id}") for b in plan.branches]
+    lf = lf.select(*keep, *plan.outputs, in_force, *tail, *branch_cols)
     scored = lf.collect()
+    wrong = _branch_rejects(scored, plan.branches) if plan.branches else None
+    if wrong is not None:
+        scored = scored.filter(~pl.col("row").is_in(wrong["row"].implode()))
+    scored = scored.drop([f"_b.{b.id}" for b in plan.branches])
 
     if scored.height == frame.height:
         rejects = pl.DataFrame(schema=_REJECTS_SCHEMA)
     else:
-        rejects = _rejects(parsed, suspect)
+        rejects = _rejects(parsed, suspect) if suspect else pl.DataFrame(schema=_REJECTS_SCHEMA)
+        if wrong is not None:
+            rejects = pl.concat([rejects, wrong]).sort("row", maintain_order=True)
     return BatchResult(scored=scored, rejects=rejects, rows_read=frame.height,
                        places=plan.places, points_columns=plan.points_columns)
 
@@ -628,6 +636,23 @@ def _fraction_top(parsed: pl.DataFrame) -> int | None:
     if top is None or top < 2**15:
         return 2**15
     return 2**31 if top < 2**31 else None
+
+
+def _branch_rejects(scored: pl.DataFrame, branches: Any) -> pl.DataFrame | None:
+    """The rows matching none (where one must apply) or several members of a branch, one
+    reject per branch broken: an applicant's branch is an error, not a silent 0."""
+    parts = []
+    for b in branches:
+        n = pl.col(f"_b.{b.id}")
+        bad = (n > 1) | (n == 0) if b.exactly == "one" else n > 1
+        reason = pl.when(n > 1).then(
+            pl.format("matches {} of its members; at most one may apply", n)).otherwise(
+            pl.lit(f"matches none of {', '.join(b.members)}; exactly one must apply"))
+        parts.append(scored.lazy().filter(bad).select(
+            pl.col("row"), pl.lit(f"branches.{b.id}").alias("field"),
+            n.cast(pl.String).alias("value"), reason.alias("reason")))
+    out = pl.concat(pl.collect_all(parts)).cast(_REJECTS_SCHEMA)  # type: ignore[arg-type]
+    return out if out.height else None
 
 
 def _rejects(parsed: pl.DataFrame, checks: list[tuple[str, _Problem]]) -> pl.DataFrame:

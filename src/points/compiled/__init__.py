@@ -22,6 +22,7 @@ from ._conditions import (
     walk,
 )
 from ._form import (
+    BranchNode,
     Budget,
     CompiledSchedule,
     FactorNode,
@@ -35,6 +36,7 @@ from ._form import (
 __all__ = [
     "AllNode",
     "AnyNode",
+    "BranchNode",
     "Budget",
     "CompiledSchedule",
     "CondNode",

@@ -22,10 +22,19 @@ import attrs
 from ..facts import FactInfo, vocabulary_scope
 from ..schedule.kinds import Arith, RuleFn, RuleKind, describe_rule, kind_of, to_ticks
 from ..schedule.model import RankingSpec, Schedule
-from ._conditions import CondNode, Test, compile_condition, describe, facts_read, record_test
+from ._conditions import (
+    AllNode,
+    CondNode,
+    FactTest,
+    Test,
+    compile_condition,
+    describe,
+    facts_read,
+    record_test,
+)
 
-__all__ = ["Budget", "CompiledSchedule", "FactorNode", "GateNode", "GroupNode", "PurposeNode",
-           "TierNode", "compile_schedule"]
+__all__ = ["BranchNode", "Budget", "CompiledSchedule", "FactorNode", "GateNode", "GroupNode",
+           "PurposeNode", "TierNode", "compile_schedule"]
 
 
 @attrs.frozen
@@ -39,6 +48,9 @@ class FactorNode:
     spec: Any  # the validated table of its rule kind
     fact: str
     facts: tuple[str, ...]  # every fact the rule reads, `fact` first
+    #: the true/false fact (or, for a condition, the key of its value among the facts, set
+    #: before scoring from `CompiledSchedule.conditions`) the factor needs, with its
+    #: groups' `when`s
     when: str | None
     group: str | None
     purposes: frozenset[str] | None
@@ -48,6 +60,23 @@ class FactorNode:
     label_en: str
     rule_zh: str
     rule_en: str
+    ref: str
+    status: str
+    when_node: CondNode | None = None  # the condition behind `when`
+    when_zh: str = ""  # it in words
+    when_en: str = ""
+
+
+@attrs.frozen
+class BranchNode:
+    """Members (factors or groups) of which exactly one (`one`) or at most one applies."""
+
+    id: str
+    exactly: str
+    members: tuple[str, ...]
+    keys: tuple[str, ...]  # per member: the key of its `when` among the facts
+    label_zh: str
+    label_en: str
     ref: str
     status: str
 
@@ -146,6 +175,10 @@ class CompiledSchedule:
     scored_facts: frozenset[str]  # the facts the rules, `when`, budgets and gates read
     facts: frozenset[str]  # those and the facts the ranking breaks ties on
     vocab: Mapping[str, FactInfo]  # every fact the schedule may read, by name
+    #: `when` conditions other than one true/false fact: each key (`when:<id>`) and its
+    #: condition, worked out before scoring
+    conditions: tuple[tuple[str, CondNode], ...] = ()
+    branches: tuple[BranchNode, ...] = ()
 
     def scope(self) -> AbstractContextManager[None]:
         """The schedule's vocabulary in scope (`points.facts.vocabulary()`) in a block."""
@@ -186,17 +219,63 @@ def _compile(s: Schedule) -> CompiledSchedule:
     scale = 10 ** places
     arith = Arith(scale, meta.rounding, meta.precision)
     within_of = {gid: g.within for gid, g in s.groups.items() if g.within is not None}
+    gate_nodes = {gid: compile_condition(g.condition, scale) for gid, g in s.gates.items()}
+    conditions: dict[str, CondNode] = {}
+    effective: dict[str, tuple[CondNode | None, str | None]] = {}
+
+    def own(w: Any) -> CondNode | None:
+        if w is None:
+            return None
+        if isinstance(w, str):
+            return gate_nodes[w] if w in gate_nodes else FactTest(w, "eq", True, "bool")
+        return compile_condition(w, scale)
+
+    def when_of(key: str, spec: Any) -> tuple[CondNode | None, str | None]:
+        """The condition a factor or group needs (its own and its groups'), and its key."""
+        if key in effective:
+            return effective[key]
+        parent = spec.group
+        up = when_of(parent, s.groups[parent])[0] if parent is not None else None
+        mine = own(spec.when)
+        node = mine if up is None else up if mine is None else AllNode((up, mine))
+        name: str | None = None
+        if isinstance(node, FactTest) and node.op == "eq" and node.value is True \
+                and node.kind == "bool":
+            name = node.fact
+        elif node is not None:
+            name = f"when:{key}"
+            conditions[name] = node
+        effective[key] = (node, name)
+        return node, name
+
+    def words(w: Any, lang: str) -> str:
+        """A `when` that is a gate or a condition, in words (a fact is worded by the rule)."""
+        if w is None or (isinstance(w, str) and w not in gate_nodes):
+            return ""
+        node = own(w)
+        assert node is not None
+        text = describe(node, lang)
+        return f"（须{text}）" if lang == "zh" else f" (only if: {text})"
 
     def factor(key: str, spec: Any, sign: int) -> FactorNode:
         kind = kind_of(spec)
+        node, when = when_of(key, spec) if sign > 0 else (own(spec.when), None)
+        if sign < 0 and node is not None:
+            when = (node.fact if isinstance(node, FactTest) and node.op == "eq"
+                    and node.value is True and node.kind == "bool" else f"when:{key}")
+            if when.startswith("when:"):
+                conditions[when] = node
         return FactorNode(
             id=key, kind="factor" if sign > 0 else "deduction", sign=sign, rule=kind,
-            spec=spec, fact=spec.fact, facts=kind.facts(spec), when=spec.when,
+            spec=spec, fact=spec.fact, facts=kind.facts(spec), when=when,
             group=spec.group, purposes=None if spec.purposes is None else frozenset(spec.purposes),
             fn=kind.record(spec, arith, sign), within=within_of.get(spec.group or ""),
             label_zh=spec.label.zh, label_en=spec.label.en,
-            rule_zh=describe_rule(spec, "zh"), rule_en=describe_rule(spec, "en"),
-            ref=spec.ref, status=spec.status)
+            rule_zh=describe_rule(spec, "zh") + words(spec.when, "zh"),
+            rule_en=describe_rule(spec, "en") + words(spec.when, "en"),
+            ref=spec.ref, status=spec.status, when_node=node,
+            when_zh="" if node is None else describe(node, "zh"),
+            when_en="" if node is None else describe(node))
 
     factors = tuple(factor(k, f, 1) for k, f in s.factors.items())
     deductions = tuple(factor(k, f, -1) for k, f in s.deductions.items())
@@ -235,8 +314,15 @@ def _compile(s: Schedule) -> CompiledSchedule:
     score_labels = {k: v.label.zh for k, v in s.factors.items()}
     score_labels.update({k: v.label.zh for k, v in s.groups.items()})
     score_labels.update({k: v.label.zh for k, v in s.deductions.items()})
+    for gid in s.groups:
+        when_of(gid, s.groups[gid])
+    branches = tuple(
+        BranchNode(id=bid, exactly=b.exactly, members=tuple(b.members),
+                   keys=tuple(str(effective[m][1]) for m in b.members),
+                   label_zh=b.label.zh, label_en=b.label.en, ref=b.ref, status=b.status)
+        for bid, b in s.branches.items())
     for gid, gate in s.gates.items():
-        node = compile_condition(gate.condition, scale)
+        node = gate_nodes[gid]
         gates[gid] = GateNode(
             id=gid, condition=node, test=record_test(node), text=describe(node),
             text_zh=describe(node, "zh", score_labels),
@@ -263,8 +349,10 @@ def _compile(s: Schedule) -> CompiledSchedule:
     facts: set[str] = set()
     for f in (*factors, *deductions):
         facts.update(f.facts)
-        if f.when is not None:
-            facts.add(f.when)
+        if f.when_node is not None:
+            facts.update(facts_read(f.when_node))
+    for node in conditions.values():
+        facts.update(facts_read(node))
     facts.update(b.fact for b in budgets)
     for gate_node in gates.values():
         facts.update(gate_node.facts)
@@ -277,4 +365,5 @@ def _compile(s: Schedule) -> CompiledSchedule:
         factors=factors, deductions=deductions, groups=groups, group_ids=tuple(s.groups),
         roots=roots, budgets=budgets,
         gates=gates, purposes=purposes, tiers=tiers, ranking=s.ranking,
-        scored_facts=frozenset(facts), facts=frozenset(facts | ties), vocab=s.vocabulary)
+        scored_facts=frozenset(facts), facts=frozenset(facts | ties), vocab=s.vocabulary,
+        conditions=tuple(conditions.items()), branches=branches)

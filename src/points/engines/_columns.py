@@ -21,6 +21,7 @@ import polars as pl
 from ..compiled import (
     AllNode,
     AnyNode,
+    BranchNode,
     CompiledSchedule,
     CondNode,
     FactorNode,
@@ -131,6 +132,7 @@ class ColumnPlan:
     tie_facts: tuple[str, ...]  # facts the ranking breaks ties on (kept as fact.<name>)
     stages: tuple[tuple[pl.Expr, ...], ...]
     outputs: tuple[pl.Expr, ...]
+    branches: tuple[BranchNode, ...] = ()  # checked on the rows after scoring
 
     def points(self, ticks: int) -> Decimal:
         return Decimal(ticks).scaleb(-self.places)
@@ -176,12 +178,16 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
             expr = pl.when(pl.col(fact_col(f.when))).then(expr).otherwise(0)
         return expr
 
-    # 1. factor and deduction ticks
+    # 0. the `when` conditions, 1. factor and deduction ticks
+    stages: list[tuple[pl.Expr, ...]] = []
+    if c.conditions:
+        stages.append(tuple(_condition_column(n, {}, fraction_top).alias(fact_col(k))
+                            for k, n in c.conditions))
     applied = {d.id for d in node.deductions}
     first = [rule(f).alias(f.id) for f in c.factors]
     first += [(rule(d) if d.id in applied else pl.lit(0, pl.Int64)).alias(d.id)
               for d in c.deductions]
-    stages: list[tuple[pl.Expr, ...]] = [tuple(first)]
+    stages.append(tuple(first))
 
     # 2. groups, deepest last (a group's members are computed in an earlier stage)
     score_col = {f.id: f.id for f in (*c.factors, *c.deductions)}
@@ -272,7 +278,7 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
     ]
     return ColumnPlan(schedule=c.schedule, purpose=purpose, on=on, places=c.places,
                       points_columns=points_columns, facts=c.facts, tie_facts=tuple(tie_facts),
-                      stages=tuple(stages), outputs=tuple(outputs))
+                      stages=tuple(stages), outputs=tuple(outputs), branches=c.branches)
 
 
 def _within_columns(c: CompiledSchedule) -> dict[str, FactColumn]:

@@ -19,8 +19,8 @@ import attrs
 from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
-from ..compiled import CompiledSchedule, compile_schedule
-from ..errors import InputError, UnknownPurpose
+from ..compiled import CompiledSchedule, compile_schedule, record_test
+from ..errors import ApplicantError, InputError, UnknownPurpose
 from ..facts import ApplicantBase
 from ..schedule.kinds import RuleFn
 from ..schedule.loader import load_schedule
@@ -51,6 +51,8 @@ class _Plan:
     purposes: dict[str | None, tuple[tuple[str, ...], tuple[tuple[Any, tuple[str, ...]], ...]]]
     #: whether scoring reads `age_years_begun` (worked out from `birth_date` only then)
     reads_years_begun: bool
+    #: the `when` conditions worked out before scoring: (key, test)
+    conditions: tuple[tuple[str, Any], ...] = ()
 
 
 _PLANS: OrderedDict[int, tuple[Schedule, _Plan]] = OrderedDict()
@@ -82,7 +84,8 @@ def _plan(schedule: Schedule) -> _Plan:
         gates=tuple((gid, g.test) for gid, g in c.gates.items()),
         no_deductions={d.id: 0 for d in c.deductions},
         purposes={p: (n.gates, n.tiers) for p, n in c.purposes.items()},
-        reads_years_begun="age_years_begun" in c.facts)
+        reads_years_begun="age_years_begun" in c.facts,
+        conditions=tuple((key, record_test(node)) for key, node in c.conditions))
     _PLANS[id(schedule)] = (schedule, plan)
     while len(_PLANS) > 128:
         _PLANS.popitem(last=False)
@@ -172,6 +175,10 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
     c = plan.c
     ticks: dict[str, int] = {}
     capped: set[str] = set()
+    for ckey, test in plan.conditions:
+        facts[ckey] = test(facts, ticks)
+    if c.branches:
+        _check_branches(c, facts)
     if plan.budgets:
         facts = {**facts, **_share(plan, facts)}
     for fid, key, reads, when, fn in plan.factors:
@@ -246,6 +253,21 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         detail=_Detail(c, facts, ticks, capped, chosen, gate_pass, purpose))
 
 
+def _check_branches(c: CompiledSchedule, facts: Facts) -> None:
+    """Raise `ApplicantError` naming every branch the applicant matches none or two of."""
+    problems = []
+    for b in c.branches:
+        hit = [m for m, k in zip(b.members, b.keys, strict=True) if facts[k]]
+        if len(hit) > 1:
+            problems.append((f"branches.{b.id}", hit,
+                             f"matches {len(hit)} of its members; at most one may apply"))
+        elif not hit and b.exactly == "one":
+            problems.append((f"branches.{b.id}", [],
+                             f"matches none of {', '.join(b.members)}; exactly one must apply"))
+    if problems:
+        raise ApplicantError(problems, row=None, source=None)
+
+
 class _Detail:
     """What the explanation is built from, kept until the card's lines are read (a card
     builds them before it is pickled). A plain slotted class: made once per score."""
@@ -301,8 +323,12 @@ class _Detail:
             applied = True
             if f.when is not None and not facts[f.when]:
                 applied = False
-                why_not = f"{f.when} is false"
-                why_zh = why_not_text("when", "zh", fact=f.when)
+                if f.when.startswith("when:"):
+                    why_not = f"applies only when {f.when_en}"
+                    why_zh = f"仅在{f.when_zh}时适用"
+                else:
+                    why_not = f"{f.when} is false"
+                    why_zh = why_not_text("when", "zh", fact=f.when)
             elif f.purposes is not None and purpose not in f.purposes:
                 applied = False
                 why_not = f"not applied for purpose {purpose}"

@@ -6,12 +6,15 @@ format from the kinds registered there, so adding a kind never edits `model`.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-__all__ = ["Band", "FactorBase", "Id", "Label", "Points", "Sourced", "Status", "Strict"]
+__all__ = ["AllOf", "AnyOf", "Band", "Condition", "FactCondition", "FactorBase", "Id", "Label",
+           "NotOf", "Points", "ScoreCondition", "Sourced", "Status", "Strict", "When",
+           "condition_facts", "when_names"]
 
 Status = Literal["confirmed", "provisional"]
 Points = Decimal
@@ -38,6 +41,121 @@ class Sourced(Strict):
     note: str | None = None
 
 
+# --- conditions --------------------------------------------------------------------------
+
+Scalar = bool | int | Decimal | str | date
+
+
+class _Compare(Strict):
+    lt: Scalar | None = None
+    le: Scalar | None = None
+    gt: Scalar | None = None
+    ge: Scalar | None = None
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> _Compare:
+        ops = self.operators()
+        if len(ops) != 1:
+            raise ValueError(
+                "give exactly one comparison of lt, le, gt, ge, eq, ne, in "
+                f"(got {', '.join(ops) or 'none'})")
+        return self
+
+    def operators(self) -> list[str]:
+        return [k for k in ("lt", "le", "gt", "ge", "eq", "ne", "in_")
+                if getattr(self, k) is not None]
+
+    def comparison(self) -> tuple[str, Any]:
+        op = self.operators()[0]
+        return ("in" if op == "in_" else op), getattr(self, op)
+
+
+class FactCondition(_Compare):
+    """Compares a fact with a value: `{ fact = "age", le = 45 }`."""
+
+    fact: str
+
+
+class ScoreCondition(_Compare):
+    """Compares a score with a value: `"total"`, a group id or a factor id."""
+
+    score: str
+
+
+class AllOf(Strict):
+    """True when every condition is."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    """True when at least one condition is."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(Strict):
+    """True when the condition is false."""
+
+    not_: Condition = Field(alias="not")
+
+
+def _condition_tag(v: Any) -> str | None:
+    if isinstance(v, dict):
+        for key in ("fact", "score", "all", "any", "not"):
+            if key in v:
+                return f"cond={key}"
+        return None
+    tags = {FactCondition: "fact", ScoreCondition: "score", AllOf: "all", AnyOf: "any",
+            NotOf: "not"}
+    tag = tags.get(type(v))  # type: ignore[call-overload]
+    return None if tag is None else f"cond={tag}"
+
+
+Condition = Annotated[
+    Annotated[FactCondition, Tag("cond=fact")]
+    | Annotated[ScoreCondition, Tag("cond=score")]
+    | Annotated[AllOf, Tag("cond=all")]
+    | Annotated[AnyOf, Tag("cond=any")]
+    | Annotated[NotOf, Tag("cond=not")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="unknown_condition",
+        custom_error_message="a condition needs one of the keys fact, score, all, any, not",
+    ),
+]
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+def condition_facts(c: Condition) -> list[str]:
+    """The facts a condition reads, in order of appearance (repeats kept)."""
+    if isinstance(c, AllOf):
+        return [n for x in c.all for n in condition_facts(x)]
+    if isinstance(c, AnyOf):
+        return [n for x in c.any for n in condition_facts(x)]
+    if isinstance(c, NotOf):
+        return condition_facts(c.not_)
+    return [c.fact] if isinstance(c, FactCondition) else []
+
+
+
+#: What `when` takes: a true/false fact or a gate by name, or a condition (the gate grammar).
+When = str | Condition
+
+
+def when_names(w: When | None) -> list[str]:
+    """The names a `when` reads: the fact or gate it names, or the facts of its condition."""
+    if w is None:
+        return []
+    return [w] if isinstance(w, str) else condition_facts(w)
+
+
 class FactorBase(Sourced):
     """The keys every factor and deduction has, whatever its rule kind."""
 
@@ -45,7 +163,9 @@ class FactorBase(Sourced):
     rule: str  # each kind narrows it to its own name
     fact: str
     group: Id | None = None
-    when: str | None = Field(default=None, description="A true/false fact the factor needs.")
+    when: When | None = Field(
+        default=None, description="When the factor applies: a true/false fact or a gate by "
+                                  "name, or a condition table (the gate grammar).")
     purposes: list[Id] | None = Field(
         default=None, description="Deductions only: the purposes they apply to (all if absent).")
 

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .._vocab import near_miss
 from ..facts import FactInfo, vocabulary
 from .kinds import Problem, fine, kind_of
 from .model import (
@@ -22,6 +23,7 @@ from .model import (
     Schedule,
     ScoreCondition,
     ServiceSpec,
+    When,
 )
 
 
@@ -60,6 +62,8 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
     for key, g in s.groups.items():
         if g.cap is not None:
             yield from fine(("groups", key, "cap"), g.cap, q)
+        if g.when is not None:
+            yield from _when(("groups", key, "when"), g.when, s, q)
         if g.group is not None and g.group not in s.groups:
             yield ("groups", key, "group"), "names no group", g.group
     yield from _group_cycles(s)
@@ -69,6 +73,7 @@ def _all(s: Schedule, catalogue: Mapping[str, ServiceSpec]) -> Iterator[Problem]
             yield ("groups", key), "group has no member factor or group", key
     yield from _within(s)
 
+    yield from _branches(s)
     scores = {"total", *s.factors, *s.groups, *s.deductions}
     for key, gate in s.gates.items():
         yield from _condition(("gates", key, "condition"), gate.condition, scores, q)
@@ -136,7 +141,7 @@ def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
     kind = kind_of(f)
     yield from _fact((*path, "fact"), f.fact, kind.fact_kinds, f"rule {f.rule!r}")
     if f.when is not None:
-        yield from _fact((*path, "when"), f.when, ("bool",), "when")
+        yield from _when((*path, "when"), f.when, s, q)
     if sign > 0 and f.purposes is not None:
         yield (*path, "purposes"), "only deductions are scoped to purposes", f.purposes
     for i, pid in enumerate(f.purposes or ()):
@@ -148,6 +153,62 @@ def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
         yield (*path, "group"), "names no group", f.group
 
     yield from kind.check(f, path, sign, q)
+
+
+def _when(path: tuple[str | int, ...], w: When, s: Schedule, q: Decimal) -> Iterator[Problem]:
+    """`when` names a true/false fact or a gate that reads no score, or is a condition on
+    facts."""
+    if not isinstance(w, str):
+        yield from _condition(path, w, set(), q)
+        return
+    if w in s.gates:
+        if w in vocabulary():
+            yield path, "names both a fact and a gate: rename the gate", w
+        elif _reads_scores(s.gates[w].condition):
+            yield path, "names a gate that reads scores (a factor's `when` reads facts only)", w
+        return
+    info = vocabulary().get(w)
+    if info is None:
+        yield path, f"names no fact or gate{near_miss(w, [*vocabulary(), *s.gates])}", w
+    elif info.kind != "bool":
+        yield path, f"a `when` name is a true/false fact or a gate, not a {info.kind} fact", w
+
+
+def _reads_scores(c: Condition) -> bool:
+    if isinstance(c, AllOf):
+        return any(_reads_scores(x) for x in c.all)
+    if isinstance(c, AnyOf):
+        return any(_reads_scores(x) for x in c.any)
+    if isinstance(c, NotOf):
+        return _reads_scores(c.not_)
+    return isinstance(c, ScoreCondition)
+
+
+def _branches(s: Schedule) -> Iterator[Problem]:
+    """Each member of a branch is a factor or group with its own `when`, in one branch only,
+    and not inside another member."""
+    seen: dict[str, str] = {}
+    for key, b in s.branches.items():
+        for i, m in enumerate(b.members):
+            path = ("branches", key, "members", i)
+            spec = s.factors.get(m) or s.groups.get(m)
+            if spec is None:
+                yield path, f"names no factor or group{near_miss(m, [*s.factors, *s.groups])}", m
+            elif spec.when is None:
+                yield path, "a branch member needs its own `when`", m
+            elif m in seen:
+                yield path, f"is already a member of branch {seen[m]!r}", m
+            seen.setdefault(m, key)
+        for i, m in enumerate(b.members):
+            parent = (s.factors.get(m) or s.groups.get(m))
+            g = getattr(parent, "group", None)
+            depth = 0
+            while g is not None and g in s.groups and depth <= len(s.groups):
+                if g in b.members:
+                    yield (("branches", key, "members", i),
+                           f"is inside {g!r}, another member of the branch", m)
+                    break
+                g, depth = s.groups[g].group, depth + 1
 
 
 def _within(s: Schedule) -> Iterator[Problem]:

@@ -23,7 +23,25 @@ from pydantic import (
 
 from .._vocab import ApplicantBase, FactDecl, FactInfo
 from ..facts import FACTS, Applicant, extend_model
-from ._base import Band, FactorBase, Id, Label, Points, Sourced, Status, Strict
+from ._base import (
+    AllOf,
+    AnyOf,
+    Band,
+    Condition,
+    FactCondition,
+    FactorBase,
+    Id,
+    Label,
+    NotOf,
+    Points,
+    ScoreCondition,
+    Sourced,
+    Status,
+    Strict,
+    When,
+    condition_facts,
+    when_names,
+)
 from .kinds import KINDS
 from .kinds.bands import BandsRule
 from .kinds.count import CountRule
@@ -39,6 +57,7 @@ __all__ = [
     "AnyOf",
     "Band",
     "BandsRule",
+    "BranchSpec",
     "Condition",
     "CountRule",
     "FactCondition",
@@ -63,7 +82,9 @@ __all__ = [
     "TableRule",
     "TieBreak",
     "TierSpec",
+    "When",
     "condition_facts",
+    "when_names",
 ]
 
 Rounding = Literal["half_up", "half_even", "down", "up"]
@@ -145,109 +166,18 @@ class GroupSpec(Sourced):
         description="A number fact the members' facts share: each member factor, in order, "
                     "counts at most what is left of it (Beijing: housing years, owned first, "
                     "at most the insurance years).")
+    when: When | None = Field(
+        default=None, description="When the group applies (to every member): a true/false "
+                                  "fact or a gate by name, or a condition table.")
 
 
-# --- conditions --------------------------------------------------------------------------
+class BranchSpec(Sourced):
+    """Groups or factors of which exactly one (or at most one) applies to any applicant,
+    each by its `when`: an applicant matching none or two is an error, not a silent 0."""
 
-Scalar = bool | int | Decimal | str | date
-
-
-class _Compare(Strict):
-    lt: Scalar | None = None
-    le: Scalar | None = None
-    gt: Scalar | None = None
-    ge: Scalar | None = None
-    eq: Scalar | None = None
-    ne: Scalar | None = None
-    in_: list[Scalar] | None = Field(default=None, alias="in")
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> _Compare:
-        ops = self.operators()
-        if len(ops) != 1:
-            raise ValueError(
-                "give exactly one comparison of lt, le, gt, ge, eq, ne, in "
-                f"(got {', '.join(ops) or 'none'})")
-        return self
-
-    def operators(self) -> list[str]:
-        return [k for k in ("lt", "le", "gt", "ge", "eq", "ne", "in_")
-                if getattr(self, k) is not None]
-
-    def comparison(self) -> tuple[str, Any]:
-        op = self.operators()[0]
-        return ("in" if op == "in_" else op), getattr(self, op)
-
-
-class FactCondition(_Compare):
-    """Compares a fact with a value: `{ fact = "age", le = 45 }`."""
-
-    fact: str
-
-
-class ScoreCondition(_Compare):
-    """Compares a score with a value: `"total"`, a group id or a factor id."""
-
-    score: str
-
-
-class AllOf(Strict):
-    """True when every condition is."""
-
-    all: list[Condition] = Field(min_length=1)
-
-
-class AnyOf(Strict):
-    """True when at least one condition is."""
-
-    any: list[Condition] = Field(min_length=1)
-
-
-class NotOf(Strict):
-    """True when the condition is false."""
-
-    not_: Condition = Field(alias="not")
-
-
-def _condition_tag(v: Any) -> str | None:
-    if isinstance(v, dict):
-        for key in ("fact", "score", "all", "any", "not"):
-            if key in v:
-                return f"cond={key}"
-        return None
-    tags = {FactCondition: "fact", ScoreCondition: "score", AllOf: "all", AnyOf: "any",
-            NotOf: "not"}
-    tag = tags.get(type(v))  # type: ignore[call-overload]
-    return None if tag is None else f"cond={tag}"
-
-
-Condition = Annotated[
-    Annotated[FactCondition, Tag("cond=fact")]
-    | Annotated[ScoreCondition, Tag("cond=score")]
-    | Annotated[AllOf, Tag("cond=all")]
-    | Annotated[AnyOf, Tag("cond=any")]
-    | Annotated[NotOf, Tag("cond=not")],
-    Discriminator(
-        _condition_tag,
-        custom_error_type="unknown_condition",
-        custom_error_message="a condition needs one of the keys fact, score, all, any, not",
-    ),
-]
-
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
-
-
-def condition_facts(c: Condition) -> list[str]:
-    """The facts a condition reads, in order of appearance (repeats kept)."""
-    if isinstance(c, AllOf):
-        return [n for x in c.all for n in condition_facts(x)]
-    if isinstance(c, AnyOf):
-        return [n for x in c.any for n in condition_facts(x)]
-    if isinstance(c, NotOf):
-        return condition_facts(c.not_)
-    return [c.fact] if isinstance(c, FactCondition) else []
+    label: Label
+    members: list[Id] = Field(min_length=2, max_length=64)
+    exactly: Literal["one", "at_most_one"] = "one"
 
 
 class GateSpec(Sourced):
@@ -330,6 +260,7 @@ class Schedule(Strict):
         default_factory=dict, description="The schedule's own facts: given or derived.")
     factors: dict[Id, FactorSpec] = Field(default_factory=dict)
     groups: dict[Id, GroupSpec] = Field(default_factory=dict)
+    branches: dict[Id, BranchSpec] = Field(default_factory=dict)
     deductions: dict[Id, FactorSpec] = Field(default_factory=dict)
     gates: dict[Id, GateSpec] = Field(default_factory=dict)
     purposes: dict[Id, PurposeSpec] = Field(default_factory=dict)

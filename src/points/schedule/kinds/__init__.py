@@ -51,10 +51,11 @@ def kind_of(spec: object) -> type[RuleKind]:
 
 
 def describe_rule(spec: object, lang: str = "en") -> str:
-    """A factor's rule in words, with its `when` clause (`"zh"` or `"en"`)."""
+    """A factor's rule in words, with its `when` clause when it names a fact (`"zh"` or
+    `"en"`; the compiled form words a gate or a condition)."""
     text = kind_of(spec).describe(spec, lang)
     when = getattr(spec, "when", None)
-    if when is not None and when in vocabulary():
+    if isinstance(when, str) and when in vocabulary():
         w = vocabulary()[when]
         text += f"（须{w.zh}）" if lang == "zh" else f" (only if: {w.en})"
     return text
