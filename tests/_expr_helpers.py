@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from points.compiled._expr import Expr, ExprType, column_expr
+from points.expression import Expr, ExprType, column_expr
 
 LEVELS = ("none", "high_school", "college", "bachelor", "master", "doctor")
 ALIASES = {"无": "none", "高中": "high_school", "大专": "college", "本科": "bachelor",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from _expr_helpers import column_values, level, num
-from points.compiled._expr import (
+from points.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
     ExpressionError,

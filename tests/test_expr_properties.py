@@ -19,8 +19,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from _expr_helpers import ALIASES, LEVELS, column_values, level, num
-from points.compiled._expr import ExpressionError, ExprType, parse_expression, record_fn
-from points.compiled._expr_nodes import number_text
+from points.expression import ExpressionError, ExprType, number_text, parse_expression, record_fn
 
 Facts = Mapping[str, Any]
 Model = Callable[[Facts], Any]

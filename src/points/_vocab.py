@@ -4,7 +4,7 @@ A *fact declaration* (`FactDecl`) is one table of `src/points/_data/facts.toml` 
 vocabulary) or of a schedule's `[facts]`: its kind, bounds, unit, labels, ordered levels with
 the Chinese names accepted as input, look-back window, and whether it may be absent. A
 declaration with `expr` is *derived*: computed from other facts (see
-`points.compiled._expr`), never given. `fact_info` turns a declaration into the `FactInfo`
+`points.expression`), never given. `fact_info` turns a declaration into the `FactInfo`
 every part of the library reads; `applicant_fields` into the pydantic fields an applicant
 model validates with.
 """
@@ -170,8 +170,9 @@ class FactInfo:
     #: the Chinese and English label of each level value
     level_labels: Mapping[str, tuple[str, str]] = attrs.field(factory=dict, eq=False)
     declaration: str | None = None  # where it is declared: None for the standard vocabulary
-    expr: str | None = None  # derived facts: the expression text
+    expr: str | None = None  # derived facts: the expression text (normalised)
     section: str | None = None
+    parsed: Any = attrs.field(default=None, eq=False, repr=False)  # derived: its `Expr`
 
     @property
     def default(self) -> Any:

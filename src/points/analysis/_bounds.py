@@ -39,10 +39,13 @@ def bounds_of(space: Space, purpose: str | None) -> Bounds:
     assert hi.value is not None and lo.value is not None
     c = space.c
     top, bottom = c.to_points(hi.value), c.to_points(lo.value)
-    if not (hi.exact and lo.exact):  # not proven: report what the applicants found score
-        top = score(applicant_of(hi.facts), c.schedule, purpose=purpose,
+    # not proven: report what the applicants found score (unless derived facts were searched
+    # as free facts: the search's values then bound the totals, and no applicant need reach)
+    if not (hi.exact and lo.exact) and not space.derived_free:
+        model = c.schedule.applicant_model()
+        top = score(applicant_of(hi.facts, model), c.schedule, purpose=purpose,
                     on=c.effective_from).total
-        bottom = score(applicant_of(lo.facts), c.schedule, purpose=purpose,
+        bottom = score(applicant_of(lo.facts, model), c.schedule, purpose=purpose,
                        on=c.effective_from).total
     return Bounds(purpose=purpose, minimum=bottom, maximum=top,
                   lowest=lo.facts, highest=hi.facts, exact=hi.exact and lo.exact)

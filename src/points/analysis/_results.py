@@ -10,7 +10,7 @@ from typing import Any, Literal
 import attrs
 
 from .._card import ScoreCard
-from ..facts import Applicant, vocabulary
+from ..facts import Applicant, ApplicantBase, vocabulary
 
 __all__ = ["Analysis", "Bounds", "Change", "Finding", "Kind", "Severity", "WhatIf",
            "applicant_of", "plain"]
@@ -38,7 +38,7 @@ class Bounds:
     highest: Mapping[str, Any]
     exact: bool = True
 
-    def applicant(self, which: Literal["lowest", "highest"]) -> Applicant:
+    def applicant(self, which: Literal["lowest", "highest"]) -> ApplicantBase:
         """The applicant reaching the minimum (`"lowest"`) or maximum (`"highest"`)."""
         return applicant_of(self.lowest if which == "lowest" else self.highest)
 
@@ -176,12 +176,15 @@ class WhatIf:
         return "\n".join(out)
 
 
-def applicant_of(facts: Mapping[str, Any]) -> Applicant:
-    """The applicant with these facts (age 30 when the schedule does not read it)."""
-    data = {k: v for k, v in facts.items() if v is not None or k == "sex"}
+def applicant_of(facts: Mapping[str, Any], model: type[ApplicantBase] = Applicant
+                 ) -> ApplicantBase:
+    """The applicant with these facts (age 30 when the schedule does not read it); facts
+    `model` does not take (derived ones) are left out."""
+    data = {k: v for k, v in facts.items()
+            if (v is not None or k == "sex") and k in model.model_fields}
     if "age" not in data:
         data["age"] = 30  # any valid age: the schedule does not read it
-    return Applicant(**data)
+    return model(**data)
 
 
 def plain(v: Any) -> str:

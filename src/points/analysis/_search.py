@@ -39,7 +39,7 @@ def search(space: Space, purpose: str | None, terms: Sequence[Term],
            objective: Literal["max", "min"] | None) -> Best:
     """The best (or any, without objective) applicant satisfying one of `terms`."""
     best: Best | None = None
-    exact = space.budgets_exact
+    exact = space.budgets_exact and not space.derived_free
     sense = {"max": 1, "min": -1, None: 0}[objective]
     for term in terms:
         for found in _search_term(space, purpose, term, sense):
@@ -50,7 +50,8 @@ def search(space: Space, purpose: str | None, terms: Sequence[Term],
                 best = found
             if sense == 0:
                 # a witness is proof (unless a budget was left out of the search)
-                return Best(best.value, best.facts, space.budgets_exact)
+                return Best(best.value, best.facts,
+                            space.budgets_exact and not space.derived_free)
     if best is None:
         return Best(None, {}, exact)
     return Best(best.value, best.facts, exact)

@@ -134,6 +134,9 @@ class Space:
         #: False when a `within` group's facts are linked to others by a rule: it is then
         #: searched fact by fact, without its budget, and nothing is proven
         self.budgets_exact = True
+        #: derived facts are searched as free facts within their bounds (not yet through the
+        #: facts they are derived from): the bounds then hold but are not proven exact
+        self.derived_free = bool(c.derived)
         self.within = tuple(self._within_groups())
         self.option_cache: dict[tuple[Any, ...], list[tuple[Vec, dict[str, Any]]]] = {}
         self.within_cache: dict[tuple[Any, ...], tuple[

@@ -179,6 +179,8 @@ class CompiledSchedule:
     #: condition, worked out before scoring
     conditions: tuple[tuple[str, CondNode], ...] = ()
     branches: tuple[BranchNode, ...] = ()
+    #: the derived facts scoring reads, each after those it reads: (name, `Expr`)
+    derived: tuple[tuple[str, Any], ...] = ()
 
     def scope(self) -> AbstractContextManager[None]:
         """The schedule's vocabulary in scope (`points.facts.vocabulary()`) in a block."""
@@ -358,6 +360,17 @@ def _compile(s: Schedule) -> CompiledSchedule:
         facts.update(gate_node.facts)
     ties = set() if s.ranking is None else {
         tb.fact for tb in s.ranking.tie_breaks if tb.fact is not None}
+    vocab = s.vocabulary
+    needed: set[str] = set()
+    stack = [n for n in facts | ties if vocab[n].parsed is not None]
+    while stack:  # the derived facts read, and what they read in turn
+        n = stack.pop()
+        if n not in needed:
+            needed.add(n)
+            reads = vocab[n].parsed.reads
+            facts.update(reads)
+            stack += [m for m in reads if vocab[m].parsed is not None]
+    derived = tuple((n, i.parsed) for n, i in vocab.items() if n in needed)
     return CompiledSchedule(
         schedule=s, id=s.id, hash=s.content_hash, scale=scale, places=places, arith=arith,
         floor=None if meta.floor is None else to_ticks(meta.floor, scale),
@@ -366,4 +379,4 @@ def _compile(s: Schedule) -> CompiledSchedule:
         roots=roots, budgets=budgets,
         gates=gates, purposes=purposes, tiers=tiers, ranking=s.ranking,
         scored_facts=frozenset(facts), facts=frozenset(facts | ties), vocab=s.vocabulary,
-        conditions=tuple(conditions.items()), branches=branches)
+        conditions=tuple(conditions.items()), branches=branches, derived=derived)

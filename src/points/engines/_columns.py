@@ -31,6 +31,7 @@ from ..compiled import (
     compile_schedule,
 )
 from ..errors import InputError
+from ..expression import column_expr
 from ..facts import vocabulary
 from ..schedule.kinds import FactColumn, compare_column
 from ..schedule.model import Schedule
@@ -180,6 +181,10 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
 
     # 0. the `when` conditions, 1. factor and deduction ticks
     stages: list[tuple[pl.Expr, ...]] = []
+    for name, parsed in c.derived:  # each after the ones it reads
+        stages.append((column_expr(parsed, lambda n: pl.col(fact_col(n)).cast(
+            pl.Int64) if c.vocab[n].kind in ("int", "decimal") else pl.col(fact_col(n)))
+            .alias(fact_col(name)),))
     if c.conditions:
         stages.append(tuple(_condition_column(n, {}, fraction_top).alias(fact_col(k))
                             for k, n in c.conditions))
@@ -277,7 +282,8 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         *rank_sure,
     ]
     return ColumnPlan(schedule=c.schedule, purpose=purpose, on=on, places=c.places,
-                      points_columns=points_columns, facts=c.facts, tie_facts=tuple(tie_facts),
+                      points_columns=points_columns,
+                      facts=c.facts - {n for n, _ in c.derived}, tie_facts=tuple(tie_facts),
                       stages=tuple(stages), outputs=tuple(outputs), branches=c.branches)
 
 

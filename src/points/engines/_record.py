@@ -21,6 +21,7 @@ from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule, record_test
 from ..errors import ApplicantError, InputError, UnknownPurpose
+from ..expression import record_fn
 from ..facts import ApplicantBase
 from ..schedule.kinds import RuleFn
 from ..schedule.loader import load_schedule
@@ -51,7 +52,7 @@ class _Plan:
     purposes: dict[str | None, tuple[tuple[str, ...], tuple[tuple[Any, tuple[str, ...]], ...]]]
     #: whether scoring reads `age_years_begun` (worked out from `birth_date` only then)
     reads_years_begun: bool
-    #: the `when` conditions worked out before scoring: (key, test)
+    #: the derived facts, then the `when` conditions, worked out before scoring: (key, fn)
     conditions: tuple[tuple[str, Any], ...] = ()
 
 
@@ -85,11 +86,17 @@ def _plan(schedule: Schedule) -> _Plan:
         no_deductions={d.id: 0 for d in c.deductions},
         purposes={p: (n.gates, n.tiers) for p, n in c.purposes.items()},
         reads_years_begun="age_years_begun" in c.facts,
-        conditions=tuple((key, record_test(node)) for key, node in c.conditions))
+        conditions=tuple([(name, _derive(record_fn(expr))) for name, expr in c.derived]
+                         + [(key, record_test(node)) for key, node in c.conditions]))
     _PLANS[id(schedule)] = (schedule, plan)
     while len(_PLANS) > 128:
         _PLANS.popitem(last=False)
     return plan
+
+
+def _derive(fn: Any) -> Any:
+    """A derived fact's function in the shape of a condition's test."""
+    return lambda facts, _scores: fn(facts)
 
 
 def _share(plan: _Plan, facts: Facts) -> dict[str, Any]:
@@ -346,9 +353,22 @@ class _Detail:
                 value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
                 points=c.to_points(ticks[f.id]), capped=f.id in self.capped, applied=applied,
                 counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not,
-                why_not_zh=why_zh, value_zh=fact_text(f.fact, value, "zh"),
-                value_en=fact_text(f.fact, value, "en")))
+                why_not_zh=why_zh, value_zh=_value_text(c, f.fact, value, facts, "zh"),
+                value_en=_value_text(c, f.fact, value, facts, "en")))
         return tuple(out)
+
+
+def _value_text(c: CompiledSchedule, name: str, value: Any, facts: Facts, lang: str) -> str:
+    """A fact's value in words; a derived fact's with its expression and inputs:
+    `9 (= min(listening, reading); listening 10, reading 9)`."""
+    text = fact_text(name, value, lang)
+    info = c.vocab.get(name)
+    if info is None or info.parsed is None:
+        return text
+    inputs = ("，" if lang == "zh" else ", ").join(
+        f"{m} {fact_text(m, facts[m], lang)}" for m in info.parsed.reads)
+    return f"{text}（= {info.expr}；{inputs}）" if lang == "zh" else \
+        f"{text} (= {info.expr}; {inputs})"
 
 
 def _actual(names: tuple[str, ...], facts: Facts) -> str:

@@ -7,18 +7,23 @@ found, each at its key path.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._vocab import FactInfo, fact_info, near_miss
+from ..expression import Expr, ExpressionError, ExprType, parse_expression
 from ..facts import FACTS, LEVELS, VOCABULARY, standard_levels
 
 if TYPE_CHECKING:
     from .model import Schedule
 
-__all__ = ["build_vocabulary"]
+__all__ = ["build_vocabulary", "derived_info", "expr_type"]
 
 Problem = tuple[tuple[str | int, ...], str, Any]
 
@@ -36,7 +41,6 @@ def build_vocabulary(s: Schedule) -> tuple[dict[str, FactInfo], list[Problem]]:
                                    "(read it as it is, or declare a fact of another name)", name))
             continue
         if decl.expr is not None:
-            problems.append(((*path, "expr"), "derived facts are not supported yet", decl.expr))
             continue
         if isinstance(decl.levels, str) and decl.levels not in LEVELS:
             problems.append(((*path, "levels"), "unknown level list (give the values, or "
@@ -47,7 +51,83 @@ def build_vocabulary(s: Schedule) -> tuple[dict[str, FactInfo], list[Problem]]:
     for name in s.schedule.required_facts:
         if name in FACTS:
             vocab[name] = attrs.evolve(vocab[name], optional=False, required=True)
+    if not problems:
+        problems += _derived(s, vocab, where)
     return vocab, problems
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def expr_type(info: FactInfo) -> ExprType | None:
+    """How an expression sees a fact (None: it cannot read it, a share or a date)."""
+    if info.kind in ("int", "decimal"):
+        return ExprType("number", lo=Fraction(info.minimum or 0), hi=Fraction(info.maximum or 0),
+                        places=info.places, optional=info.optional)
+    if info.kind == "bool":
+        return ExprType("bool", optional=info.optional)
+    if info.kind == "level":
+        return ExprType("level", levels=info.levels, aliases=info.aliases, optional=info.optional)
+    return None
+
+
+def _derived(s: Schedule, vocab: dict[str, FactInfo], where: str) -> list[Problem]:
+    """Parse the derived facts in the order they read each other (a cycle is refused) and
+    add each to `vocab` with the kind and bounds its expression gives."""
+    todo = {n: d for n, d in s.facts.items() if d.expr is not None}
+    reads = {n: [m for m in _NAME.findall(d.expr or "") if m in todo] for n, d in todo.items()}
+    problems: list[Problem] = []
+    state: dict[str, int] = {}  # 1: being parsed, 2: done
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        path: tuple[str | int, ...] = ("facts", name, "expr")
+        if state.get(name) == 1:
+            cycle = (*chain[chain.index(name):], name)
+            problems.append((path, "derived facts read each other in a cycle ("
+                             + " → ".join(cycle) + ")", todo[name].expr))
+            return
+        state[name] = 1
+        for m in reads[name]:
+            visit(m, (*chain, name))
+        state[name] = 2
+        if any(p[0][:2] == ("facts", m) for m in reads[name] for p in problems):
+            return
+        names = {k: t for k, i in vocab.items() if (t := expr_type(i)) is not None}
+        text = todo[name].expr or ""
+        try:
+            expr = parse_expression(text, names)
+        except ExpressionError as exc:
+            problems.append((path, f"{exc.message} (at character {exc.position + 1})", text))
+            return
+        vocab[name] = derived_info(name, todo[name].label.zh, todo[name].label.en, expr,
+                                   where, todo[name].section)
+
+    for name in todo:
+        visit(name, ())
+    return problems
+
+
+def derived_info(name: str, zh: str, en: str, expr: Expr, where: str,
+                 section: str | None) -> FactInfo:
+    """The `FactInfo` of a derived fact: its kind and bounds from its expression."""
+    t = expr.type
+    kind: Any = {"bool": "bool", "level": "level"}.get(t.kind)
+    lo: Any = None
+    hi: Any = None
+    if t.kind == "number":
+        kind = "int" if t.places == 0 else "decimal"
+        assert t.lo is not None and t.hi is not None
+        if t.places == 0:
+            lo, hi = math.floor(t.lo), math.ceil(t.hi)
+        else:
+            lo = Decimal(t.lo.numerator) / Decimal(t.lo.denominator)
+            hi = Decimal(t.hi.numerator) / Decimal(t.hi.denominator)
+    return FactInfo(name=name, kind=kind, zh=zh, en=en, minimum=lo, maximum=hi,
+                    levels=t.levels, places=t.places, optional=t.optional,
+                    aliases=dict(t.aliases), declaration=where, expr=expr.text,
+                    section=section, parsed=expr)
 
 
 def _required(s: Schedule) -> Iterator[Problem]:

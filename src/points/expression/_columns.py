@@ -13,7 +13,7 @@ from functools import reduce
 
 import polars as pl
 
-from ._expr_nodes import (
+from ._nodes import (
     And,
     Call,
     Cmp,
@@ -28,7 +28,7 @@ from ._expr_nodes import (
     Prod,
     Sum,
 )
-from ._expr_run import scaled
+from ._run import scaled
 
 __all__ = ["column_expr"]
 

@@ -13,7 +13,7 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
-from ._expr_nodes import (
+from ._nodes import (
     And,
     Call,
     Cmp,

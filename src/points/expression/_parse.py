@@ -2,8 +2,8 @@
 
 `parse_expression(text, names)` reads the grammar below into a tree of frozen nodes whose
 result type (kind, exact bounds, decimal places) is known before any applicant is seen.
-`record_fn` (`_expr_run`) compiles the tree to a closure over one record's facts and
-`column_expr` (`_expr_columns`) to a Polars expression; both give the same values. Nothing
+`record_fn` (`_run`) compiles the tree to a closure over one record's facts and
+`column_expr` (`_columns`) to a Polars expression; both give the same values. Nothing
 is `eval`ed; length, nesting, size and magnitudes are bounded, so hostile text is refused
 quickly with an `ExpressionError` that says where::
 
@@ -19,7 +19,7 @@ quickly with an `ExpressionError` that says where::
             | "(" expr ")"
     FUNC   := min | max | sum | count
 
-The nodes and types are in `_expr_nodes`; this module re-exports the interface:
+The nodes and types are in `_nodes`; this module re-exports the interface:
 `ExprType`, `Expr`, `ExpressionError`, `parse_expression`, `record_fn`, `column_expr`,
 `describe_expr`.
 """
@@ -34,8 +34,8 @@ from typing import NoReturn
 
 import attrs
 
-from ._expr_columns import column_expr
-from ._expr_nodes import (
+from ._columns import column_expr
+from ._nodes import (
     BOOL,
     LIMIT,
     MAX_DEPTH,
@@ -63,7 +63,7 @@ from ._expr_nodes import (
     number_text,
     text_of,
 )
-from ._expr_run import describe_expr, record_fn
+from ._run import describe_expr, record_fn
 
 __all__ = [
     "MAX_DEPTH", "MAX_LENGTH", "MAX_PARTS", "MAX_PLACES", "Expr", "ExprType",

@@ -1,0 +1,168 @@
+"""Derived facts (`[facts.NAME] expr = "..."`): computed per record and in columns alike,
+shown on the card with their inputs, refused with file:line:key when hostile or circular."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import points
+from points import ApplicantError, ScheduleError, analysis
+from points.batch import score_frame
+
+HEAD = """\
+[schedule]
+id = "example/derived"
+place = "example"
+title = { zh = "示例", en = "Example" }
+document = "示例〔2026〕1号"
+effective_from = 2026-01-01
+"""
+
+FACTS = """
+[facts.listening]
+label = { zh = "听", en = "listening" }
+kind = "count"
+max = 12
+
+[facts.reading]
+label = { zh = "读", en = "reading" }
+kind = "count"
+max = 12
+
+[facts.lowest_language]
+label = { zh = "最低语言等级", en = "lowest language level" }
+expr = "min(listening, reading)"
+
+[facts.strong_language]
+label = { zh = "语言强", en = "strong language" }
+expr = "lowest_language >= 9 and education >= 'bachelor_degree'"
+
+[facts.insured_years]
+label = { zh = "参保年数", en = "insured years" }
+expr = "pension_months // 12"
+"""
+
+RULES = """
+[factors.language]
+label = { zh = "语言", en = "Language" }
+rule = "rate"
+fact = "lowest_language"
+per = 1
+rate = 2
+cap = 20
+ref = "t"
+status = "confirmed"
+
+[factors.bonus]
+label = { zh = "奖励", en = "Bonus" }
+rule = "flag"
+fact = "strong_language"
+points = 5
+ref = "t"
+status = "confirmed"
+
+[factors.years]
+label = { zh = "年数", en = "Years" }
+rule = "rate"
+fact = "insured_years"
+per = 1
+rate = 1
+cap = 10
+ref = "t"
+status = "confirmed"
+"""
+
+ON = "2026-06-01"
+
+
+def _load(tmp_path: Path, text: str) -> points.Schedule:
+    path = tmp_path / "s.toml"
+    path.write_text(HEAD + text, encoding="utf-8")
+    return points.load_schedule(path)
+
+
+@pytest.fixture
+def sched(tmp_path: Path) -> points.Schedule:
+    return _load(tmp_path, FACTS + RULES)
+
+
+# by hand: language 2 × min(listening, reading) (cap 20); 5 if that is ≥ 9 with a degree;
+# 1 per full year of pension months (cap 10)
+CASES: list[tuple[dict[str, Any], str]] = [
+    ({"age": 30, "listening": 10, "reading": 9, "pension_months": 50,
+      "education": "master"}, "27"),  # 18 + 5 + 4
+    ({"age": 30, "listening": 10, "reading": 9, "pension_months": 50,
+      "education": "bachelor"}, "22"),  # no degree: 18 + 0 + 4
+    ({"age": 30, "listening": 3, "reading": 12, "pension_months": 200}, "16"),  # 6 + 10
+    ({"age": 30, "listening": 12, "reading": 12, "pension_months": 11,
+      "education": "doctorate"}, "25"),  # 20 (cap) + 5 + 0
+    ({"age": 30}, "0"),
+]
+
+
+@pytest.mark.parametrize("facts,total", CASES)
+def test_derived_facts_score_alike_per_record_and_in_batches(
+        sched: points.Schedule, facts: dict[str, Any], total: str) -> None:
+    assert points.score(facts, sched, on=ON).total == Decimal(total)
+    result = score_frame(pl.DataFrame([facts]), sched, on=ON)
+    assert result.points()["total"].to_list() == [Decimal(total)]
+
+
+def test_the_card_shows_a_derived_fact_with_its_inputs(sched: points.Schedule) -> None:
+    card = points.score(CASES[0][0], sched, on=ON)
+    line = next(ln for ln in card.lines if ln.id == "language")
+    assert line.value == 9
+    assert line.value_en == "9 (= min(listening, reading); listening 10, reading 9)"
+    assert "pension_months 50个月" in card.explain("zh")
+
+
+def test_a_derived_fact_is_never_given(sched: points.Schedule) -> None:
+    with pytest.raises(ApplicantError, match="lowest_language: is derived by the schedule"):
+        points.score({"age": 30, "lowest_language": 3}, sched, on=ON)
+
+
+def test_points_check_bounds_hold_but_are_not_claimed_exact(sched: points.Schedule) -> None:
+    b = analysis.bounds(sched)
+    assert not b.exact
+    assert b.maximum >= Decimal("35") and b.minimum <= 0  # the true range is 0..35
+
+
+@pytest.mark.parametrize("facts,key,message", [
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "a + 1"\n', "facts.a.expr",
+     "cycle (a → a)"),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "b + 1"\n'
+     '[facts.b]\nlabel = { zh = "b", en = "b" }\nexpr = "a + 1"\n', "facts.a.expr",
+     "cycle (a → b → a)"),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "permit_years + 1"\n', "facts.a.expr",
+     "did you mean permit_months"),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "permit_months + 1' + "0" * 400
+     + '"\n', "facts.a.expr", ""),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "' + "(" * 1000 + "1" + ")" * 1000
+     + '"\n', "facts.a.expr", "deeper"),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "education + 1"\n', "facts.a.expr",
+     ""),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "1 +"\n', "facts.a.expr", ""),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "a"\nkind = "count"\nmax = 3\n',
+     "facts.a", "takes no max"),
+])
+def test_hostile_and_circular_expressions_are_refused(
+        tmp_path: Path, facts: str, key: str, message: str) -> None:
+    started = time.process_time()
+    with pytest.raises(ScheduleError) as info:
+        _load(tmp_path, facts)
+    shown = str(info.value)
+    assert key in shown and message in shown and f"{tmp_path / 's.toml'}:" in shown
+    assert time.process_time() - started < 5  # no hang (generous: the machine is shared)
+
+
+def test_a_huge_level_list_is_refused_at_load(tmp_path: Path) -> None:
+    values = ", ".join(f'{{ id = "v{i}", zh = "x", en = "x" }}' for i in range(70))
+    with pytest.raises(ScheduleError, match="1 to 64 values"):
+        _load(tmp_path, f'[facts.a]\nlabel = {{ zh = "a", en = "a" }}\nkind = "level"\n'
+                        f"levels = [{values}]\n")
