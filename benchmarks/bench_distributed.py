@@ -11,7 +11,8 @@ process, in this order, in one run:
 - "spark local[2] score_file": `points.distributed.score_file(..., engine="spark")` on a
   `local[2]` session (input split into 4 MiB partitions, about 200,000 rows each);
 - "dask 2 workers score_file": the same with `engine="dask"` on a `LocalCluster` of two
-  single-threaded worker processes (partitions of about 64 MiB of input).
+  single-threaded worker processes (the library's partitions of 16 MiB of
+  uncompressed input, about 300,000 rows).
 "seconds" times the job from reading to the committed output; starting the engine (JVM
 and session, or cluster) is shown apart in "start s", it is paid once per session.
 "peak MiB" is the peak resident memory of the whole process tree (driver, JVM, Python
