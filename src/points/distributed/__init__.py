@@ -75,7 +75,7 @@ class DistributedScore:
 class DistributedRank:
     """A ranked Spark or Dask DataFrame: `ranked` holds every scored row with `rank` and
     `admitted`, the ranked ones in rank order, then those outside the ranking (no rank);
-    `cutoff`, `admitted`, `quota` as in `points.ranking.RankResult`."""
+    `cutoff`, `admitted`, `quota` and `sure` as in `points.batch.RankResult`."""
 
     ranked: Any = attrs.field(repr=False)
     score: DistributedScore
@@ -83,6 +83,10 @@ class DistributedRank:
     admitted: int
     quota: int | None
     in_ranking: int
+    #: the admitted set cannot change with the schedule's provisional values, as
+    #: `points.batch.RankResult.sure` (None: the scored rows lack the columns that tell);
+    #: per applicant in `ranked["rank_sure"]`
+    sure: bool | None = None
 
 
 # --- engines ------------------------------------------------------------------------------
@@ -228,24 +232,45 @@ def _mark_task(frame: pl.DataFrame, shared: tuple[Any, ...]) -> pl.DataFrame:
     return k.mark_part(frame, *shared)
 
 
+def _rank_sure_task(frame: pl.DataFrame, spec: k.RankSpec) -> pl.DataFrame:
+    return k.pack({"tuples": k.rank_part(frame, spec), "sure": k.sure_part(frame, spec)})
+
+
+def _unsure_task(frame: pl.DataFrame, shared: tuple[Any, ...]) -> pl.DataFrame:
+    return k.unsure_part(frame, *shared)
+
+
 def _rank(engine: Any, res: DistributedScore, schema: pl.Schema, sched: Schedule, *,
           quota: int | None, seed: int | None) -> DistributedRank:
     spec = k.rank_spec(sched, schema, quota=quota, seed=seed)
     k.check_purpose(spec, res.purpose, res.rows_scored)
-    needed = dict.fromkeys(["row", *spec.gates, *spec.keys]
-                           + (["eligible"] if spec.use_eligible else []))
+    needed = k.rank_columns(spec, schema)
     narrow = engine.select(res.scored, {c: c for c in needed})
-    parts = engine.collect(engine.map(narrow, _rank_task,
-                                      k.rank_part_schema(schema, spec), spec))
-    ranks = k.combine_ranks(parts, spec)
-    out = k.ranked_schema(schema)
+    tables: k.SureTables | None = None
+    if spec.sure:  # the ranks, and the key counts that tell whether admissions are sure
+        parts = k.unpack(engine.collect(engine.map(narrow, _rank_sure_task,
+                                                   k.PACKED_SCHEMA, spec)),
+                         {"tuples": k.rank_part_schema(schema, spec),
+                          "sure": k.SURE_SCHEMA})
+        ranks = k.combine_ranks(parts["tuples"], spec)
+        tables = k.combine_sure(parts["sure"], spec)
+        counts = engine.collect(engine.map(narrow, _unsure_task, k.UNSURE_SCHEMA,
+                                           (spec, ranks.table, ranks.on, tables)))
+        sure: bool | None = not (int(counts.get_column("unsure").sum())
+                                 or int(counts.get_column("outside").sum()))
+    else:
+        parts_ = engine.collect(engine.map(narrow, _rank_task,
+                                           k.rank_part_schema(schema, spec), spec))
+        ranks = k.combine_ranks(parts_, spec)
+        sure = None
+    out = k.ranked_schema(schema, spec.sure)
     marked = engine.map(res.scored, _mark_task, out,
-                        (spec, ranks.table, ranks.on, ranks.ranked, res.rows_read))
+                        (spec, ranks.table, ranks.on, ranks.ranked, res.rows_read, tables))
     ranked = engine.select(engine.sort(marked, [k.ORDER]),
                            {c: c for c in out if c != k.ORDER})
     return DistributedRank(ranked=ranked, score=res, cutoff=ranks.cutoff,
                            admitted=ranks.admitted, quota=ranks.quota,
-                           in_ranking=ranks.ranked)
+                           in_ranking=ranks.ranked, sure=sure)
 
 
 def rank(data: Any, schedule: Schedule | str, *, on: date, purpose: str | None = None,
@@ -291,7 +316,7 @@ def _diff(engine: Any, numbered: Any, rows_read: int, old: Schedule | str,
     schemas = [k.scored_schema(j, cols) for j in jobs]
     specs: list[k.RankSpec | None] = [None, None]
     if quota is not None:
-        specs = [k.rank_spec(s, sc, quota=quota, seed=None)
+        specs = [attrs.evolve(k.rank_spec(s, sc, quota=quota, seed=None), sure=False)
                  for s, sc in zip((old_s, new_s), schemas, strict=True)]
     old_ids = [*old_s.factors, *old_s.deductions]
     new_ids = [*new_s.factors, *new_s.deductions]
@@ -500,7 +525,8 @@ def _run_file(input: str | Path, output: str | Path | None, schedule: Schedule |
             outputs[str(out)] = res.scored
         extra_info = {} if result is None else {
             "quota": result.quota, "admitted": result.admitted,
-            "cutoff": None if result.cutoff is None else str(result.cutoff)}
+            "cutoff": None if result.cutoff is None else str(result.cutoff),
+            "sure": result.sure}
         if eng.name == "spark":
             eng.write(outputs)
             _provenance(out, res, on, extra_info)
