@@ -232,8 +232,8 @@ def _mark_task(frame: pl.DataFrame, shared: tuple[Any, ...]) -> pl.DataFrame:
     return k.mark_part(frame, *shared)
 
 
-def _rank_sure_task(frame: pl.DataFrame, spec: k.RankSpec) -> pl.DataFrame:
-    return k.pack({"tuples": k.rank_part(frame, spec), "sure": k.sure_part(frame, spec)})
+def _sure_task(frame: pl.DataFrame, spec: k.RankSpec) -> pl.DataFrame:
+    return k.sure_part(frame, spec)
 
 
 def _unsure_task(frame: pl.DataFrame, shared: tuple[Any, ...]) -> pl.DataFrame:
@@ -246,23 +246,19 @@ def _rank(engine: Any, res: DistributedScore, schema: pl.Schema, sched: Schedule
     k.check_purpose(spec, res.purpose, res.rows_scored)
     needed = k.rank_columns(spec, schema)
     narrow = engine.select(res.scored, {c: c for c in needed})
+    parts = engine.collect(engine.map(narrow, _rank_task,
+                                      k.rank_part_schema(schema, spec), spec))
+    ranks = k.combine_ranks(parts, spec)
     tables: k.SureTables | None = None
-    if spec.sure:  # the ranks, and the key counts that tell whether admissions are sure
-        parts = k.unpack(engine.collect(engine.map(narrow, _rank_sure_task,
-                                                   k.PACKED_SCHEMA, spec)),
-                         {"tuples": k.rank_part_schema(schema, spec),
-                          "sure": k.SURE_SCHEMA})
-        ranks = k.combine_ranks(parts["tuples"], spec)
-        tables = k.combine_sure(parts["sure"], spec)
-        counts = engine.collect(engine.map(narrow, _unsure_task, k.UNSURE_SCHEMA,
+    sure: bool | None = None
+    if spec.sure:  # applicants per key value, added up in the cluster; then every row
+        counts = engine.sum_by(engine.map(narrow, _sure_task, k.SURE_SCHEMA, spec),
+                               ["set", "key"], "n")
+        tables = k.combine_sure(engine.collect(counts), spec)
+        unsure = engine.collect(engine.map(narrow, _unsure_task, k.UNSURE_SCHEMA,
                                            (spec, ranks.table, ranks.on, tables)))
-        sure: bool | None = not (int(counts.get_column("unsure").sum())
-                                 or int(counts.get_column("outside").sum()))
-    else:
-        parts_ = engine.collect(engine.map(narrow, _rank_task,
-                                           k.rank_part_schema(schema, spec), spec))
-        ranks = k.combine_ranks(parts_, spec)
-        sure = None
+        sure = not (int(unsure.get_column("unsure").sum())
+                    or int(unsure.get_column("outside").sum()))
     out = k.ranked_schema(schema, spec.sure)
     marked = engine.map(res.scored, _mark_task, out,
                         (spec, ranks.table, ranks.on, ranks.ranked, res.rows_read, tables))

@@ -414,8 +414,9 @@ def mark_part(frame: pl.DataFrame, spec: RankSpec, ranks: pl.DataFrame,
 # `points.batch._rank_sure.rank_sureness` compares each applicant's lowest (highest) ranking
 # key with the sorted highest (lowest) keys of the others. Only counts are read from those
 # sorted arrays ("how many have a key at least x"), so each task counts its applicants per
-# key value (ticks of the ranking key: as many values as the key's range, whatever the
-# number of rows), the driver adds the counts, and a second pass over the rows reads them.
+# key value, the cluster adds the counts up (a group-by: one row per value of the ranking
+# key in ticks, as many as the key's range allows whatever the number of applicants), the
+# driver turns them into cumulative counts, and a second pass over the rows reads them.
 # The "fixed" applicants (surely in the pool, key unmovable) keep the order the ranking
 # gave them: how many fixed ones rank ahead of each comes with the ranks (per key tuple).
 
@@ -423,8 +424,6 @@ Bools = NDArray[np.bool_]
 Ints = NDArray[np.int64]
 SURE_SCHEMA = pl.Schema({"set": pl.String(), "key": pl.Int64(), "n": pl.Int64()})
 UNSURE_SCHEMA = pl.Schema({"unsure": pl.Int64(), "outside": pl.Int64()})
-#: the key sets counted per task: may be in the pool / surely in it, loose or fixed
-_SETS = ("may_hi_loose", "may_hi_fixed", "sure_lo_loose", "sure_lo_fixed")
 
 
 @attrs.frozen
@@ -462,8 +461,9 @@ def _fixed(frame: pl.DataFrame, spec: RankSpec) -> Bools:
 
 
 def sure_part(frame: pl.DataFrame, spec: RankSpec) -> pl.DataFrame:
-    """Per task: applicants per key value in each of `_SETS`, and ("unfixable", 0) how
-    many could move (a lottery then fixes nobody)."""
+    """Per task: applicants per key value in four sets (the highest keys of those who may
+    be in the pool, the lowest of those surely in it; fixed or loose), and ("unfixable",
+    0) how many could move (a lottery then fixes nobody)."""
     f = _flags(frame, spec)
     fixed = f.sure_in & ~f.moves
     may_in, sure_in = f.may_in, f.sure_in

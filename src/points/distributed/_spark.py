@@ -192,6 +192,10 @@ class SparkEngine:
         assert isinstance(out, pl.DataFrame)
         return out
 
+    def sum_by(self, df: DataFrame, by: Sequence[str], column: str) -> DataFrame:
+        """The sums of `column` per value of `by`, added up in the cluster."""
+        return df.groupBy(*by).agg(F.sum(column).alias(column))
+
     def persist(self, df: DataFrame) -> DataFrame:
         return df.persist(StorageLevel.MEMORY_AND_DISK)
 
