@@ -246,14 +246,17 @@ def _rank(engine: Any, res: DistributedScore, schema: pl.Schema, sched: Schedule
     k.check_purpose(spec, res.purpose, res.rows_scored)
     needed = k.rank_columns(spec, schema)
     narrow = engine.select(res.scored, {c: c for c in needed})
-    parts = engine.collect(engine.map(narrow, _rank_task,
-                                      k.rank_part_schema(schema, spec), spec))
-    ranks = k.combine_ranks(parts, spec)
+    part_schema = k.rank_part_schema(schema, spec)
+    parts = engine.map(narrow, _rank_task, part_schema, spec)
+    if spec.final != "lottery":  # the tuple counts added up in the cluster
+        parts = engine.sum_by(parts, [*spec.keys, "undated"], ["n", "fixed"])
+    ranks = k.combine_ranks(engine.collect(parts).select(  # group-bys may narrow decimals
+        pl.col(c).cast(t) for c, t in part_schema.items()), spec)
     tables: k.SureTables | None = None
     sure: bool | None = None
     if spec.sure:  # applicants per key value, added up in the cluster; then every row
         counts = engine.sum_by(engine.map(narrow, _sure_task, k.SURE_SCHEMA, spec),
-                               ["set", "key"], "n")
+                               ["set", "key"], ["n"])
         tables = k.combine_sure(engine.collect(counts), spec)
         unsure = engine.collect(engine.map(narrow, _unsure_task, k.UNSURE_SCHEMA,
                                            (spec, ranks.table, ranks.on, tables)))

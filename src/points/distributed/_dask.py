@@ -120,9 +120,11 @@ class DaskEngine:
     def collect(self, df: dd.DataFrame) -> pl.DataFrame:
         return _polars(df.compute())
 
-    def sum_by(self, df: dd.DataFrame, by: Sequence[str], column: str) -> dd.DataFrame:
-        """The sums of `column` per value of `by`, added up in the cluster."""
-        return df.groupby(list(by), dropna=False)[column].sum().reset_index()
+    def sum_by(self, df: dd.DataFrame, by: Sequence[str],
+               columns: Sequence[str]) -> dd.DataFrame:
+        """The sums of `columns` per value of `by` (null a value too), added up in the
+        cluster."""
+        return df.groupby(list(by), dropna=False)[list(columns)].sum().reset_index()
 
     def persist(self, df: dd.DataFrame) -> dd.DataFrame:
         return df.persist()
