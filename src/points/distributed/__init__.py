@@ -4,8 +4,9 @@ Each task runs the library's own columnar engine (`points.batch.score_frame`) on
 frames made from Arrow data: Spark's `DataFrame.mapInArrow` batches, Dask's Arrow-backed
 partitions. The schedule goes to the executors once (a Spark broadcast; one object in the
 Dask graph) and is unpickled and compiled once per worker process. Rankings and diffs are
-computed from small per-task results combined on the driver: exact integer or decimal sums,
-key-tuple counts for the ranking.
+computed from small per-task results combined on the driver: exact integer or decimal sums;
+for the ranking, counts per key tuple and per key value (whether admissions are sure),
+added up in the cluster first.
 
 - `score(data, schedule, on=...)`, `rank(...)`, `diff(old, new, data, on=...)` take a
   Spark or a Dask DataFrame (rows numbered 1, 2, … in partition order);
@@ -278,8 +279,11 @@ def rank(data: Any, schedule: Schedule | str, *, on: date, purpose: str | None =
     """Score a Spark or Dask DataFrame, then rank it as `points.batch.rank` ranks.
 
     `purpose` defaults to the ranking's; `quota` and `seed` override the schedule's. Ranks
-    come from the count of applicants per ranking-key tuple (summed over tasks, ordered on
-    the driver); a lottery needs the whole ranked pool's rows and keys on the driver.
+    come from the count of applicants per ranking-key tuple (summed in the cluster, ordered
+    on the driver); a lottery needs the whole ranked pool's rows and keys on the driver.
+    `rank_sure` and `sure` (when the scored rows have `rank_key_low`, `rank_key_high` and
+    `rank_pool_sure`, as they do for a schedule with a ranking) come from counts of
+    applicants per ranking-key value, then one more pass over the ranking's columns.
     """
     sched = _schedule(schedule, purpose)
     if purpose is None and sched.ranking is not None:
