@@ -2,6 +2,7 @@
 
     python benchmarks/bench_distributed.py                 # 10^7 rows
     python benchmarks/bench_distributed.py --rows 1e6      # a quicker run
+    python benchmarks/bench_distributed.py --job rank      # rank_file (quota 16,000)
 
 The input is `bench_files.py`'s cached Parquet list (drawn by
 `points.batch.sample_frames`, row groups of 100,000 rows). Each job runs in its own
@@ -11,7 +12,10 @@ process, in this order, in one run:
 - "spark local[2] score_file": `points.distributed.score_file(..., engine="spark")` on a
   `local[2]` session (input split into 4 MiB partitions, about 200,000 rows each);
 - "dask 2 workers score_file": the same with `engine="dask"` on a `LocalCluster` of two
-  single-threaded worker processes (partitions of about 64 MiB of input).
+  single-threaded worker processes (the library's partitions of 16 MiB of
+  uncompressed input, about 300,000 rows).
+With `--job rank` each runs `rank_file` instead (quota 16,000, with `rank_sure`): the
+ranked output holds every scored row in rank order.
 "seconds" times the job from reading to the committed output; starting the engine (JVM
 and session, or cluster) is shown apart in "start s", it is paid once per session.
 "peak MiB" is the peak resident memory of the whole process tree (driver, JVM, Python
@@ -36,10 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_files import DEFAULT_CACHE, ON, SCHEDULE, input_file
 
 JOBS = {
-    "local": "points score_file (local)",
-    "spark": "spark local[2] score_file",
-    "dask": "dask 2 workers score_file",
+    "local": "points {job}_file (local)",
+    "spark": "spark local[2] {job}_file",
+    "dask": "dask 2 workers {job}_file",
 }
+#: places to fill under `--job rank` (Guangzhou's 2024 quota)
+QUOTA = 16_000
 
 
 class TreePeak:
@@ -75,18 +81,19 @@ class TreePeak:
         return self.peak / 2**20
 
 
-def worker(key: str, data: Path, out: Path) -> dict[str, Any]:
+def worker(key: str, data: Path, out: Path, job: str) -> dict[str, Any]:
     """Time one job in this process."""
     from points.schedule.loader import load_schedule
 
     schedule = load_schedule(SCHEDULE)
     peak = TreePeak()
     started = 0.0
+    ranked = {"quota": QUOTA} if job == "rank" else {}
     if key == "local":
-        from points.batch import score_file
+        from points import batch
 
         start = time.perf_counter()
-        summary = score_file(data, out, schedule, on=ON)
+        summary = getattr(batch, f"{job}_file")(data, out, schedule, on=ON, **ranked)
     elif key == "spark":
         from points import distributed
         from points.distributed._spark import session
@@ -96,7 +103,8 @@ def worker(key: str, data: Path, out: Path) -> dict[str, Any]:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(4 * 2**20))
         started = time.perf_counter() - t0
         start = time.perf_counter()
-        summary = distributed.score_file(data, out, schedule, engine="spark", on=ON)
+        summary = getattr(distributed, f"{job}_file")(data, out, schedule, engine="spark",
+                                                      on=ON, **ranked)
     else:
         from distributed import Client, LocalCluster
 
@@ -109,18 +117,19 @@ def worker(key: str, data: Path, out: Path) -> dict[str, Any]:
         client.run(lambda: __import__("points.batch"))  # imports are part of starting
         started = time.perf_counter() - t0
         start = time.perf_counter()
-        summary = distributed.score_file(data, out, schedule, engine="dask", on=ON)
+        summary = getattr(distributed, f"{job}_file")(data, out, schedule, engine="dask",
+                                                      on=ON, **ranked)
     seconds = time.perf_counter() - start
     return {"key": key, "seconds": seconds, "start": started, "peak_mib": peak.stop(),
             "rows": summary.rows_read, "rejected": summary.rows_rejected}
 
 
-def run(key: str, data: Path) -> dict[str, Any]:
+def run(key: str, data: Path, job: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=data.parent) as tmp:
         out = Path(tmp) / "out.parquet"
         proc = subprocess.run(
             [sys.executable, __file__, "--worker", key, "--data", str(data), "--out",
-             str(out)], check=False, capture_output=True, text=True)
+             str(out), "--job", job], check=False, capture_output=True, text=True)
         if proc.returncode:
             raise SystemExit(f"{key} worker failed:\n{proc.stderr[-20000:]}")
         r: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -143,28 +152,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=lambda t: int(float(t)), default=10_000_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--engines", default="spark,dask")
+    parser.add_argument("--job", choices=("score", "rank"), default="score")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, Path(args.data), Path(args.out))))
+        print(json.dumps(worker(args.worker, Path(args.data), Path(args.out), args.job)))
         return 0
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"Guangzhou 2021, Parquet in, Parquet out, {os.cpu_count()} CPUs"
           + (f", load average {load:.2f} at start" if load is not None else ""))
     data = input_file(args.rows, args.seed, args.cache_dir)
     print(f"input: {data} ({data.stat().st_size / 2**20:,.0f} MiB)")
-    results = {"local": run("local", data)}
+    results = {"local": run("local", data, args.job)}
     for key in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        results[key] = run(key, data)
+        results[key] = run(key, data, args.job)
     base = results["local"]["seconds"]
     print(_header())
     for key, r in results.items():
         if r["rows"] != args.rows or r["rejected"]:
             raise SystemExit(f"{key}: {r['rows']} rows, {r['rejected']} rejected")
-        print(_line(JOBS[key], r, base))
+        print(_line(JOBS[key].format(job=args.job), r, base))
     if load is not None:
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     return 0

@@ -50,13 +50,15 @@ def test_file_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_distributed_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+@pytest.mark.parametrize("job", ["score", "rank"])
+def test_distributed_benchmark_runs_at_a_tiny_size(tmp_path: Path, job: str) -> None:
     out = subprocess.run([sys.executable, str(BENCHMARKS / "bench_distributed.py"), "--rows",
-                          "300", "--engines", "dask", "--cache-dir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
+                          "300", "--engines", "dask", "--cache-dir", str(tmp_path),
+                          "--job", job], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("what"))
     table = lines[header + 1:header + 3]
-    assert [line.split()[0] for line in table] == ["points", "dask"]
-    assert all(" 300 " in line for line in table)
+    assert [line.split()[:2] for line in table] == [["points", f"{job}_file"],
+                                                    ["dask", "2"]]
+    assert all(f"{job}_file" in line and " 300 " in line for line in table)

@@ -2,12 +2,16 @@
 
 Every output column is compared with `points.batch.score_frame`, `points.batch.rank` and
 `points.analysis.diff` on the same rows: the bundled sample, a generated list with ties at the
-cutoff (under all three final rules), and a list with bad rows. One Spark session and one
-Dask cluster serve the whole module; the tests that start them are marked `slow`.
+cutoff (under all three final rules), a list with bad rows, and lists whose provisional
+values move ranking keys and places in the pool (`rank_sure` and `sure`, also worked out by
+hand and checked task by task without an engine). One Spark session and one Dask cluster
+serve the whole module; the tests that start them are marked `slow`.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import shutil
 import subprocess
@@ -20,6 +24,8 @@ from typing import Any
 import attrs
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import points
@@ -82,6 +88,222 @@ def _ranking(final: str) -> points.Schedule:
     return points.loads_schedule(body, source=f"gz-{final}.toml")
 
 
+# A schedule whose provisional values move ranking keys and places in the pool. The key is
+# the group `base`: `rental` (confirmed, 1 point a month) and `edu` (provisional: 20 for a
+# bachelor's degree, 30 for a master's, so a graduate's key spans [rental, rental + 30]).
+# `trade` (provisional, 5 points, outside `base`) moves the total but not the key. The pool:
+# the young (confirmed) with a total of 50 or more (a gate reading the total's interval, so
+# being in or out may be unsure). Ties: on `trade`'s score when `tie_scores` (provisional
+# too), then on rental months, then the final rule.
+TOY = """
+[schedule]
+id = "toy/rank"
+place = "toy"
+title = { zh = "玩具", en = "toy" }
+document = "toy"
+effective_from = 2020-01-01
+precision = "0.01"
+
+[groups.base]
+label = { zh = "基础", en = "base" }
+combine = "sum"
+ref = "test"
+status = "confirmed"
+
+[factors.rental]
+label = { zh = "租住", en = "rental" }
+fact = "rental_months"
+rule = "rate"
+rate = 1
+per = 1
+group = "base"
+ref = "test"
+status = "confirmed"
+
+[factors.edu]
+label = { zh = "学历", en = "education" }
+fact = "education"
+rule = "levels"
+match = "exact"
+points = { bachelor_degree = 20, master = 30 }
+group = "base"
+ref = "test"
+status = "provisional"
+
+[factors.trade]
+label = { zh = "对口", en = "trade" }
+fact = "works_in_qualified_trade"
+rule = "flag"
+points = 5
+ref = "test"
+status = "provisional"
+
+[gates.young]
+label = { zh = "年轻", en = "young" }
+condition = { fact = "age", le = 45 }
+ref = "test"
+status = "confirmed"
+
+[gates.score_50]
+label = { zh = "50分", en = "50 points" }
+condition = { score = "total", ge = 50 }
+ref = "test"
+status = "confirmed"
+
+[purposes.settle]
+label = { zh = "落户", en = "settle" }
+gates = ["young", "score_50"]
+ref = "test"
+status = "confirmed"
+
+[ranking]
+purpose = "settle"
+key = "base"
+tie_breaks = [TIES{ fact = "rental_months", order = "desc" }]
+final = "FINAL"
+seed = 7
+ref = "test"
+status = "confirmed"
+"""
+
+
+@functools.cache
+def toy(final: str, tie_scores: bool) -> points.Schedule:
+    body = TOY.replace("FINAL", final).replace(
+        "TIES", '{ score = "trade", order = "desc" }, ' if tie_scores else "")
+    return points.loads_schedule(body, source=f"toy-{final}.toml")
+
+
+EDUCATION = ("none", "bachelor_degree", "master")
+#: (rental months, education: 0 none / 1 bachelor / 2 master, age over 45, application
+#: day 0-2, works in the qualified trade)
+Cells = tuple[int, int, bool, int, bool]
+
+
+def toy_rows(cells: list[Cells]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"applicant_id": [f"a{i}" for i in range(len(cells))],
+         "rental_months": [c[0] for c in cells],
+         "education": [EDUCATION[c[1]] for c in cells],
+         "age": [50 if c[2] else 30 for c in cells],
+         "applied_at": [f"2024-03-{1 + c[3]:02d}T09:00:00" for c in cells],
+         "works_in_qualified_trade": [c[4] for c in cells]},
+        schema={"applicant_id": pl.String, "rental_months": pl.Int64,
+                "education": pl.String, "age": pl.Int64, "applied_at": pl.String,
+                "works_in_qualified_trade": pl.Boolean})
+
+
+def toy_list(n: int, seed: int, movable: bool = True) -> pl.DataFrame:
+    """`n` drawn rows of `toy_rows`, few distinct values so that many tie; nobody a
+    graduate or in the trade unless `movable`."""
+    import random
+
+    rng = random.Random(seed)
+    return toy_rows([(rng.randrange(20, 200, 5),
+                      rng.choices(range(3), [16, 3, 1])[0] if movable else 0,
+                      rng.random() < 0.15, rng.randrange(3), movable and rng.random() < 0.3)
+                     for _ in range(n)])
+
+
+def toy_scored(cells: list[Cells] | pl.DataFrame, final: str,
+               tie_scores: bool) -> pl.DataFrame:
+    frame = cells if isinstance(cells, pl.DataFrame) else toy_rows(cells)
+    return score_frame(frame, toy(final, tie_scores), purpose="settle", on=ON).points()
+
+
+def kernel_rank(scored: pl.DataFrame, schedule: points.Schedule, quota: int | None,
+                cuts: list[int]) -> tuple[Any, pl.DataFrame, bool | None]:
+    """What the engines do, with each slice of `scored` between `cuts` as one task."""
+    from points.distributed import _kernel as k
+
+    spec = k.rank_spec(schedule, scored.schema, quota=quota, seed=None)
+    bounds = [0, *cuts, scored.height]
+    tasks = [scored.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
+    narrow = [t.select(k.rank_columns(spec, scored.schema)) for t in tasks]
+    ranks = k.combine_ranks(pl.concat([k.rank_part(t, spec) for t in narrow],
+                                      how="vertical_relaxed"), spec)
+    tables = k.combine_sure(pl.concat([k.sure_part(t, spec) for t in narrow]), spec)
+    counts = pl.concat([k.unsure_part(t, spec, ranks.table, ranks.on, tables)
+                        for t in narrow])
+    sure = not (counts["unsure"].sum() or counts["outside"].sum())
+    marked = pl.concat([k.mark_part(t, spec, ranks.table, ranks.on, ranks.ranked,
+                                    scored.height, tables) for t in tasks])
+    return ranks, marked.sort(k.ORDER).drop(k.ORDER), sure
+
+
+A60 = (60, 0, False, 0, False)  # 60 points, nothing provisional: a fixed key of 60
+
+
+@pytest.mark.parametrize(("final", "tie_scores", "quota", "cells", "per_row", "sure"), [
+    # a graduate with 55 months: key in [55, 85]; alone, admitted whatever edu is
+    ("all_admitted", False, 1, [(55, 1, False, 0, False)], [True], True),
+    # a graduate at 80 in [60, 90] first, a fixed 60 second: the graduate could fall to
+    # 60 and tie (both would be admitted), so neither's admission is sure
+    ("all_admitted", False, 1, [(60, 1, False, 0, False), A60], [False, False], False),
+    # a fixed 60 first, a graduate at 50 in [30, 60] second (and maybe not in the pool):
+    # the graduate could tie the 60 (a tie counts as ahead)
+    ("all_admitted", False, 1, [A60, (30, 1, False, 0, False)], [False, False], False),
+    # fixed 80 first, a graduate at 75 in [55, 85] second, fixed 60 third, two places:
+    # the 80 has one rival at most; the graduate could fall behind the 60
+    ("all_admitted", False, 2, [(80, 0, False, 0, False), (55, 1, False, 0, False), A60],
+     [True, False, False], False),
+    # a fixed 80 admitted; a graduate at 45 in [25, 55] is outside the pool but might be
+    # in it: with one place they could not pass 80, with two they could be admitted
+    ("all_admitted", False, 1, [(80, 0, False, 0, False), (25, 1, False, 0, False)],
+     [True], True),
+    ("all_admitted", False, 2, [(80, 0, False, 0, False), (25, 1, False, 0, False)],
+     [True], False),
+    ("all_admitted", False, None, [(80, 0, False, 0, False), (25, 1, False, 0, False)],
+     [True], False),
+    ("all_admitted", False, None, [(80, 0, False, 0, False), (25, 0, False, 0, False)],
+     [True], True),
+    # two keys of 60, one in the trade (5 provisional points): ties broken on `trade`
+    # move with it, so the first of them is not fixed and neither place is sure...
+    ("all_admitted", True, 1, [A60, (60, 0, False, 0, True)], [False, False], False),
+    # ... and without that tie-break both keys and places are fixed (ties on rental
+    # months too: both admitted, one place notwithstanding)
+    ("all_admitted", False, 1, [A60, (60, 0, False, 0, True)], [True, True], True),
+    # a lottery between fixed keys keeps its draw
+    ("lottery", False, 1, [A60, A60], [True, True], True),
+    # unless anything can move: then nobody is fixed. The graduate (90 in [70, 100]) is
+    # first whatever; the 60s could be passed by each other (2 places)
+    ("lottery", False, 2, [A60, A60, (70, 1, False, 0, False)], [True, False, False],
+     False),
+    ("timestamp", False, 1, [(60, 0, False, 1, False), A60], [True, True], True),
+])
+def test_rank_sure_worked_out_by_hand(final: str, tie_scores: bool, quota: int | None,
+                                      cells: list[Cells], per_row: list[bool],
+                                      sure: bool) -> None:
+    scored = toy_scored(cells, final, tie_scores)
+    local = local_rank(scored, toy(final, tie_scores), quota=quota)
+    assert (local.ranked["rank_sure"].to_list(), local.sure) == (per_row, sure)
+    for cuts in ([], [1]):
+        _, got, got_sure = kernel_rank(scored, toy(final, tie_scores), quota, cuts)
+        assert got_sure is sure
+        assert_same(local.ranked, got.head(local.ranked.height))
+
+
+@pytest.mark.slow
+@settings(max_examples=150)
+@given(cells=st.lists(st.tuples(st.sampled_from([0, 20, 25, 30, 45, 50, 55, 80]),
+                                st.integers(0, 2), st.booleans(), st.integers(0, 2),
+                                st.booleans()), max_size=12),
+       final=st.sampled_from(["all_admitted", "lottery", "timestamp"]),
+       tie_scores=st.booleans(), quota=st.none() | st.integers(0, 14), data=st.data())
+def test_rank_sure_from_key_counts_is_the_local_one(
+        cells: list[Cells], final: str, tie_scores: bool, quota: int | None,
+        data: st.DataObject) -> None:
+    scored = toy_scored(cells, final, tie_scores)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(cells)), max_size=4)))
+    local = local_rank(scored, toy(final, tie_scores), quota=quota)
+    ranks, got, sure = kernel_rank(scored, toy(final, tie_scores), quota, cuts)
+    assert (ranks.cutoff, ranks.admitted) == (local.cutoff, local.admitted)
+    assert sure is local.sure
+    assert_same(local.ranked, got.head(local.ranked.height))
+    outside = got.slice(local.ranked.height)  # failing the gates: sure if that is sure
+    assert outside["rank_sure"].to_list() == outside["rank_pool_sure"].to_list()
+
+
 # --- engines ------------------------------------------------------------------------------
 
 
@@ -120,17 +342,11 @@ def rows_of(frame: pl.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
     return frame.select(columns).rows()
 
 
-#: local columns the distributed engines do not give yet: whether an admission rests on
-#: provisional values needs every applicant's key interval at once (docs/distributed.md)
-NOT_YET = ("rank_sure",)
-
-
 def assert_same(local: pl.DataFrame, got: pl.DataFrame) -> None:
     """Every column of the local frame, with equal values in the same order."""
-    columns = [c for c in local.columns if c not in NOT_YET]
-    missing = [c for c in columns if c not in got.columns]
+    missing = [c for c in local.columns if c not in got.columns]
     assert not missing
-    for c in columns:
+    for c in local.columns:
         assert local[c].to_list() == got[c].to_list(), c
 
 
@@ -182,8 +398,8 @@ def test_rank_with_ties_at_the_cutoff_equals_local(engine: Any, final: str) -> N
     else:
         assert local.admitted == quota
     res = distributed.rank(engine.from_polars(frame, 3), schedule, on=ON, quota=quota)
-    assert (res.cutoff, res.admitted, res.quota, res.in_ranking) == (
-        local.cutoff, local.admitted, local.quota, local.ranked.height)
+    assert (res.cutoff, res.admitted, res.quota, res.in_ranking, res.sure) == (
+        local.cutoff, local.admitted, local.quota, local.ranked.height, local.sure)
     got = engine.collect(res.ranked)
     assert got.height == pts.height
     assert_same(local.ranked, got.head(local.ranked.height))
@@ -203,8 +419,38 @@ def test_rank_of_the_sample_under_the_settlement_schedule(engine: Any) -> None:
     local = local_rank(score_frame(frame, s, purpose="settlement", on=ON).points(), s,
                        quota=150)
     res = distributed.rank(engine.from_polars(frame, 2), s, on=ON, quota=150)
-    assert (res.cutoff, res.admitted) == (local.cutoff, local.admitted)
+    assert (res.cutoff, res.admitted, res.sure) == (local.cutoff, local.admitted, local.sure)
     assert_same(local.ranked, engine.collect(res.ranked).head(local.ranked.height))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("final", "tie_scores", "movable"), [
+    ("all_admitted", True, True), ("lottery", False, True), ("lottery", False, False),
+    ("timestamp", False, True)])
+def test_rank_sure_equals_local(engine: Any, final: str, tie_scores: bool,
+                                movable: bool) -> None:
+    """`rank_sure` and `sure` with keys and places in the pool that provisional values
+    move (or, `movable` false, nothing provisional: every key fixed), the quota at the
+    first tie past the 20th rank."""
+    from points import distributed
+
+    frame = toy_list(300, 3, movable)
+    schedule = toy(final, tie_scores)
+    scored = toy_scored(frame, final, tie_scores)
+    plain = local_rank(scored, toy("all_admitted", tie_scores))
+    quota = plain.ranked.filter(pl.col("rank").is_duplicated() & (pl.col("rank") > 20))[
+        "rank"].min()
+    assert isinstance(quota, int)
+    local = local_rank(scored, schedule, quota=quota)
+    sure = local.ranked["rank_sure"]
+    assert local.sure is not movable
+    assert (0 < sure.sum() < sure.len()) if movable else sure.all()
+    res = distributed.rank(engine.from_polars(frame, 3), schedule, on=ON, quota=quota)
+    assert (res.cutoff, res.admitted, res.sure) == (local.cutoff, local.admitted, local.sure)
+    got = engine.collect(res.ranked)
+    assert_same(local.ranked, got.head(local.ranked.height))
+    outside = got.slice(local.ranked.height)
+    assert outside["rank_sure"].to_list() == outside["rank_pool_sure"].to_list()
 
 
 @pytest.mark.slow

@@ -4,8 +4,9 @@ Each task runs the library's own columnar engine (`points.batch.score_frame`) on
 frames made from Arrow data: Spark's `DataFrame.mapInArrow` batches, Dask's Arrow-backed
 partitions. The schedule goes to the executors once (a Spark broadcast; one object in the
 Dask graph) and is unpickled and compiled once per worker process. Rankings and diffs are
-computed from small per-task results combined on the driver: exact integer or decimal sums,
-key-tuple counts for the ranking.
+computed from small per-task results combined on the driver: exact integer or decimal sums;
+for the ranking, counts per key tuple and per key value (whether admissions are sure),
+added up in the cluster first.
 
 - `score(data, schedule, on=...)`, `rank(...)`, `diff(old, new, data, on=...)` take a
   Spark or a Dask DataFrame (rows numbered 1, 2, … in partition order);
@@ -75,7 +76,7 @@ class DistributedScore:
 class DistributedRank:
     """A ranked Spark or Dask DataFrame: `ranked` holds every scored row with `rank` and
     `admitted`, the ranked ones in rank order, then those outside the ranking (no rank);
-    `cutoff`, `admitted`, `quota` as in `points.ranking.RankResult`."""
+    `cutoff`, `admitted`, `quota` and `sure` as in `points.batch.RankResult`."""
 
     ranked: Any = attrs.field(repr=False)
     score: DistributedScore
@@ -83,6 +84,10 @@ class DistributedRank:
     admitted: int
     quota: int | None
     in_ranking: int
+    #: the admitted set cannot change with the schedule's provisional values, as
+    #: `points.batch.RankResult.sure` (None: the scored rows lack the columns that tell);
+    #: per applicant in `ranked["rank_sure"]`
+    sure: bool | None = None
 
 
 # --- engines ------------------------------------------------------------------------------
@@ -228,24 +233,44 @@ def _mark_task(frame: pl.DataFrame, shared: tuple[Any, ...]) -> pl.DataFrame:
     return k.mark_part(frame, *shared)
 
 
+def _sure_task(frame: pl.DataFrame, spec: k.RankSpec) -> pl.DataFrame:
+    return k.sure_part(frame, spec)
+
+
+def _unsure_task(frame: pl.DataFrame, shared: tuple[Any, ...]) -> pl.DataFrame:
+    return k.unsure_part(frame, *shared)
+
+
 def _rank(engine: Any, res: DistributedScore, schema: pl.Schema, sched: Schedule, *,
           quota: int | None, seed: int | None) -> DistributedRank:
     spec = k.rank_spec(sched, schema, quota=quota, seed=seed)
     k.check_purpose(spec, res.purpose, res.rows_scored)
-    needed = dict.fromkeys(["row", *spec.gates, *spec.keys]
-                           + (["eligible"] if spec.use_eligible else []))
+    needed = k.rank_columns(spec, schema)
     narrow = engine.select(res.scored, {c: c for c in needed})
-    parts = engine.collect(engine.map(narrow, _rank_task,
-                                      k.rank_part_schema(schema, spec), spec))
-    ranks = k.combine_ranks(parts, spec)
-    out = k.ranked_schema(schema)
+    part_schema = k.rank_part_schema(schema, spec)
+    parts = engine.map(narrow, _rank_task, part_schema, spec)
+    if spec.final != "lottery":  # the tuple counts added up in the cluster
+        parts = engine.sum_by(parts, [*spec.keys, "undated"], ["n", "fixed"])
+    ranks = k.combine_ranks(engine.collect(parts).select(  # group-bys may narrow decimals
+        pl.col(c).cast(t) for c, t in part_schema.items()), spec)
+    tables: k.SureTables | None = None
+    sure: bool | None = None
+    if spec.sure:  # applicants per key value, added up in the cluster; then every row
+        counts = engine.sum_by(engine.map(narrow, _sure_task, k.SURE_SCHEMA, spec),
+                               ["set", "key"], ["n"])
+        tables = k.combine_sure(engine.collect(counts), spec)
+        unsure = engine.collect(engine.map(narrow, _unsure_task, k.UNSURE_SCHEMA,
+                                           (spec, ranks.table, ranks.on, tables)))
+        sure = not (int(unsure.get_column("unsure").sum())
+                    or int(unsure.get_column("outside").sum()))
+    out = k.ranked_schema(schema, spec.sure)
     marked = engine.map(res.scored, _mark_task, out,
-                        (spec, ranks.table, ranks.on, ranks.ranked, res.rows_read))
+                        (spec, ranks.table, ranks.on, ranks.ranked, res.rows_read, tables))
     ranked = engine.select(engine.sort(marked, [k.ORDER]),
                            {c: c for c in out if c != k.ORDER})
     return DistributedRank(ranked=ranked, score=res, cutoff=ranks.cutoff,
                            admitted=ranks.admitted, quota=ranks.quota,
-                           in_ranking=ranks.ranked)
+                           in_ranking=ranks.ranked, sure=sure)
 
 
 def rank(data: Any, schedule: Schedule | str, *, on: date, purpose: str | None = None,
@@ -254,8 +279,11 @@ def rank(data: Any, schedule: Schedule | str, *, on: date, purpose: str | None =
     """Score a Spark or Dask DataFrame, then rank it as `points.batch.rank` ranks.
 
     `purpose` defaults to the ranking's; `quota` and `seed` override the schedule's. Ranks
-    come from the count of applicants per ranking-key tuple (summed over tasks, ordered on
-    the driver); a lottery needs the whole ranked pool's rows and keys on the driver.
+    come from the count of applicants per ranking-key tuple (summed in the cluster, ordered
+    on the driver); a lottery needs the whole ranked pool's rows and keys on the driver.
+    `rank_sure` and `sure` (when the scored rows have `rank_key_low`, `rank_key_high` and
+    `rank_pool_sure`, as they do for a schedule with a ranking) come from counts of
+    applicants per ranking-key value, then one more pass over the ranking's columns.
     """
     sched = _schedule(schedule, purpose)
     if purpose is None and sched.ranking is not None:
@@ -291,7 +319,7 @@ def _diff(engine: Any, numbered: Any, rows_read: int, old: Schedule | str,
     schemas = [k.scored_schema(j, cols) for j in jobs]
     specs: list[k.RankSpec | None] = [None, None]
     if quota is not None:
-        specs = [k.rank_spec(s, sc, quota=quota, seed=None)
+        specs = [attrs.evolve(k.rank_spec(s, sc, quota=quota, seed=None), sure=False)
                  for s, sc in zip((old_s, new_s), schemas, strict=True)]
     old_ids = [*old_s.factors, *old_s.deductions]
     new_ids = [*new_s.factors, *new_s.deductions]
@@ -500,7 +528,8 @@ def _run_file(input: str | Path, output: str | Path | None, schedule: Schedule |
             outputs[str(out)] = res.scored
         extra_info = {} if result is None else {
             "quota": result.quota, "admitted": result.admitted,
-            "cutoff": None if result.cutoff is None else str(result.cutoff)}
+            "cutoff": None if result.cutoff is None else str(result.cutoff),
+            "sure": result.sure}
         if eng.name == "spark":
             eng.write(outputs)
             _provenance(out, res, on, extra_info)

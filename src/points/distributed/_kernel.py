@@ -17,11 +17,13 @@ from typing import Literal
 import attrs
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from .._version import __version__
 from ..analysis import NONE_TIER
 from ..batch import rank as local_rank
 from ..batch import score_frame
+from ..batch._rank_sure import COLUMNS as SURE_COLUMNS
 from ..errors import InputError, PointsError
 from ..schedule.model import Schedule
 
@@ -212,6 +214,10 @@ class RankSpec:
     keys: tuple[str, ...]
     descending: tuple[bool, ...]
     purpose: str | None
+    #: the scored columns tell whether admissions are sure (`rank_sure`, `sure`)
+    sure: bool = False
+    #: the ties are broken on scores (which provisional values may move)
+    tie_scores: bool = False
 
 
 def _score_column(schedule: Schedule, key: str) -> str:
@@ -242,7 +248,9 @@ def rank_spec(schedule: Schedule, scored: pl.Schema, *, quota: int | None,
     return RankSpec(schedule=payload(schedule), final=spec.final, quota=result.quota,
                     seed=spec.seed if seed is None else seed, gates=gates,
                     use_eligible=not gates and spec.purpose is None,
-                    keys=tuple(keys), descending=tuple(descending), purpose=spec.purpose)
+                    keys=tuple(keys), descending=tuple(descending), purpose=spec.purpose,
+                    sure="rank_sure" in result.ranked.columns,
+                    tie_scores=any(tb.score is not None for tb in spec.tie_breaks))
 
 
 def check_purpose(spec: RankSpec, scored_purpose: str | None, rows_scored: int) -> None:
@@ -253,18 +261,34 @@ def check_purpose(spec: RankSpec, scored_purpose: str | None, rows_scored: int) 
             f"list for that purpose (it was scored for {scored_purpose})")
 
 
+def in_pool(spec: RankSpec) -> pl.Expr:
+    """Whether a row is ranked: it passes the ranking purpose's gates."""
+    if spec.gates:
+        return pl.all_horizontal([pl.col(g) for g in spec.gates])
+    if spec.use_eligible:
+        return pl.col("eligible")
+    return pl.lit(True)
+
+
 def pool(frame: pl.DataFrame, spec: RankSpec) -> pl.DataFrame:
     """The rows that are ranked: passing the ranking purpose's gates."""
-    if spec.gates:
-        return frame.filter(pl.all_horizontal([pl.col(g) for g in spec.gates]))
-    if spec.use_eligible:
-        return frame.filter(pl.col("eligible"))
+    if spec.gates or spec.use_eligible:
+        return frame.filter(in_pool(spec))
     return frame
+
+
+def rank_columns(spec: RankSpec, scored: pl.Schema | Sequence[str]) -> list[str]:
+    """The scored columns a ranking reads: row, gates, keys and what tells sureness."""
+    sure = [*SURE_COLUMNS, *(["provisional"] if spec.tie_scores else [])] \
+        if spec.sure else []
+    return [c for c in dict.fromkeys(
+        ["row", *spec.gates, *spec.keys, *(["eligible"] if spec.use_eligible else []),
+         *sure]) if c in scored]
 
 
 def _tuple_schema(scored: pl.Schema, spec: RankSpec) -> pl.Schema:
     return pl.Schema({**{k: scored[k] for k in spec.keys}, "n": pl.Int64(),
-                      "undated": pl.Int64()})
+                      "undated": pl.Int64(), "fixed": pl.Int64()})
 
 
 def rank_part_schema(scored: pl.Schema, spec: RankSpec) -> pl.Schema:
@@ -280,22 +304,25 @@ def rank_part(frame: pl.DataFrame, spec: RankSpec) -> pl.DataFrame:
     p = pool(frame, spec)
     if spec.final == "lottery":
         return p.select("row", *spec.keys)
-    counts = p.group_by(list(spec.keys)).agg(pl.len().cast(pl.Int64).alias("n"))
+    fixed = pl.Series("fixed", _fixed(p, spec), dtype=pl.Int64) if spec.sure else \
+        pl.repeat(0, p.height, dtype=pl.Int64, eager=True).alias("fixed")
+    counts = p.select(*spec.keys).with_columns(fixed).group_by(list(spec.keys)).agg(
+        pl.len().cast(pl.Int64).alias("n"), pl.col("fixed").sum())
     counts = counts.with_columns(pl.lit(None, pl.Int64).alias("undated"))
     if spec.final == "timestamp":
         undated = p.filter(pl.col("applied_at").is_null()).get_column("row").sort().head(5)
         extra = pl.DataFrame({"undated": undated}).with_columns(
             [pl.lit(None, frame.schema[k]).alias(k) for k in spec.keys]
-            + [pl.lit(0, pl.Int64).alias("n")])
+            + [pl.lit(0, pl.Int64).alias("n"), pl.lit(0, pl.Int64).alias("fixed")])
         counts = pl.concat([counts, extra.select(counts.columns)])
-    return counts
+    return counts.select(*spec.keys, "n", "undated", "fixed")
 
 
 @attrs.frozen
 class Ranks:
     """The global ranking worked out on the driver from the tasks' small outputs."""
 
-    table: pl.DataFrame  # key tuple → rank (or, lottery: row → rank)
+    table: pl.DataFrame  # key tuple → rank, admitted, fixed_ahead (lottery: row → …)
     on: tuple[str, ...]  # the join columns of `table`
     cutoff: Decimal | None
     admitted: int
@@ -317,11 +344,15 @@ def combine_ranks(parts: pl.DataFrame, spec: RankSpec) -> Ranks:
         if spec.use_eligible:
             narrow = narrow.with_columns(pl.lit(True).alias("eligible"))
         res = local_rank(narrow, schedule, quota=spec.quota, seed=spec.seed)
-        return Ranks(res.ranked.select("row", "rank", "admitted"), ("row",), res.cutoff,
-                     res.admitted, res.quota, res.ranked.height)
+        # fixed applicants only when every key and place is fixed: then each of them
+        # is fixed, and the ranks are 1, 2, … (`combine_sure` says whether)
+        table = res.ranked.select("row", "rank", "admitted",
+                                  (pl.col("rank") - 1).alias("fixed_ahead"))
+        return Ranks(table, ("row",), res.cutoff, res.admitted, res.quota,
+                     res.ranked.height)
     undated = parts.get_column("undated").drop_nulls().sort()
     tuples = parts.filter(pl.col("undated").is_null()).group_by(keys).agg(
-        pl.col("n").sum())
+        pl.col("n").sum(), pl.col("fixed").sum())
     if spec.final == "timestamp" and undated.len():
         n = int(tuples.filter(pl.col("applied_at").is_null()).get_column("n").sum())
         rows = ", ".join(str(r) for r in undated.head(5).to_list())
@@ -330,7 +361,8 @@ def combine_ranks(parts: pl.DataFrame, spec: RankSpec) -> Ranks:
             f"{', …' if n > 5 else ''}); the timestamp rule needs it")
     tuples = tuples.sort(keys, descending=list(spec.descending), nulls_last=True)
     tuples = tuples.with_columns(
-        (pl.col("n").cum_sum() - pl.col("n") + 1).cast(pl.Int64).alias("rank"))
+        (pl.col("n").cum_sum() - pl.col("n") + 1).cast(pl.Int64).alias("rank"),
+        (pl.col("fixed").cum_sum() - pl.col("fixed")).cast(pl.Int64).alias("fixed_ahead"))
     admitted = pl.col("rank") <= spec.quota if spec.quota is not None else pl.lit(True)
     tuples = tuples.with_columns(admitted.alias("admitted"))
     inside = tuples.filter("admitted")
@@ -339,30 +371,195 @@ def combine_ranks(parts: pl.DataFrame, spec: RankSpec) -> Ranks:
     if count:
         value = inside.get_column(keys[0])[-1]
         cutoff = value if isinstance(value, Decimal) else _points(schedule, int(value))
-    return Ranks(tuples.select(*keys, "rank", "admitted"), tuple(keys), cutoff, count,
-                 spec.quota, int(tuples.get_column("n").sum()))
+    return Ranks(tuples.select(*keys, "rank", "admitted", "fixed_ahead"), tuple(keys),
+                 cutoff, count, spec.quota, int(tuples.get_column("n").sum()))
 
 
-def ranked_schema(scored: pl.Schema) -> pl.Schema:
+def ranked_schema(scored: pl.Schema, sure: bool = False) -> pl.Schema:
     return pl.Schema({**scored, "rank": pl.Int64(), "admitted": pl.Boolean(),
-                      ORDER: pl.Int64()})
+                      **({"rank_sure": pl.Boolean()} if sure else {}), ORDER: pl.Int64()})
 
 
 #: Sort key of the ranked output: rank, then row; rows outside the ranking last, by row.
 ORDER = "_order"
 
 
-def mark_part(frame: pl.DataFrame, spec: RankSpec, ranks: pl.DataFrame,
-              on: Sequence[str], last_rank: int, last_row: int) -> pl.DataFrame:
-    """Per task: every scored row with its `rank` and `admitted` (null and false outside
-    the ranking), and the output's sort key `_order`."""
+def _marked(frame: pl.DataFrame, spec: RankSpec, ranks: pl.DataFrame,
+            on: Sequence[str]) -> pl.DataFrame:
+    """`frame` with `rank`, `admitted` and `fixed_ahead` (null outside the ranking)."""
     p = pool(frame, spec).select("row", *on) if spec.final != "lottery" else \
         pool(frame, spec).select("row")
     marked = p.join(ranks, on=list(on), how="left", nulls_equal=True).select(
-        "row", "rank", "admitted")
-    out = frame.join(marked, on="row", how="left", maintain_order="left")
+        "row", "rank", "admitted", "fixed_ahead")
+    return frame.join(marked, on="row", how="left", maintain_order="left")
+
+
+def mark_part(frame: pl.DataFrame, spec: RankSpec, ranks: pl.DataFrame,
+              on: Sequence[str], last_rank: int, last_row: int,
+              sure: SureTables | None) -> pl.DataFrame:
+    """Per task: every scored row with its `rank` and `admitted` (null and false outside
+    the ranking), `rank_sure` when `sure` is given, and the output's sort key `_order`."""
+    out = _marked(frame, spec, ranks, on)
     order = pl.col("rank").fill_null(last_rank + 1) * (last_row + 1) + pl.col("row")
-    return out.with_columns(pl.col("admitted").fill_null(False), order.alias(ORDER))
+    out = out.with_columns(pl.col("admitted").fill_null(False), order.alias(ORDER))
+    if sure is not None:
+        rank_sure, _, _ = sure_marks(out, spec, sure)
+        out = out.with_columns(pl.Series("rank_sure", rank_sure, dtype=pl.Boolean))
+    return out.select(*frame.columns, "rank", "admitted",
+                      *(["rank_sure"] if sure is not None else []), ORDER)
+
+
+# --- whether admissions are sure ------------------------------------------------------------
+#
+# `points.batch._rank_sure.rank_sureness` compares each applicant's lowest (highest) ranking
+# key with the sorted highest (lowest) keys of the others. Only counts are read from those
+# sorted arrays ("how many have a key at least x"), so each task counts its applicants per
+# key value, the cluster adds the counts up (a group-by: one row per value of the ranking
+# key in ticks, as many as the key's range allows whatever the number of applicants), the
+# driver turns them into cumulative counts, and a second pass over the rows reads them.
+# The "fixed" applicants (surely in the pool, key unmovable) keep the order the ranking
+# gave them: how many fixed ones rank ahead of each comes with the ranks (per key tuple).
+
+Bools = NDArray[np.bool_]
+Ints = NDArray[np.int64]
+SURE_SCHEMA = pl.Schema({"set": pl.String(), "key": pl.Int64(), "n": pl.Int64()})
+UNSURE_SCHEMA = pl.Schema({"unsure": pl.Int64(), "outside": pl.Int64()})
+
+
+@attrs.frozen
+class _Flags:
+    in_pool: Bools
+    pool_sure: Bools
+    lo: Ints
+    hi: Ints
+    moves: Bools
+
+    @property
+    def may_in(self) -> Bools:
+        return self.in_pool | ~self.pool_sure
+
+    @property
+    def sure_in(self) -> Bools:
+        return self.in_pool & self.pool_sure
+
+
+def _flags(frame: pl.DataFrame, spec: RankSpec) -> _Flags:
+    inside = frame.with_columns(in_pool(spec).fill_null(False).alias("_in")).get_column("_in")
+    lo = frame.get_column("rank_key_low").cast(pl.Int64).to_numpy()
+    hi = frame.get_column("rank_key_high").cast(pl.Int64).to_numpy()
+    moves = lo != hi
+    if spec.tie_scores and "provisional" in frame.columns:
+        moves |= frame.get_column("provisional").to_numpy().astype(bool)
+    return _Flags(inside.to_numpy().astype(bool),
+                  frame.get_column("rank_pool_sure").to_numpy().astype(bool), lo, hi, moves)
+
+
+def _fixed(frame: pl.DataFrame, spec: RankSpec) -> Bools:
+    """Per row: surely in the pool and neither key nor place can move."""
+    f = _flags(frame, spec)
+    return f.sure_in & ~f.moves
+
+
+def sure_part(frame: pl.DataFrame, spec: RankSpec) -> pl.DataFrame:
+    """Per task: applicants per key value in four sets (the highest keys of those who may
+    be in the pool, the lowest of those surely in it; fixed or loose), and ("unfixable",
+    0) how many could move (a lottery then fixes nobody)."""
+    f = _flags(frame, spec)
+    fixed = f.sure_in & ~f.moves
+    may_in, sure_in = f.may_in, f.sure_in
+    chosen = {"may_hi_loose": f.hi[may_in & ~fixed], "may_hi_fixed": f.hi[may_in & fixed],
+              "sure_lo_loose": f.lo[sure_in & ~fixed], "sure_lo_fixed": f.lo[sure_in & fixed]}
+    frames = [pl.DataFrame({"set": ["unfixable"], "key": [0],
+                            "n": [int((~(f.pool_sure & ~f.moves)).sum())]}, schema=SURE_SCHEMA)]
+    for name, keys in chosen.items():
+        values, counts = np.unique(keys, return_counts=True)
+        frames.append(pl.DataFrame({"set": [name] * len(values), "key": values,
+                                    "n": counts}, schema=SURE_SCHEMA))
+    return pl.concat(frames)
+
+
+@attrs.frozen
+class KeyCounts:
+    """A sorted array of keys as distinct keys and counts: how many are at least, or
+    above, a key (as `np.searchsorted` on the whole array tells)."""
+
+    keys: Ints  # distinct, ascending
+    below: Ints  # below[i]: how many keys are below keys[i]; below[-1]: all
+
+    @classmethod
+    def of(cls, counts: pl.DataFrame) -> KeyCounts:
+        counts = counts.group_by("key").agg(pl.col("n").sum()).sort("key")
+        n = counts.get_column("n").to_numpy().astype(np.int64)
+        return cls(counts.get_column("key").to_numpy().astype(np.int64),
+                   np.concatenate([[0], np.cumsum(n)]).astype(np.int64))
+
+    def at_least(self, x: Ints) -> Ints:
+        out: Ints = self.below[-1] - self.below[np.searchsorted(self.keys, x, side="left")]
+        return out
+
+    def above(self, x: Ints) -> Ints:
+        out: Ints = self.below[-1] - self.below[np.searchsorted(self.keys, x, side="right")]
+        return out
+
+
+@attrs.frozen
+class SureTables:
+    """What every task needs to tell whether an admission is sure."""
+
+    quota: int | None
+    fixing: bool  # False: under a lottery where a key or a place can move, nobody is fixed
+    loose_may_hi: KeyCounts
+    all_may_hi: KeyCounts
+    loose_sure_lo: KeyCounts
+    all_sure_lo: KeyCounts
+
+
+def combine_sure(parts: pl.DataFrame, spec: RankSpec) -> SureTables:
+    """The tasks' key counts added up."""
+    unfixable = int(parts.filter(pl.col("set") == "unfixable").get_column("n").sum())
+    fixing = not (spec.final == "lottery" and unfixable)
+
+    def sets(*names: str) -> KeyCounts:
+        return KeyCounts.of(parts.filter(pl.col("set").is_in(names)).select("key", "n"))
+
+    may_all, sure_all = sets("may_hi_loose", "may_hi_fixed"), sets("sure_lo_loose",
+                                                                    "sure_lo_fixed")
+    return SureTables(
+        quota=spec.quota, fixing=fixing,
+        loose_may_hi=sets("may_hi_loose") if fixing else may_all, all_may_hi=may_all,
+        loose_sure_lo=sets("sure_lo_loose") if fixing else sure_all, all_sure_lo=sure_all)
+
+
+def sure_marks(marked: pl.DataFrame, spec: RankSpec,
+               t: SureTables) -> tuple[Bools, int, int]:
+    """Per row of `marked` (with `rank`, `admitted`, `fixed_ahead`): `rank_sure` (outside
+    the ranking: whether failing its gates is sure); how many ranked rows are not sure;
+    how many rows outside could enter the pool and be admitted."""
+    f = _flags(marked, spec)
+    may_in, sure_in = f.may_in, f.sure_in
+    fixed = sure_in & ~f.moves & t.fixing
+    ahead = marked.get_column("fixed_ahead").fill_null(0).to_numpy().astype(np.int64)
+    if t.quota is None:
+        sure_row = f.pool_sure
+        outside = ~f.in_pool & ~f.pool_sure
+    else:
+        worst = np.where(fixed, t.loose_may_hi.at_least(f.lo) + ahead,
+                         t.all_may_hi.at_least(f.lo) - may_in.astype(np.int64))
+        best = np.where(fixed, t.loose_sure_lo.above(f.hi) + ahead,
+                        t.all_sure_lo.above(f.hi))
+        surely_out = 1 + best > t.quota
+        admitted = marked.get_column("admitted").fill_null(False).to_numpy().astype(bool)
+        sure_row = f.pool_sure & np.where(admitted, 1 + worst <= t.quota, surely_out)
+        outside = ~f.in_pool & ~f.pool_sure & ~surely_out
+    rank_sure = np.where(f.in_pool, sure_row, f.pool_sure)
+    return rank_sure, int((f.in_pool & ~sure_row).sum()), int(outside.sum())
+
+
+def unsure_part(frame: pl.DataFrame, spec: RankSpec, ranks: pl.DataFrame,
+                on: Sequence[str], sure: SureTables) -> pl.DataFrame:
+    """Per task: how many ranked rows are not sure, how many outside could get in."""
+    _, unsure, outside = sure_marks(_marked(frame, spec, ranks, on), spec, sure)
+    return pl.DataFrame({"unsure": [unsure], "outside": [outside]}, schema=UNSURE_SCHEMA)
 
 
 # --- diff -------------------------------------------------------------------------------------

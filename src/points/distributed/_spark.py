@@ -192,6 +192,12 @@ class SparkEngine:
         assert isinstance(out, pl.DataFrame)
         return out
 
+    def sum_by(self, df: DataFrame, by: Sequence[str], columns: Sequence[str]) -> DataFrame:
+        """The sums of `columns` per value of `by` (null a value too), added up in the
+        cluster."""
+        return df.groupBy(*[F.col(f"`{c}`") for c in by]).agg(
+            *[F.sum(c).alias(c) for c in columns]).toDF(*by, *columns)
+
     def persist(self, df: DataFrame) -> DataFrame:
         return df.persist(StorageLevel.MEMORY_AND_DISK)
 
