@@ -20,6 +20,7 @@ from ._formats import (
     ProgressHook,
     format_of,
 )
+from ._rank_sure import COLUMNS as RANK_SURE_COLUMNS
 from ._ranking import RankResult, rank
 from ._run import rank_file, read_table, score_file
 from ._sample import sample_applicants, sample_frame, sample_frames
@@ -30,6 +31,7 @@ __all__ = [
     "BATCH_COLUMNS",
     "DEFAULT_CHUNK_ROWS",
     "FORMATS",
+    "RANK_SURE_COLUMNS",
     "REJECT_COLUMNS",
     "BatchResult",
     "BatchSummary",

@@ -21,9 +21,9 @@ from numpy.typing import NDArray
 
 from .._version import __version__
 from ..analysis import NONE_TIER
+from ..batch import RANK_SURE_COLUMNS as SURE_COLUMNS
 from ..batch import rank as local_rank
 from ..batch import score_frame
-from ..batch._rank_sure import COLUMNS as SURE_COLUMNS
 from ..errors import InputError, PointsError
 from ..schedule.model import Schedule
 
