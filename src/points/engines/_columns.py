@@ -174,7 +174,14 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
             cols: tuple[FactColumn, ...] = (counted[f.id],)
         else:
             cols = tuple(_fact_column(name, fraction_top) for name in f.facts)
-        expr = f.rule.column(f.spec, c.arith, f.sign, cols)
+        if f.parts:
+            each = [f.rule.column(p, c.arith, f.sign, (col,))
+                    for p, col in zip(f.parts, cols, strict=True)]
+            pick = pl.max_horizontal if f.sign > 0 else pl.min_horizontal
+            expr = (pick(each) if f.combine == "highest" else pl.sum_horizontal(each)
+                    ).cast(pl.Int64)
+        else:
+            expr = f.rule.column(f.spec, c.arith, f.sign, cols)
         if f.when is not None:
             expr = pl.when(pl.col(fact_col(f.when))).then(expr).otherwise(0)
         return expr

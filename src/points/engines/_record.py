@@ -319,7 +319,7 @@ class _Detail:
         out = []
         for f in (*c.factors, *c.deductions):
             why_not = why_zh = None
-            value = facts[f.fact]
+            value = facts[f.fact] if not f.parts else {x: facts[x] for x in f.facts}
             if f.within is not None and facts[_counted(f.id)] != value:
                 value = facts[_counted(f.id)]
                 why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
@@ -361,6 +361,9 @@ class _Detail:
 def _value_text(c: CompiledSchedule, name: str, value: Any, facts: Facts, lang: str) -> str:
     """A fact's value in words; a derived fact's with its expression and inputs:
     `9 (= min(listening, reading); listening 10, reading 9)`."""
+    if isinstance(value, dict):  # a rule over several facts
+        return ("，" if lang == "zh" else ", ").join(
+            f"{x} {_value_text(c, x, v, facts, lang)}" for x, v in value.items())
     text = fact_text(name, value, lang)
     info = c.vocab.get(name)
     if info is None or info.parsed is None:

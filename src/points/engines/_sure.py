@@ -82,7 +82,7 @@ def line_range(c: CompiledSchedule, f: FactorNode) -> Interval:
     level or true/false fact; a number at its bounds and both sides of every cut the rule
     makes in it (`RuleKind.cuts`; a rule is monotone between its cuts)."""
 
-    rule_cuts = f.rule.cuts(f.spec, MULTIPLES)
+    rule_cuts = f.cuts(MULTIPLES)
     per = []
     for x in f.facts:
         info = vocabulary()[x]
