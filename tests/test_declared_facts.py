@@ -136,7 +136,15 @@ def test_the_model_of_a_schedule(own: points.Schedule) -> None:
     model = own.applicant_model()
     assert model is own.applicant_model()  # built once
     assert {"language_listening", "job_offers", "savings"} <= set(model.model_fields)
-    assert points.load_schedule("guangzhou/2021").applicant_model() is Applicant
+    plain = points.loads_schedule(HEAD.replace('required_facts = ["sex"]\n', "") + RULES.split(
+        "[factors.listening]")[0] + "[factors.male]" + RULES.split("[factors.male]")[1])
+    assert plain.applicant_model() is Applicant  # nothing of its own, nothing asked
+    # Guangzhou reads the count of criminal penalties in 5 years: its model asks for it
+    # from an applicant with a criminal record
+    gz = points.load_schedule("guangzhou/2021").applicant_model()
+    with pytest.raises(ApplicantError, match="criminal_records_5y: with a criminal record"):
+        gz.parse({"age": 30, "criminal_record": True})
+    assert Applicant.parse({"age": 30, "criminal_record": True}).criminal_record
     with pytest.raises(ApplicantError, match="job_offers: is required by the schedule"):
         model.parse({"age": 30, "sex": "male"})
     with pytest.raises(ApplicantError, match="sex: is required by the schedule"):

@@ -29,6 +29,7 @@ from ._applicant import Applicant, Education, Housing, SkillGrade, Title
 from ._vocab import (
     FLAG_WORDS,
     ApplicantBase,
+    Check,
     FactInfo,
     LevelDecl,
     age_on,
@@ -40,6 +41,7 @@ from ._vocab import (
 )
 
 __all__ = [
+    "CHECKS",
     "FACTS",
     "FLAG_WORDS",
     "INT_SCAN",
@@ -49,6 +51,7 @@ __all__ = [
     "VOCABULARY",
     "Applicant",
     "ApplicantBase",
+    "Check",
     "Education",
     "FactInfo",
     "Housing",
@@ -69,6 +72,8 @@ __all__ = [
 ]
 
 _STANDARD = read_standard()
+#: The consistency checks of the standard vocabulary.
+CHECKS = _STANDARD.checks
 #: Every fact of the standard vocabulary, `birth_date` included, in file order.
 VOCABULARY: dict[str, FactInfo] = _STANDARD.facts
 #: Every fact a rule may read in the standard vocabulary (dates are not read by rules).
@@ -111,7 +116,8 @@ def standard_levels() -> dict[str, list[LevelDecl]]:
 
 
 def extend_model(name: str, facts: Mapping[str, FactInfo], required: tuple[str, ...] = (),
-                 vocabulary: Mapping[str, FactInfo] | None = None) -> type[ApplicantBase]:
+                 vocabulary: Mapping[str, FactInfo] | None = None,
+                 checks: tuple[Check, ...] | None = None) -> type[ApplicantBase]:
     """`Applicant` extended by given facts (`facts`: a schedule's own, not derived), with
     `required` standard facts made required; `vocabulary` (default: the standard facts and
     `facts`) is what its messages know of (a derived fact is named as such)."""
@@ -123,6 +129,8 @@ def extend_model(name: str, facts: Mapping[str, FactInfo], required: tuple[str, 
     vocab = {**VOCABULARY, **(facts if vocabulary is None else vocabulary)}
     model = create_model(name, __base__=Applicant, **fields)
     model.vocabulary = vocab
+    if checks is not None:
+        model.checks = checks
     model._numbers = frozenset(n for n, i in vocab.items()
                                if i.kind in ("int", "decimal", "fraction"))
     return model
@@ -141,7 +149,7 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from ._vocab import ApplicantBase, FactInfo, Share, field_of, read_standard
+from ._vocab import ApplicantBase, Check, FactInfo, Share, field_of, read_standard
 
 __all__ = ["Applicant"]
 
@@ -160,6 +168,7 @@ class Applicant(ApplicantBase):
     """
 
     vocabulary: ClassVar[dict[str, FactInfo]] = _FACTS
+    checks: ClassVar[tuple[Check, ...]] = read_standard().always
 '''
 
 

@@ -47,14 +47,16 @@ from datetime import date  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from fractions import Fraction  # noqa: E402
 
+import attrs  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import InvalidArgument  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from ._card import ScoreCard  # noqa: E402
+from ._vocab import mend  # noqa: E402
 from .compiled import ScoreTest, compile_schedule, walk  # noqa: E402
 from .engines import facts_of, score  # noqa: E402
-from .facts import FACTS, Applicant, FactInfo, vocabulary  # noqa: E402
+from .facts import CHECKS, FACTS, Applicant, FactInfo, vocabulary  # noqa: E402
 from .schedule.kinds import KINDS, kind_of  # noqa: E402
 from .schedule.loader import load_schedule, loads_schedule, service_catalogue  # noqa: E402
 from .schedule.model import Schedule  # noqa: E402
@@ -66,6 +68,7 @@ __all__ = [
     "assert_monotone",
     "assert_no_one_loses",
     "assert_tiers_nested",
+    "consistent",
     "schedules",
 ]
 
@@ -97,9 +100,7 @@ def _fact_strategy(info: FactInfo, marks: list[Any] | None) -> st.SearchStrategy
         return st.booleans()
     if info.kind == "level":
         levels = st.sampled_from(info.levels)
-        optional = type(None) in getattr(Applicant.model_fields[info.name].annotation,
-                                         "__args__", ())
-        return st.none() | levels if optional else levels
+        return st.none() | levels if info.optional else levels
     lo, hi = info.minimum, info.maximum
     if info.kind == "int":
         base = st.integers(int(lo or 0), int(hi or 0))
@@ -132,7 +133,8 @@ def _marks(schedule: Schedule) -> dict[str, list[Any]]:
 def applicants(
     schedule: ScheduleRef | Sequence[ScheduleRef] | None = None, **fixed: Any,
 ) -> st.SearchStrategy[Applicant]:
-    """Valid applicants, drawn from the facts' bounds and levels (never by filtering).
+    """Valid applicants, drawn from the facts' bounds and levels (never by filtering; facts
+    that contradict each other are mended by the vocabulary's checks, see docs/facts.md).
 
     Without `schedule`, every fact is drawn. With a schedule (a `Schedule`, an id or a
     path) or several (to compare a revision, pass both), only the facts they read are
@@ -160,12 +162,14 @@ def applicants(
             msg = exc.errors(include_url=False)[0]["msg"]
             raise InvalidArgument(f"applicants({name}={value!r}): {msg}") from None
     marks: dict[str, list[Any]] | None = None
+    required: set[str] = set()  # facts a schedule requires (never drawn absent)
     if schedule is not None:
         refs = [schedule] if isinstance(schedule, Schedule | str) else list(schedule)
         if not refs:
             raise InvalidArgument("applicants(schedule=[]): give at least one schedule")
         marks = {}
         for ref in refs:
+            required |= {n for n, i in _load(ref).vocabulary.items() if i.required}
             for name, values in _marks(_load(ref)).items():
                 marks[name] = sorted({*marks.get(name, ()), *values}, key=_order(name))
     fields: dict[str, st.SearchStrategy[Any]] = {}
@@ -174,13 +178,28 @@ def applicants(
             value = fixed[name]
             fields[name] = value if isinstance(value, st.SearchStrategy) else st.just(value)
         elif name in vocabulary() and (marks is None or name in marks or name == "age"):
-            fields[name] = _fact_strategy(vocabulary()[name], None if marks is None
-                                          else marks.get(name))
+            info = vocabulary()[name]
+            if name in required:
+                info = attrs.evolve(info, optional=False)
+            fields[name] = _fact_strategy(info, None if marks is None else marks.get(name))
     if "birth_date" in fixed and "age" not in fixed:
         fields["age"] = st.none()
     if "birth_date" in fixed and "age_years_begun" not in fixed:
         fields["age_years_begun"] = st.none()
-    return st.fixed_dictionaries(fields).map(lambda d: Applicant(**d))
+    return st.fixed_dictionaries(fields).map(lambda d: Applicant(**consistent(d)))
+
+
+def consistent(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """`facts` with each contradiction the vocabulary's checks find mended by the check's
+    `fix` (facts drawn apart may contradict each other): map fact-dictionary strategies.
+
+    >>> consistent({"criminal_records_5y": 1, "criminal_record": False})["criminal_record"]
+    True
+    """
+    return mend(dict(facts), _DEFAULTS, CHECKS)
+
+
+_DEFAULTS = {n: i.default for n, i in FACTS.items()}
 
 
 def _order(name: str) -> Callable[[Any], Any]:

@@ -31,7 +31,7 @@ from ..compiled import (
     walk,
 )
 from ..expression import record_fn
-from ..facts import candidates, vocabulary
+from ..facts import CHECKS, candidates, vocabulary
 from ._thresholds import cuts, monotone_pieces, read_facts
 
 __all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Within", "conjoin"]
@@ -150,8 +150,12 @@ class Space:
         self.hubs = tuple(sorted(hubs, key=self.facts.index))
         self.hub_values = tuple(
             tuple(candidates(vocabulary()[h], cuts(c, h))[0]) for h in self.hubs)
+        #: the consistency checks on facts all read here: combinations they refuse are left
+        #: out (a check about whether a fact is given does not apply to a search)
+        self.checks = tuple(ch for ch in CHECKS if not ch.unless and ch.needs <= set(self.facts))
         self.variables = _link(self.facts, [f.facts for f in self.factors]
-                               + [a.reads for a in self.atoms if a.reads])
+                               + [a.reads for a in self.atoms if a.reads]
+                               + [tuple(sorted(ch.needs)) for ch in self.checks])
         #: facts derived facts read that are sampled, not enumerated: not proven exact
         self.sampled_inputs = {x for reads, _ in self.derived.values() for x in
                                self.inputs_of(reads)[0] if not candidates(
@@ -264,6 +268,10 @@ class Space:
             complete.append(full)
         exact = math.prod(len(p) for p in per) <= PRODUCT_LIMIT
         values = tuple(itertools.islice(itertools.product(*per), PRODUCT_LIMIT))
+        checks = [ch for ch in self.checks if ch.needs <= set(facts)]
+        if checks:
+            values = tuple(v for v in values if not any(
+                ch.test(dict(zip(facts, v, strict=True))) for ch in checks))
         reads = [(self.factors[i].fn, tuple(facts.index(x) for x in self.factors[i].facts))
                  for i in factors]
         tests = [(self.atoms[a].test, tuple(facts.index(x) for x in self.atoms[a].facts))
