@@ -78,6 +78,8 @@ def _search_term(space: Space, purpose: str | None, term: Term, sense: int) -> I
         assignments = itertools.islice(assignments, HUB_LIMIT)
     for assignment in assignments:
         hub = dict(zip(hubs, assignment, strict=True))
+        if space.branches and not space.branches_hold(hub):
+            continue  # an applicant in no branch, or in two, is refused: no score to find
         yield _search_hubs(space, purpose, hub, lits, score_lits, sense, reduce, hub_exact)
 
 

@@ -127,27 +127,16 @@ class Space:
         #: the facts `when`s read (a named true/false fact, or the facts of a condition):
         #: enumerated together, each at its candidate values
         self.when_tests: dict[str, Callable[[Mapping[str, Any]], bool]] = {}
+        self._conditions = dict(c.conditions)
         hubs: set[str] = set()
-        for f in self.factors:
-            if f.when is None:
-                continue
-            if f.when in self.derived or (f.when_node is not None
-                                          and f.when.startswith("when:")):
-                node = f.when_node if f.when.startswith("when:") else None
-                reads = facts_read(node) if node is not None else (f.when,)
-                inputs, derive = self.inputs_of(reads)
-                test = record_test(node) if node is not None else None
-                name = f.when
-
-                def holds(hub: Mapping[str, Any], t: Any = test, d: Any = derive,
-                          i: tuple[str, ...] = inputs, n: str = name) -> bool:
-                    env = d(*[hub[x] for x in i])
-                    return bool(t(env, {}) if t is not None else env[n])
-                self.when_tests[f.when] = holds
-                hubs.update(inputs)
-            else:
-                hubs.add(f.when)
+        keys = [f.when for f in self.factors if f.when is not None]
+        keys += [k for b in c.branches for k in b.keys]
+        for key in keys:
+            hubs.update(self._when_test(key))
         self.hubs = tuple(sorted(hubs, key=self.facts.index))
+        #: per branch: how many members may apply ("one": exactly 1), and their tests
+        self.branches = tuple((b.exactly, tuple(self.when_tests.get(k) or _fact_is(k)
+                                                for k in b.keys)) for b in c.branches)
         self.hub_values = tuple(
             tuple(candidates(vocabulary()[h], cuts(c, h))[0]) for h in self.hubs)
         #: the consistency checks on facts all read here: combinations they refuse are left
@@ -174,6 +163,30 @@ class Space:
             tuple[int, ...], list[tuple[Vec, dict[str, Any]]], bool]] = {}
 
     # conditions -------------------------------------------------------------------------
+
+    def _when_test(self, key: str) -> tuple[str, ...]:
+        """Register the test of a `when` key (a true/false fact, derived or given, or a
+        condition `when:<id>`) on the `when` facts; the given facts it reads."""
+        if key not in self.derived and key not in self._conditions:
+            return (key,)
+        node = self._conditions.get(key)
+        inputs, derive = self.inputs_of(facts_read(node) if node is not None else (key,))
+        test = record_test(node) if node is not None else None
+
+        def holds(hub: Mapping[str, Any]) -> bool:
+            env = derive(*[hub[x] for x in inputs])
+            return bool(test(env, {}) if test is not None else env[key])
+        self.when_tests[key] = holds
+        return inputs
+
+    def branches_hold(self, hub: Mapping[str, Any]) -> bool:
+        """Whether the `when` facts at `hub` apply exactly one member of each branch (at
+        most one for `at_most_one`): other applicants are refused, never scored."""
+        for exactly, tests in self.branches:
+            n = sum(1 for t in tests if t(hub))
+            if n > 1 or (n == 0 and exactly == "one"):
+                return False
+        return True
 
     def inputs_of(self, reads: tuple[str, ...]) -> tuple[tuple[str, ...],
                                                         Callable[..., dict[str, Any]]]:
@@ -353,6 +366,10 @@ class Space:
         raw = sum(s[r] for r in self.c.roots) + sum(s[d.id] for d in self.c.deductions)
         s["total"] = raw if self.c.floor is None or raw >= self.c.floor else self.c.floor
         return s
+
+
+def _fact_is(name: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda hub: bool(hub[name])
 
 
 def _link(facts: tuple[str, ...], links: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:

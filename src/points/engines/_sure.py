@@ -111,6 +111,11 @@ def sure_plan(c: CompiledSchedule) -> SurePlan:
     hit = _PLANS.get(id(c))
     if hit is not None and hit[0] is c:
         return hit[1]
+    with c.scope():  # conditions on a schedule's own facts read its vocabulary
+        return _sure_plan(c)
+
+
+def _sure_plan(c: CompiledSchedule) -> SurePlan:
     tests: dict[int, Any] = {}
     for g in c.gates.values():
         _leaf_tests(g.condition, tests)
