@@ -249,7 +249,7 @@ status = "confirmed"
     b = analysis.bounds(s)
     assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("20.00"), True)
     for which in ("lowest", "highest"):  # both witnesses are in exactly one branch
-        points.score(b.applicant(which), s, on=ON)  # type: ignore[arg-type]
+        points.score(b.applicant(which), s, on=ON)
 
 
 def test_a_gate_on_an_own_level_fact_is_explained(tmp_path: Path) -> None:

@@ -137,8 +137,13 @@ class Space:
         #: per branch: how many members may apply ("one": exactly 1), and their tests
         self.branches = tuple((b.exactly, tuple(self.when_tests.get(k) or _fact_is(k)
                                                 for k in b.keys)) for b in c.branches)
-        self.hub_values = tuple(
-            tuple(candidates(vocabulary()[h], cuts(c, h))[0]) for h in self.hubs)
+        #: per `when` fact: its values grouped into classes that every `when` test reads
+        #: alike (a fact read through a derived fact: each value a class of its own), each
+        #: class by its first value; the search enumerates the classes
+        self.hub_sets: dict[str, dict[Any, frozenset[Any]]] = {
+            h: self._classes(h, candidates(vocabulary()[h], cuts(c, h))[0])
+            for h in self.hubs}
+        self.hub_values = tuple(tuple(self.hub_sets[h]) for h in self.hubs)
         #: the consistency checks on facts all read here: combinations they refuse are left
         #: out (a check about whether a fact is given does not apply to a search)
         self.checks = tuple(ch for ch in CHECKS if not ch.unless and ch.needs <= set(self.facts))
@@ -178,6 +183,27 @@ class Space:
             return bool(test(env, {}) if test is not None else env[key])
         self.when_tests[key] = holds
         return inputs
+
+    def _classes(self, fact: str, values: list[Any]) -> dict[Any, frozenset[Any]]:
+        """`values` of a `when` fact grouped by what the `when` tests see of them."""
+        through_derived = any(fact in self.inputs_of((d,))[0] for d in self.derived)
+        tests: list[Callable[[Any], bool]] = []
+        for node in self._conditions.values():
+            for t in walk(node):
+                if isinstance(t, FactTest) and t.fact == fact:
+                    test = record_test(t)
+                    tests.append(lambda v, t=test: bool(t({fact: v}, {})))  # type: ignore[misc]
+        out: dict[tuple[Any, ...], list[Any]] = {}
+        for v in values:
+            key = (v,) if through_derived or not tests else (
+                tuple(t(v) for t in tests) if self._only_tested(fact) else (v,))
+            out.setdefault(key, []).append(v)
+        return {vs[0]: frozenset(vs) for vs in out.values()}
+
+    def _only_tested(self, fact: str) -> bool:
+        """Whether `when`s read `fact` only through comparisons (not as a named flag)."""
+        return not any(f.when == fact for f in self.factors) and not any(
+            fact in b.keys for b in self.c.branches)
 
     def branches_hold(self, hub: Mapping[str, Any]) -> bool:
         """Whether the `when` facts at `hub` apply exactly one member of each branch (at
