@@ -138,9 +138,9 @@ def _search_hubs(space: Space, purpose: str | None, hub: dict[str, Any],
         exact = exact and var.exact
         mask = tuple(active(i) for i in var.factors)
         want = tuple(lit for x in names for lit in lits.get(x, ()))
-        held: tuple[Any, ...] = tuple(space.hub_sets[x][hub[x]] if x in hub else FREE for x in names)
-        opts = _options(space, names[0], mask, held, want,
-                        reduce)
+        held: tuple[Any, ...] = tuple(space.hub_sets[x][hub[x]] if x in hub else FREE
+                                      for x in names)
+        opts = _options(space, names[0], mask, held, want, reduce)
         if not opts:
             return Best(None, {}, exact)
         add(var.factors, opts)
