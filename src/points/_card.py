@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._explain import _WORDS, DEFAULT_WIDTH, _pad, _rpad, _wrap, cell_width, fact_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .records import DerivedFact
 
 __all__ = ["FORMAT", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard"]
 
@@ -137,6 +140,8 @@ class ScoreCard:
         default=None, alias="groups", repr=False)
     _gates: tuple[GateResult, ...] | None = attrs.field(default=None, alias="gates", repr=False)
     _detail: Callable[[], Detail] | None = attrs.field(default=None, alias="detail", repr=False)
+    #: the facts derived from records (`points.score(..., records=...)`), each explained
+    derivations: tuple[DerivedFact, ...] = attrs.field(default=(), repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         """The card's values, explanation built: a card pickles whether or not it was read."""
@@ -229,7 +234,14 @@ class ScoreCard:
     # --- JSON ----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The card as JSON-ready data, in the documented `points.scorecard/1` shape."""
+        """The card as JSON-ready data, in the documented `points.scorecard/1` shape (with
+        `derivations` only when facts were derived from records)."""
+        out = self._dict()
+        if self.derivations:
+            out["derivations"] = [d.to_dict() for d in self.derivations]
+        return out
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "provenance": {
@@ -297,7 +309,13 @@ class ScoreCard:
             raise InputError(f"not a {FORMAT} score card", value=data.get("format"))
         p = data["provenance"]
         nt = data["next_tier"]
+        derived: tuple[Any, ...] = ()
+        if data.get("derivations"):
+            from .records import DerivedFact
+
+            derived = tuple(DerivedFact.from_dict(d) for d in data["derivations"])
         return cls(
+            derivations=derived,
             schedule_id=p["schedule"], schedule_hash=p["schedule_hash"],
             library_version=p["library_version"], on=date.fromisoformat(p["on"]),
             in_force=p["in_force"], applicant_id=data["applicant_id"],
@@ -466,6 +484,11 @@ def explain_text(card: ScoreCard, lang: str = "en", width: int | None = None) ->
         label = card.purpose_label[0 if zh else 1] if card.purpose_label else card.purpose
         add(f"{w['purpose']}{colon}{label}" + (f" ({card.purpose})" if label != card.purpose
                                                else ""))
+    if card.derivations:
+        out.append("")
+        out.append("由记录得出的事实：" if zh else "Facts from records:")
+        for d in card.derivations:
+            add("  " + d.text(lang), 4)
     out.append("")
     labels = [ln.label(lang) for ln in card.lines] + \
         [g.label_zh if zh else g.label_en for g in card.groups]
