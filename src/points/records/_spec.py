@@ -347,6 +347,10 @@ class RecordSpec(_Model):
     extends: Literal["points"] | None = None
     source: str = Field(default="<string>", exclude=True)
 
+    def __repr__(self) -> str:
+        return (f"RecordSpec(source={self.source!r}, {len(self.kinds)} kinds, "
+                f"{len(self.facts)} facts)")
+
     def kinds_read(self, fact: str) -> tuple[str, ...]:
         """The record kinds derivation `fact` reads."""
         d = self.facts[fact]
