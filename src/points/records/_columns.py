@@ -50,6 +50,8 @@ class ColumnFacts:
     derived: tuple[str, ...]
     records_read: dict[str, int]
     records_valid: dict[str, int]
+    #: valid records per applicant (`applicant_id`, `records`)
+    per_applicant: pl.DataFrame
 
 
 # --- conditions and month arithmetic -----------------------------------------------------------
@@ -258,6 +260,7 @@ def derive_column(spec: RecordSpec, fact: str, valid: Mapping[str, pl.DataFrame]
 def facts_columns(
     tables: Mapping[str, pl.DataFrame], *, on: date, spec: RecordSpec,
     applicants: pl.DataFrame | None = None, kinds: Iterable[str] | None = None,
+    row_column: str | None = None,
 ) -> ColumnFacts:
     """Records in long tables → facts: `_engine.facts_for` for every applicant at once.
 
@@ -265,7 +268,8 @@ def facts_columns(
     refused); `applicants` (with `applicant_id` and `birth_date`), when given, lists the
     applicants (one facts row each; records of others are refused); otherwise the applicants
     are those the records name. A fact is derived when every kind it reads is in `kinds`
-    (default: the kinds of `tables`).
+    (default: the kinds of `tables`). `row_column` names the column of each table that holds
+    its row numbers in the file (else rows count from 1).
     """
     problems: list[pl.DataFrame] = []
     valid: dict[str, pl.DataFrame] = {}
@@ -274,9 +278,10 @@ def facts_columns(
         read[kind] = frame.height
         kspec = spec.kinds.get(kind)
         if kspec is None:
-            problems.append(unknown_kind(kind, frame))
+            problems.append(unknown_kind(kind, frame, row_column))
             continue
-        ok, bad = check_kind(kind, kspec, frame, applicants=applicants)
+        ok, bad = check_kind(kind, kspec, frame, applicants=applicants,
+                             row_column=row_column)
         valid[kind] = ok
         problems.append(bad)
     use = [k for k in (tables if kinds is None else kinds) if k in spec.kinds]
@@ -312,7 +317,11 @@ def facts_columns(
                     reason=pl.lit(Reason.fact_above(fact, hi))))
     rejects = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else \
         pl.DataFrame(schema=PROBLEM_SCHEMA)
+    owners = [v.select(AID) for k, v in valid.items() if k in tables]
+    per_applicant = (pl.concat(owners).group_by(AID).agg(records=pl.len()) if owners else
+                     pl.DataFrame(schema={AID: pl.String, "records": pl.UInt32}))
     return ColumnFacts(
+        per_applicant=per_applicant,
         facts=facts, rejects=rejects,
         faults=pl.concat([f.cast(PROBLEM_SCHEMA) for f in faults]),
         derived=tuple(derived), records_read=read,

@@ -197,9 +197,17 @@ def _literal(v: Any, ftype: str, spec: FieldSpec | None) -> pl.Expr:
     return pl.lit(v, dtype=dtypes.get(ftype, pl.String))
 
 
-def unknown_kind(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _numbered(frame: pl.DataFrame, row_column: str | None) -> pl.DataFrame:
+    """The frame with its row numbers in `row` (from `row_column`, else 1, 2, 3, ...)."""
+    if row_column is not None and row_column in frame.columns:
+        return frame.rename({row_column: "row"}).with_columns(pl.col("row").cast(pl.Int64))
+    return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+
+
+def unknown_kind(kind: str, frame: pl.DataFrame, row_column: str | None = None
+                 ) -> pl.DataFrame:
     """Every row of a table of an unknown kind, refused."""
-    df = frame.with_row_index("row", offset=1)
+    df = _numbered(frame, row_column)
     rid = (pl.col("record_id").cast(pl.String).str.strip_chars()
            if "record_id" in df.columns else pl.lit(None, dtype=pl.String))
     aid = (pl.col("applicant_id").cast(pl.String).str.strip_chars()
@@ -213,15 +221,18 @@ def unknown_kind(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def check_kind(kind: str, kspec: KindSpec, frame: pl.DataFrame, *,
-               applicants: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+               applicants: pl.DataFrame | None = None, row_column: str | None = None,
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(valid records, problems) of one table of records of `kind`.
 
     Valid records have `row` (1-based place in the table), `record_id`, `applicant_id` and
     every field typed (defaults filled). `applicants`, when given, has `applicant_id` and
     `birth_date` (may be null): records of others are refused, and dates before birth.
+    `row_column` names a column holding the row numbers (else rows count from 1).
     """
-    schema = frame.schema
-    df = frame.lazy().with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+    numbered = _numbered(frame, row_column)
+    schema = numbered.drop("row").schema
+    df = numbered.lazy()
     shape = SHAPE_FIELDS[kspec.shape]
     fields: list[tuple[str, str, FieldSpec | None, bool]] = [
         (n, "int" if n == "year" else "date", None, n != "end") for n in shape]
