@@ -34,7 +34,8 @@ from ._columns import facts_columns
 from ._columns_read import PROBLEM_SCHEMA
 from ._spec import RecordSpec, bundled_spec
 
-__all__ = ["RecordsSummary", "read_folder", "score_records", "write_sample"]
+__all__ = ["RecordsSummary", "applicant_records", "read_folder", "score_records",
+           "write_sample"]
 
 ROW = "__row"
 #: records in one part when the number of parts is not given
@@ -125,6 +126,30 @@ def _scan(path: Path) -> pl.LazyFrame:
     if path.suffix.lower() == ".parquet":
         return pl.scan_parquet(path)
     return pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+
+
+def applicant_records(folder: str | Path, applicant_id: str | None = None
+                      ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """One applicant of a record export folder: (their row of the applicants file, {kind:
+    their records}), dates as text. `applicant_id` None: the first applicant."""
+    apps_path, kinds = read_folder(folder)
+    apps = _scan(apps_path)
+    if applicant_id is None:
+        first = apps.head(1).collect()
+        if first.height == 0 or "applicant_id" not in first.columns:
+            raise InputError("has no applicants", source=apps_path.name)
+        applicant_id = str(first["applicant_id"][0])
+    row = apps.filter(pl.col("applicant_id").cast(pl.String) == applicant_id).collect()
+    if row.height == 0:
+        raise InputError("no applicant with this applicant_id", source=apps_path.name,
+                         value=applicant_id)
+    facts = {k: v for k, v in row.with_columns(pl.col(pl.Date).cast(pl.String)).row(
+        0, named=True).items() if v not in (None, "")}
+    records = {}
+    for kind, path in kinds.items():
+        t = _scan(path).filter(pl.col("applicant_id").cast(pl.String) == applicant_id)
+        records[kind] = t.collect().with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
+    return facts, records
 
 
 def _rows(path: Path) -> int:
