@@ -31,6 +31,7 @@ __all__ = [
     "RecordsSummary",
     "applicant_records",
     "bundled_spec",
+    "derive_records",
     "facts_columns",
     "facts_from_records",
     "load_spec",
@@ -44,7 +45,8 @@ __all__ = [
 
 #: names loaded on first use, so that records → facts for one applicant never imports Polars
 _LAZY = {"ColumnFacts": "_columns", "facts_columns": "_columns",
-         "RecordsSummary": "_files", "applicant_records": "_files", "read_folder": "_files",
+         "RecordsSummary": "_files", "applicant_records": "_files",
+         "derive_records": "_files", "read_folder": "_files",
          "score_records": "_files", "write_sample": "_files", "sample_records": "_sample"}
 
 

@@ -36,6 +36,8 @@ from ._validate import Reason
 __all__ = ["ColumnFacts", "facts_columns"]
 
 AID = "applicant_id"
+#: the applicants as whole numbers: derivations group by this, not by the text id
+KEY = "__key"
 
 
 @attrs.frozen
@@ -103,34 +105,53 @@ def months_between(a: pl.Expr, b: pl.Expr, month_end: str) -> pl.Expr:
     return n - (b.dt.day().cast(pl.Int32) < day).cast(pl.Int32)
 
 
-def _by_applicant(e: pl.Expr) -> pl.Expr:
-    return e.over(AID)
-
 
 # --- derivations ---------------------------------------------------------------------------------
 
 
+#: larger than any day or month number: `value + key * _SPAN` keeps applicants apart in one
+#: sorted column, so running maxima need no window per applicant
+_SPAN = 1_000_000
+
+
+def _same() -> pl.Expr:
+    """This row's applicant is the previous row's (rows sorted by applicant)."""
+    return (pl.col(KEY) == pl.col(KEY).shift(1)).fill_null(False)
+
+
 def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
-    """(applicant_id, value) for applicants with periods: `_engine.derive_months` in columns."""
+    """(key, value) for applicants with periods: `_engine.derive_months` in columns.
+
+    Periods are merged into runs (touching or overlapping days) and runs into chains (gaps of
+    at most `gap_months`) with running maxima over rows sorted by applicant and start.
+    Counting any day of a month needs no day runs: the months touched are the same.
+    """
     day = timedelta(days=1)
     f = recs.lazy().filter(where_expr(d.where) & (pl.col("start") < on)).select(
-        AID, s=pl.col("start"),
+        KEY, s=pl.col("start"),
         x=pl.min_horizontal((pl.col("end") + day).fill_null(on), pl.lit(on)))
-    f = f.filter(pl.col("s") < pl.col("x")).sort(AID, "s", "x")
-    f = f.with_columns(_prev=_by_applicant(pl.col("x").cum_max().shift(1)))
-    f = f.with_columns(_run=_by_applicant(
-        (pl.col("_prev").is_null() | (pl.col("s") > pl.col("_prev"))).cum_sum()))
-    runs = f.group_by(AID, "_run").agg(pl.col("s").min(), pl.col("x").max()).sort(AID, "s")
+    f = f.filter(pl.col("s") < pl.col("x"))
     gap = d.gap_months or 0
+    shift = pl.col(KEY).cast(pl.Int64) * _SPAN
+    if d.partial_month != "any":
+        f = f.sort(KEY, "s").with_columns(
+            _prev=(pl.col("x").cast(pl.Int64) + shift).cum_max().shift(1))
+        f = f.with_columns(_run=(~_same() | (pl.col("s").cast(pl.Int64) + shift
+                                             > pl.col("_prev"))).cum_sum())
+        runs = f.group_by("_run", maintain_order=True).agg(
+            pl.col(KEY).first(), pl.col("s").min(), pl.col("x").max())
+    else:
+        runs = f
     if d.partial_month == "elapsed":
         me = d.month_end or "roll"
-        prev_x = _by_applicant(pl.col("x").shift(1))
+        prev_x = pl.col("x").shift(1)
         runs = runs.with_columns(
             n=months_between(pl.col("s"), pl.col("x"), me),
-            _new=prev_x.is_null() | (pl.col("s") > add_months(prev_x, gap, me)))
-        runs = runs.with_columns(_chain=_by_applicant(pl.col("_new").cum_sum()))
-        chains = runs.group_by(AID, "_chain").agg(
-            first=pl.col("s").min(), last=pl.col("x").max(), covered=pl.col("n").sum())
+            _new=~_same() | (pl.col("s") > add_months(prev_x, gap, me)))
+        runs = runs.with_columns(_chain=pl.col("_new").cum_sum())
+        chains = runs.group_by("_chain", maintain_order=True).agg(
+            pl.col(KEY).first(), first=pl.col("s").min(), last=pl.col("x").max(),
+            covered=pl.col("n").sum())
         span = months_between(pl.col("first"), pl.col("last"), me)
         current = pl.lit(on) <= add_months(pl.col("last"), gap, me)
     else:
@@ -139,32 +160,33 @@ def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
         else:
             fm = _mi(pl.col("s")) + (pl.col("s").dt.day() != 1).cast(pl.Int32)
             lm = _mi(pl.col("x")) - 1
-        ranges = runs.select(AID, f=fm, l=lm).filter(pl.col("f") <= pl.col("l")).sort(AID, "f")
-        prev_l = _by_applicant(pl.col("l").cum_max().shift(1))
+        ranges = runs.select(KEY, f=fm, l=lm).filter(pl.col("f") <= pl.col("l"))
+        ranges = ranges.sort(KEY, "f").with_columns(
+            _prev=(pl.col("l").cast(pl.Int64) + shift).cum_max().shift(1) - shift)
         ranges = ranges.with_columns(
-            covered=pl.when(prev_l.is_null()).then(pl.col("l") - pl.col("f") + 1).otherwise(
+            covered=pl.when(~_same()).then(pl.col("l") - pl.col("f") + 1).otherwise(
                 pl.max_horizontal(pl.lit(0), pl.col("l") - pl.max_horizontal(
-                    pl.col("f"), prev_l + 1) + 1)),
-            _new=prev_l.is_null() | (pl.col("f") > prev_l + 1 + gap))
-        ranges = ranges.with_columns(_chain=_by_applicant(pl.col("_new").cum_sum()))
-        chains = ranges.group_by(AID, "_chain").agg(
-            first=pl.col("f").min(), last=pl.col("l").max(), covered=pl.col("covered").sum())
+                    pl.col("f"), pl.col("_prev") + 1) + 1)),
+            _new=~_same() | (pl.col("f") > pl.col("_prev") + 1 + gap))
+        ranges = ranges.with_columns(_chain=pl.col("_new").cum_sum())
+        chains = ranges.group_by("_chain", maintain_order=True).agg(
+            pl.col(KEY).first(), first=pl.col("f").min(), last=pl.col("l").max(),
+            covered=pl.col("covered").sum())
         span = pl.col("last") - pl.col("first") + 1
         ref = (on - day).year * 12 + (on - day).month - 1 if d.partial_month == "any" \
             else on.year * 12 + on.month - 2
         current = (ref - pl.col("last")) <= gap
     if d.count == "cumulative":
-        return chains.group_by(AID).agg(value=pl.col("covered").sum()).collect()
+        return chains.group_by(KEY).agg(value=pl.col("covered").sum()).collect()
     chains = chains.with_columns(
         v=span if d.gap_counts else pl.col("covered"), _cur=current)
     if d.run == "longest":
-        out = chains.group_by(AID).agg(value=pl.col("v").max())
+        out = chains.group_by(KEY).agg(value=pl.col("v").max())
     else:
-        last = chains.sort(AID, "_chain").group_by(AID).agg(
-            pl.col("v").last(), pl.col("_cur").last())
+        last = chains.group_by(KEY).agg(pl.col("v").last(), pl.col("_cur").last())
         value = pl.col("v") if d.run == "latest" else \
             pl.when(pl.col("_cur")).then(pl.col("v")).otherwise(0)
-        out = last.select(AID, value=value)
+        out = last.select(KEY, value=value)
     return out.collect()
 
 
@@ -194,7 +216,7 @@ def events(d: Count_ | Sum_ | Any_, recs: pl.DataFrame, shape: str, on: date
         agg = pl.col(d.field).sum()
     else:
         agg = pl.len() > 0
-    return f.group_by(AID).agg(value=agg).collect()
+    return f.group_by(KEY).agg(value=agg).collect()
 
 
 def covering(recs: pl.DataFrame, where: Mapping[str, Any], on: date) -> pl.LazyFrame:
@@ -206,10 +228,10 @@ def highest(d: Highest_, fact: str, recs: pl.DataFrame, on: date) -> pl.DataFram
     levels = list(FACTS[fact].levels)
     rank = pl.col(d.field).replace_strict({lv: i for i, lv in enumerate(levels)},
                                           default=None, return_dtype=pl.Int32)
-    f = recs.lazy().filter(where_expr(d.where) & (pl.col("date") <= on)).select(AID, r=rank)
-    best = f.group_by(AID).agg(pl.col("r").max())
+    f = recs.lazy().filter(where_expr(d.where) & (pl.col("date") <= on)).select(KEY, r=rank)
+    best = f.group_by(KEY).agg(pl.col("r").max())
     floor = levels.index(d.otherwise)
-    return best.select(AID, value=pl.max_horizontal(pl.col("r").fill_null(floor),
+    return best.select(KEY, value=pl.max_horizontal(pl.col("r").fill_null(floor),
                                                     pl.lit(floor)).replace_strict(
         dict(enumerate(levels)), return_dtype=pl.String)).collect()
 
@@ -240,16 +262,16 @@ def derive_column(spec: RecordSpec, fact: str, valid: Mapping[str, pl.DataFrame]
     """(applicant_id, value) of one fact for the applicants with records that give it."""
     d = spec.facts[fact]
     if isinstance(d, CurrentLevel_):
-        parts = [covering(valid[c.record], c.where, on).select(AID, r=pl.lit(i))
+        parts = [covering(valid[c.record], c.where, on).select(KEY, r=pl.lit(i))
                  for i, c in enumerate(d.choices)]
-        first = pl.concat(parts).group_by(AID).agg(pl.col("r").min())
-        return first.select(AID, value=pl.col("r").replace_strict(
+        first = pl.concat(parts).group_by(KEY).agg(pl.col("r").min())
+        return first.select(KEY, value=pl.col("r").replace_strict(
             {i: c.level for i, c in enumerate(d.choices)}, return_dtype=pl.String)).collect()
     recs = valid[d.record]
     if isinstance(d, Months_):
         return months(d, recs, on)
     if isinstance(d, Current_):
-        return covering(recs, d.where, on).select(AID).unique().with_columns(
+        return covering(recs, d.where, on).select(KEY).unique().with_columns(
             value=pl.lit(True)).collect()
     if isinstance(d, Highest_):
         return highest(d, fact, recs, on)
@@ -295,15 +317,17 @@ def facts_columns(
         seen = [v.select(AID) for v in valid.values()]
         ids = pl.concat(seen).unique(maintain_order=True) if seen else \
             pl.DataFrame(schema={AID: pl.String})
-    facts = ids
+    keys = ids.unique(AID, keep="first").with_row_index(KEY)
+    keyed = {k: v.join(keys, on=AID, how="inner") for k, v in valid.items()}
+    facts = ids.join(keys, on=AID, how="left", maintain_order="left")
     derived = derivable(spec, use)
     for fact in derived:
-        got = derive_column(spec, fact, valid, on)
+        got = derive_column(spec, fact, keyed, on)
         dtype = _dtype(fact)
         default = _default(fact, spec.facts[fact])
         lit = pl.lit(str(default)).cast(dtype) if isinstance(default, Decimal) else \
             pl.lit(default, dtype=dtype)
-        facts = facts.join(got.select(AID, pl.col("value").cast(dtype).alias(fact)), on=AID,
+        facts = facts.join(got.select(KEY, pl.col("value").cast(dtype).alias(fact)), on=KEY,
                            how="left", maintain_order="left").with_columns(
             pl.col(fact).fill_null(lit))
         hi = FACTS[fact].maximum
@@ -322,7 +346,7 @@ def facts_columns(
                      pl.DataFrame(schema={AID: pl.String, "records": pl.UInt32}))
     return ColumnFacts(
         per_applicant=per_applicant,
-        facts=facts, rejects=rejects,
+        facts=facts.drop(KEY), rejects=rejects,
         faults=pl.concat([f.cast(PROBLEM_SCHEMA) for f in faults]),
         derived=tuple(derived), records_read=read,
         records_valid={k: v.height for k, v in valid.items() if k in tables})

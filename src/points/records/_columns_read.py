@@ -279,20 +279,21 @@ def check_kind(kind: str, kspec: KindSpec, frame: pl.DataFrame, *,
         if name not in known:
             c, dt = col(name)
             reasons[name] = pl.when(_present(c, dt)).then(pl.lit(Reason.UNKNOWN_FIELD))
+    ok = pl.all_horizontal([pl.col(f"_r_{n}").is_null() for n in reasons]) \
+        if reasons else pl.lit(True)
     done = stage.with_columns(
         _rid=rid, _aid=aid, **{f"_v_{n}": e for n, e in typed.items()},
-        **{f"_r_{n}": e.cast(pl.String) for n, e in reasons.items()}).collect()
+        **{f"_r_{n}": e.cast(pl.String) for n, e in reasons.items()}).with_columns(_ok=ok)
+    valid, bad_rows = pl.collect_all([
+        done.filter(pl.col("_ok")).select("row", record_id="_rid", applicant_id="_aid",
+                                          **{n: f"_v_{n}" for n in typed}),
+        done.filter(~pl.col("_ok"))])  # few: the problems are read from these alone
     problems = [
-        done.filter(pl.col(f"_r_{n}").is_not_null()).select(
+        bad_rows.filter(pl.col(f"_r_{n}").is_not_null()).select(
             "row", record_id="_rid", kind=pl.lit(kind), applicant_id="_aid", field=pl.lit(n),
             value=pl.when(pl.col(f"_r_{n}") == Reason.MISSING).then(pl.lit("")).otherwise(
                 _text_of(col(n)[0], col(n)[1])), reason=f"_r_{n}")
-        for n in reasons]
-    ok = pl.all_horizontal([pl.col(f"_r_{n}").is_null() for n in reasons]) \
-        if reasons else pl.lit(True)
-    valid = done.filter(ok).select(
-        "row", record_id="_rid", applicant_id="_aid",
-        **{n: f"_v_{n}" for n in typed})
+        for n in reasons] if bad_rows.height else []
     checks: list[tuple[pl.Expr, str, str, pl.Expr]] = []
     if applicants is not None:
         valid = valid.join(applicants.select("applicant_id", _birth="birth_date"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -34,12 +35,15 @@ from ._columns import facts_columns
 from ._columns_read import PROBLEM_SCHEMA
 from ._spec import RecordSpec, bundled_spec
 
-__all__ = ["RecordsSummary", "applicant_records", "read_folder", "score_records",
-           "write_sample"]
+__all__ = ["RecordsSummary", "applicant_records", "derive_records", "read_folder",
+           "score_records", "write_sample"]
 
 ROW = "__row"
 #: records in one part when the number of parts is not given
 PART_RECORDS = 2_500_000
+#: from this many parts on, Parquet inputs are split into their parts in one pass rather
+#: than scanned once per part
+SPLIT_PARTS = 4
 _SUFFIX = {".csv": "csv", ".parquet": "parquet"}
 _RECORD_REJECTS = pl.Schema({"source": pl.String, "row": pl.Int64, "record_id": pl.String,
                    "kind": pl.String, "applicant_id": pl.String, "field": pl.String,
@@ -220,18 +224,13 @@ def score_records(
     derived: tuple[str, ...] = ()
 
     def parts_scored() -> Iterator[pl.DataFrame]:
+        with tempfile.TemporaryDirectory(prefix=".points-parts-", dir=out.parent) as tmp:
+            yield from _score_parts(Path(tmp))
+
+    def _score_parts(scratch: Path) -> Iterator[pl.DataFrame]:
         nonlocal derived
-        for k in range(n_parts):
-            apps = _part(_scan(apps_path), k, n_parts)
-            tables = {kind: _part(_scan(p), k, n_parts) for kind, p in kind_paths.items()}
-            if "applicant_id" not in apps.columns:
-                raise InputError("the applicants file has no applicant_id column",
-                                 source=apps_path.name)
-            ids = apps.select(pl.col("applicant_id").cast(pl.String),
-                              birth_date=_birth(apps))
-            got = facts_columns({k_: t.rename({ROW: "__file_row"}) for k_, t in
-                                 tables.items()}, on=on, spec=spec, applicants=ids,
-                                row_column="__file_row")
+        for k, apps, got in _derived_parts(apps_path, kind_paths, n_parts, on, spec,
+                                           scratch):
             derived = got.derived
             given = apps.drop([c for c in apps.columns if c in derived_all])
             merged = given.with_columns(pl.col("applicant_id").cast(pl.String)).join(
@@ -314,6 +313,89 @@ def score_records(
                        encoding="utf-8")
         os.replace(tmp, summ)
     return summary
+
+
+def _derived_parts(apps_path: Path, kind_paths: dict[str, Path], n_parts: int, on: date,
+                   spec: RecordSpec, scratch: Path | None = None,
+                   ) -> Iterator[tuple[int, pl.DataFrame, Any]]:
+    """(part, its applicants, what their records give) for each part of applicants.
+
+    With `SPLIT_PARTS` parts or more, Parquet inputs are split into their parts in one pass
+    (under `scratch`, uncompressed); otherwise, and for CSV, each input is scanned once per
+    part, keeping the rows of that part."""
+    files = {"applicants": apps_path, **kind_paths}
+    split = None
+    if n_parts >= SPLIT_PARTS and scratch is not None and all(
+            p.suffix.lower() == ".parquet" for p in files.values()):
+        split = {name: _split(path, n_parts, scratch) for name, path in files.items()}
+    for k in range(n_parts):
+        if split is not None:
+            frames = {name: pl.read_parquet(parts[k]) if parts[k].exists() else
+                      pl.DataFrame(schema=_schema(files[name])) for name, parts in
+                      split.items()}
+        else:
+            frames = {name: _part(_scan(p), k, n_parts) for name, p in files.items()}
+        apps = frames.pop("applicants")
+        if "applicant_id" not in apps.columns:
+            raise InputError("the applicants file has no applicant_id column",
+                             source=apps_path.name)
+        ids = apps.select(pl.col("applicant_id").cast(pl.String), birth_date=_birth(apps))
+        got = facts_columns({k_: t.rename({ROW: "__file_row"}) for k_, t in frames.items()},
+                            on=on, spec=spec, applicants=ids, row_column="__file_row")
+        yield k, apps, got
+
+
+def _schema(path: Path) -> pl.Schema:
+    return pl.Schema([*_scan(path).collect_schema().items(), (ROW, pl.Int64())])
+
+
+def _split(path: Path, n_parts: int, scratch: Path) -> list[Path]:
+    """A Parquet file split by part of applicants into `scratch`, row numbers kept."""
+    import pyarrow.parquet as pq
+
+    out = [scratch / f"{path.stem}.{k}.parquet" for k in range(n_parts)]
+    writers: dict[int, Any] = {}
+    first = 1
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=500_000):
+            frame = pl.DataFrame(pl.from_arrow(batch))
+            frame = frame.with_columns(pl.int_range(first, first + frame.height,
+                                                    dtype=pl.Int64).alias(ROW))
+            first += frame.height
+            if "applicant_id" in frame.columns:
+                key = pl.col("applicant_id").cast(pl.String).hash(seed=20240601) % n_parts
+            else:
+                key = pl.lit(0, dtype=pl.UInt64)
+            for (k,), piece in frame.with_columns(_part=key).partition_by(
+                    "_part", as_dict=True, include_key=False).items():
+                table = piece.to_arrow()
+                w = writers.get(int(k))
+                if w is None:
+                    w = writers[int(k)] = pq.ParquetWriter(str(out[int(k)]), table.schema,
+                                                           compression="none")
+                w.write_table(table)
+    finally:
+        for w in writers.values():
+            w.close()
+    return out
+
+
+def derive_records(folder: str | Path, output: str | Path, *, on: date,
+                   spec: RecordSpec | None = None, parts: int | None = None) -> int:
+    """Records → facts, file to file: one row per applicant of the folder's applicants file,
+    `applicant_id` and every fact its records give (refused records and faults are left out:
+    `score_records` reports them). Return the rows written."""
+    from ..batch import write_table
+
+    spec = spec or bundled_spec()
+    apps_path, kind_paths = read_folder(folder)
+    total = sum(_rows(p) for p in kind_paths.values())
+    n_parts = parts or max(1, math.ceil(total / PART_RECORDS))
+    out = Path(output)
+    with tempfile.TemporaryDirectory(prefix=".points-parts-", dir=out.parent) as tmp:
+        return write_table((got.facts for _, _, got in _derived_parts(
+            apps_path, kind_paths, n_parts, on, spec, Path(tmp))), out,
+            format=_fmt(out, "parquet"))
 
 
 def _fmt(path: Path, default: str) -> str:
