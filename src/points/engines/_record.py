@@ -147,6 +147,7 @@ def score(
     *,
     purpose: str | None = None,
     on: date | str | None = None,
+    records: Any = None,
 ) -> ScoreCard:
     """Score one applicant: every factor, group, deduction, gate and tier, explained.
 
@@ -154,7 +155,9 @@ def score(
     input); `schedule` a loaded `Schedule` or a bundled id or path; `purpose` one of the
     schedule's purposes (default: its `default_purpose`); `on` the evaluation date (default:
     today; a `datetime` counts as its date, a string must be ISO `YYYY-MM-DD`), used for age
-    from `birth_date` and recorded in the card.
+    from `birth_date` and recorded in the card. `records`: the applicant's dated records
+    (see `points.records.facts_from_records`); the facts they give on `on` replace the
+    applicant's own, and the card's `derivations` explain each.
     """
     if not isinstance(schedule, Schedule):
         schedule = load_schedule(schedule)
@@ -172,8 +175,14 @@ def score(
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    derived = None
+    if records is not None:
+        from ..records import with_records
+
+        given, derived = with_records(given, records, on)
     facts = facts_of(given, on, years_begun=plan.reads_years_begun)
-    return _score(plan, facts, given.applicant_id, purpose, on)
+    card = _score(plan, facts, given.applicant_id, purpose, on)
+    return card if derived is None else attrs.evolve(card, derivations=derived)
 
 
 
