@@ -203,3 +203,28 @@ def test_a_when_gate_may_not_read_scores(tmp_path: Path) -> None:
                         'condition = { score = "total", ge = 10 }')
     with pytest.raises(ScheduleError, match="names a gate that reads scores"):
         _load(tmp_path, text)
+
+
+def test_a_when_ordering_an_own_level_scores_per_record(tmp_path: Path) -> None:
+    # found by tests/test_properties_constructs.py: the per-record plan looked the levels of
+    # `own` up outside the schedule's vocabulary (KeyError)
+    s = _load(tmp_path, """
+[facts.own]
+label = { zh = "o", en = "o" }
+kind = "level"
+levels = [{ id = "a", zh = "甲", en = "A" }, { id = "b", zh = "乙", en = "B" }]
+
+[factors.f]
+label = { zh = "f", en = "f" }
+rule = "flag"
+fact = "married"
+points = 1
+when = { fact = "own", ge = "b" }
+ref = "t"
+status = "confirmed"
+""")
+    for level, total in (("a", 0), ("b", 1), ("乙", 1)):
+        facts = {"age": 30, "married": True, "own": level}
+        assert points.score(facts, s, on=ON).total == total
+        assert score_frame(pl.DataFrame([facts]), s, on=ON).points()["total"].to_list() == \
+            [total]

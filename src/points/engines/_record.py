@@ -74,8 +74,17 @@ def _plan(schedule: Schedule) -> _Plan:
     if hit is not None and hit[0] is schedule:
         return hit[1]
     c = compile_schedule(schedule)
+    with c.scope():  # conditions on the schedule's own level facts look up their levels
+        plan = _new_plan(c)
+    _PLANS[id(schedule)] = (schedule, plan)
+    while len(_PLANS) > 128:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _new_plan(c: CompiledSchedule) -> _Plan:
     shared = {f.id for b in c.budgets for f in b.members}
-    plan = _Plan(
+    return _Plan(
         c=c,
         factors=tuple(_step(f, _counted(f.id) if f.id in shared else None) for f in c.factors),
         groups=tuple((g.id, g.combine == "highest", g.cap, g.members) for g in c.groups),
@@ -88,10 +97,6 @@ def _plan(schedule: Schedule) -> _Plan:
         reads_years_begun="age_years_begun" in c.facts,
         conditions=tuple([(name, _derive(record_fn(expr))) for name, expr in c.derived]
                          + [(key, record_test(node)) for key, node in c.conditions]))
-    _PLANS[id(schedule)] = (schedule, plan)
-    while len(_PLANS) > 128:
-        _PLANS.popitem(last=False)
-    return plan
 
 
 def _derive(fn: Any) -> Any:
