@@ -212,3 +212,42 @@ def test_applicant_schema_of_a_schedule(own: points.Schedule) -> None:
     assert "language_listening" not in standard["properties"]
     bad = CliRunner().invoke(app, ["schema", "--applicant", "nowhere/2020"])
     assert bad.exit_code == 1 and "nowhere/2020" in bad.output
+
+
+NEGATIVE = """
+[facts.x]
+label = { zh = "x", en = "x" }
+kind = "decimal"
+places = 0
+min = -3000000000
+max = 5
+
+[factors.rate]
+label = { zh = "r", en = "r" }
+rule = "rate"
+fact = "x"
+rate = 2
+whole = false
+ref = "t"
+status = "confirmed"
+
+[gates.deep]
+label = { zh = "g", en = "g" }
+condition = { fact = "x", lt = -2500000000 }
+ref = "t"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize("x,total,deep", [(-1, "0", False), (-2900000000, "0", True),
+                                          (3, "6", False)])
+def test_an_own_fact_below_zero_scores_alike_in_batches(
+        tmp_path: Path, x: int, total: str, deep: bool) -> None:
+    # found by tests/test_properties_constructs.py: the column engine took every number fact
+    # to be >= 0 and bounded by its maximum (a rate went negative; -2.9e9 overflowed Int32)
+    s = _load(tmp_path, HEAD.replace('required_facts = ["sex"]\n', "") + NEGATIVE)
+    card = points.score({"age": 30, "x": x}, s, on=ON)
+    assert (card.total, card.gates[0].passed) == (Decimal(total), deep)
+    row = score_frame(pl.DataFrame({"age": [30], "x": [x]}), s, on=ON).points().row(
+        0, named=True)
+    assert (row["total"], row["gate.deep"]) == (Decimal(total), deep)

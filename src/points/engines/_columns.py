@@ -66,12 +66,13 @@ def _fact_column(name: str, fraction_top: int | None = None) -> FactColumn:
     """The normalised column(s) of fact `name`, as the rules read them."""
     info = vocabulary()[name]
     col = pl.col(fact_col(name))
-    if info.kind == "int":
-        return FactColumn(col, 1, None if info.maximum is None else int(info.maximum), 0)
-    if info.kind == "decimal":
-        scale = 10 ** decimal_places(name)
-        top = None if info.maximum is None else int(Decimal(info.maximum) * scale)
-        return FactColumn(col, scale, top, 0)
+    if info.kind in ("int", "decimal"):
+        # a declared or derived fact may go below 0: `low` and `top` follow its bounds
+        scale = 1 if info.kind == "int" else 10 ** decimal_places(name)
+        low = 0 if info.minimum is None else math.floor(Decimal(info.minimum) * scale)
+        top = None if info.maximum is None else max(
+            math.ceil(Decimal(info.maximum) * scale), -low)
+        return FactColumn(col, scale, top, low)
     if info.kind == "fraction":  # numerator and denominator: validated Int64, >= 0
         return FactColumn(col, pl.col(den_col(name)), fraction_top, 0)
     return FactColumn(col)
