@@ -251,3 +251,30 @@ def test_an_own_fact_below_zero_scores_alike_in_batches(
     row = score_frame(pl.DataFrame({"age": [30], "x": [x]}), s, on=ON).points().row(
         0, named=True)
     assert (row["total"], row["gate.deep"]) == (Decimal(total), deep)
+
+
+@pytest.mark.parametrize("rule", ['rule = "count"\neach = 2', 'rule = "count"\neach = 2\ncap = 5',
+                                  'rule = "rate"\nrate = 2', 'rule = "rate"\nrate = 2\nper = 2'])
+@pytest.mark.parametrize("n,total", [(-3, "0"), (-1, "0"), (0, "0"), (2, None)])
+def test_a_count_below_zero_scores_nothing_in_both_engines(
+        tmp_path: Path, rule: str, n: int, total: str | None) -> None:
+    # found by tests/test_properties_constructs.py: per record, `count` and the whole-number
+    # `rate` took an integer fact to be >= 0 and scored a negative count below 0
+    s = _load(tmp_path, HEAD.replace('required_facts = ["sex"]\n', "") + f"""
+[facts.n]
+label = {{ zh = "n", en = "n" }}
+kind = "count"
+min = -5
+max = 5
+
+[factors.x]
+label = {{ zh = "x", en = "x" }}
+fact = "n"
+{rule}
+ref = "t"
+status = "confirmed"
+""")
+    expected = Decimal(total) if total is not None else Decimal(2 if "per = 2" in rule else 4)
+    assert points.score({"age": 30, "n": n}, s, on=ON).total == expected
+    table = pl.DataFrame({"age": [30], "n": [n]})
+    assert score_frame(table, s, on=ON).points()["total"].to_list() == [expected]
