@@ -166,3 +166,33 @@ def test_a_huge_level_list_is_refused_at_load(tmp_path: Path) -> None:
     with pytest.raises(ScheduleError, match="1 to 64 values"):
         _load(tmp_path, f'[facts.a]\nlabel = {{ zh = "a", en = "a" }}\nkind = "level"\n'
                         f"levels = [{values}]\n")
+
+
+def test_floor_division_rounds_down_below_zero_in_both_engines(tmp_path: Path) -> None:
+    # found by tests/test_properties_constructs.py: per record a decimal fact of 0 places
+    # reached `//` as a Decimal, whose `//` truncates (-3 // 2 gave -1, not -2)
+    s = _load(tmp_path, """
+[facts.x]
+label = { zh = "x", en = "x" }
+kind = "decimal"
+places = 0
+min = -10
+max = 10
+
+[facts.half]
+label = { zh = "半", en = "half" }
+expr = "x // 2 + 10"
+
+[factors.half]
+label = { zh = "半", en = "Half" }
+rule = "rate"
+fact = "half"
+per = 1
+rate = 1
+ref = "t"
+status = "confirmed"
+""")
+    for x, total in ((-3, 8), (-4, 8), (-1, 9), (3, 11)):
+        assert points.score({"age": 30, "x": x}, s, on=ON).total == total
+        result = score_frame(pl.DataFrame({"age": [30], "x": [x]}), s, on=ON)
+        assert result.points()["total"].to_list() == [total]
