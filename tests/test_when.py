@@ -277,6 +277,7 @@ status = "provisional"
     assert card.total == 5 and "Strong" in card.explain()
 
 
+
 def test_a_when_ordering_an_own_level_scores_per_record(tmp_path: Path) -> None:
     # found by tests/test_properties_constructs.py: the per-record plan looked the levels of
     # `own` up outside the schedule's vocabulary (KeyError)
@@ -300,3 +301,24 @@ status = "confirmed"
         assert points.score(facts, s, on=ON).total == total
         assert score_frame(pl.DataFrame([facts]), s, on=ON).points()["total"].to_list() == \
             [total]
+
+
+
+def test_a_gate_ordering_an_own_level_is_explained(tmp_path: Path) -> None:
+    # found by the example of schedules(constructs=True) in docs/testing-a-policy.md: the
+    # sure-or-not plan looked the levels of `own` up outside the schedule's vocabulary
+    s = _load(tmp_path, """
+[facts.own]
+label = { zh = "o", en = "o" }
+kind = "level"
+levels = [{ id = "a", zh = "甲", en = "A" }, { id = "b", zh = "乙", en = "B" }]
+
+[gates.high]
+label = { zh = "高", en = "High" }
+condition = { fact = "own", ge = "b" }
+ref = "t"
+status = "confirmed"
+""")
+    card = points.score({"age": 30, "own": "乙"}, s, on=ON)
+    assert card.gates[0].passed and card.outcome_sure
+    assert "High" in card.explain("en")

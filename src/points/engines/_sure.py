@@ -117,8 +117,9 @@ def sure_plan(c: CompiledSchedule) -> SurePlan:
 
 def _sure_plan(c: CompiledSchedule) -> SurePlan:
     tests: dict[int, Any] = {}
-    for g in c.gates.values():
-        _leaf_tests(g.condition, tests)
+    with c.scope():  # a comparison of the schedule's own level fact looks up its levels
+        for g in c.gates.values():
+            _leaf_tests(g.condition, tests)
     plan = SurePlan(
         c=c,
         lines=_line_ranges(c),
