@@ -364,10 +364,9 @@ status = "confirmed"
 """
 
 
-@pytest.mark.xfail(strict=True, reason="the batch reads an absent optional flag as false; "
-                                       "per record it is absent (None): `ne false` holds")
 def test_an_absent_optional_flag_in_both_engines() -> None:
-    # why schedules(constructs=True) declares no optional flag yet (points.testing)
+    # an optional flag left empty is absent in both engines: `ne false` holds, `eq false`
+    # does not
     s = points.loads_schedule(OPTIONAL_FLAG)
     card = points.score({"age": 30, "married": True}, s, on=ON)
     assert (card.total, card.gates[0].passed) == (Decimal(1), False)

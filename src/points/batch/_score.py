@@ -450,8 +450,8 @@ def _normalised(name: str, present: bool, nulls: bool) -> list[pl.Expr]:
     if info.kind == "int":
         dtype = _int_type(name)
         value: Any = int(default)
-    elif info.kind == "bool":
-        dtype, value = pl.Boolean(), bool(default)
+    elif info.kind == "bool":  # an optional flag not given stays absent (null)
+        dtype, value = pl.Boolean(), None if info.optional else bool(default)
     elif info.kind == "level":
         dtype, value = pl.Enum(list(info.levels)), default
     elif info.kind == "decimal":

@@ -108,10 +108,12 @@ def _condition_column(node: CondNode, score_col: dict[str, str],
         if op == "eq":
             return col.cast(pl.String).eq_missing(pl.lit(value, pl.String))
         return col.cast(pl.String).ne_missing(pl.lit(value, pl.String))
-    if node.kind == "bool":
+    if node.kind == "bool":  # an absent optional flag: `ne` holds, the rest do not
         if op == "in":
-            return fact.num.is_in([bool(v) for v in value])
-        return getattr(fact.num, f"__{op}__")(bool(value))  # type: ignore[no-any-return]
+            return fact.num.is_in([bool(v) for v in value]).fill_null(False)
+        if op == "ne":
+            return fact.num.ne_missing(pl.lit(bool(value)))
+        return fact.num.eq_missing(pl.lit(bool(value)))
     if op == "in":
         return pl.any_horizontal([compare_column(fact, "eq", v) for v in value])
     return compare_column(fact, op, value)
