@@ -396,7 +396,16 @@ class ApplicantBase(BaseModel):
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        cls._numbers = frozenset(n for n, i in cls.vocabulary.items()
+        cls.use(cls.vocabulary)
+
+    @classmethod
+    def use(cls, vocabulary: Mapping[str, FactInfo],
+            checks: tuple[Check, ...] | None = None) -> None:
+        """Make `vocabulary` (and `checks`, if given) what this model knows of."""
+        cls.vocabulary = vocabulary
+        if checks is not None:
+            cls.checks = checks
+        cls._numbers = frozenset(n for n, i in vocabulary.items()
                                  if i.kind in ("int", "decimal", "fraction"))
 
     @model_validator(mode="before")
@@ -433,9 +442,14 @@ class ApplicantBase(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _age_or_birth_date(self: _A, info: ValidationInfo) -> _A:
+    def _age_or_birth_date(self: _A) -> _A:
         if getattr(self, "age", None) is None and getattr(self, "birth_date", None) is None:
             raise PydanticCustomError("age_missing", "give age or birth_date")
+        return self
+
+    @model_validator(mode="after")
+    def _consistent(self: _A, info: ValidationInfo) -> _A:
+        # the vocabulary's consistency checks (skipped with context {"checks": False})
         if info.context is not None and info.context.get("checks") is False:
             return self
         given = self.model_fields_set

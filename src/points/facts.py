@@ -35,6 +35,7 @@ from ._vocab import (
     age_on,
     annotation_of,
     field_of,
+    level_aliases,
     near_miss,
     read_standard,
     years_begun,
@@ -85,8 +86,7 @@ LEVELS: dict[str, dict[str, tuple[str, str]]] = {
 #: aliases (`大专`, `高职`, `五级`, `初级工`). `本科` alone is the course without a degree (a
 #: degree is `本科及学士学位`, `本科+学士` or `学士`).
 LEVEL_ALIASES: dict[str, dict[str, str]] = {
-    name: dict(next(iter(i for i in FACTS.values() if i.level_type == name)).aliases)
-    for name in LEVELS}
+    name: level_aliases(values) for name, values in _STANDARD.levels.items()}
 
 
 _SCOPE: ContextVar[Mapping[str, FactInfo] | None] = ContextVar("points_vocabulary",
@@ -128,11 +128,7 @@ def extend_model(name: str, facts: Mapping[str, FactInfo], required: tuple[str, 
         fields[n] = (annotation_of(strict), field_of(strict))
     vocab = {**VOCABULARY, **(facts if vocabulary is None else vocabulary)}
     model = create_model(name, __base__=Applicant, **fields)
-    model.vocabulary = vocab
-    if checks is not None:
-        model.checks = checks
-    model._numbers = frozenset(n for n, i in vocab.items()
-                               if i.kind in ("int", "decimal", "fraction"))
+    model.use(vocab, checks)
     return model
 
 

@@ -245,7 +245,8 @@ def _compile(s: Schedule) -> CompiledSchedule:
         return compile_condition(w, scale)
 
     def when_of(key: str, spec: Any) -> tuple[CondNode | None, str | None]:
-        """The condition a factor or group needs (its own and its groups'), and its key."""
+        """The condition a factor, deduction or group needs (its own and its groups'), and
+        its key among the facts: the fact itself for one true/false fact, else `when:<key>`."""
         if key in effective:
             return effective[key]
         parent = spec.group
@@ -304,12 +305,7 @@ def _compile(s: Schedule) -> CompiledSchedule:
             spec.model_copy(update={"fact": x, "facts": None, "combine": None})
             for x in spec.facts)
         combine = spec.combine or "sum"
-        node, when = when_of(key, spec) if sign > 0 else (own(spec.when), None)
-        if sign < 0 and node is not None:
-            when = (node.fact if isinstance(node, FactTest) and node.op == "eq"
-                    and node.value is True and node.kind == "bool" else f"when:{key}")
-            if when.startswith("when:"):
-                conditions[when] = node
+        node, when = when_of(key, spec)  # a deduction has no group: its own `when` only
         return FactorNode(
             id=key, kind="factor" if sign > 0 else "deduction", sign=sign, rule=kind,
             spec=spec, fact=spec.fact, facts=tuple(spec.facts) if parts else kind.facts(spec),
