@@ -65,7 +65,6 @@ __all__ = [
     "fact_step",
     "fact_value",
     "near_miss",
-    "optional",
     "standard_levels",
     "vocabulary",
     "vocabulary_scope",
@@ -233,11 +232,6 @@ def fact_value(info: FactInfo, v: Any) -> Any:
 
 
 # --- words -------------------------------------------------------------------------------
-
-
-def optional(name: str) -> bool:
-    """Whether the fact (in the vocabulary in scope) may be absent (None) on an applicant."""
-    return vocabulary()[name].optional
 
 
 def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:
