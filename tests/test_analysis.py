@@ -486,7 +486,7 @@ def independent_parts(s: Schedule) -> list[tuple[list[str], set[str]]]:
             within = {s.groups[n].within} - {None}
             return set().union(within, *(facts(m) for m in members[n]))  # type: ignore[arg-type]
         spec = s.factors.get(n) or s.deductions[n]
-        return {spec.fact, *when_names(spec.when)}
+        return {*(spec.facts or (spec.fact,)), *when_names(spec.when)}
 
     parts = [([n], facts(n)) for n in nodes]
     merged = True

@@ -338,9 +338,14 @@ def test_hardship_golden_line() -> None:
 def test_social_service() -> None:
     c = card(VOLUNTEER)
     assert_line(c, "blood", 10, False)  # 5 × 2 = cap
-    y = [c.line(f"volunteer_year{i}") for i in range(1, 6)]
-    assert [ln.points for ln in y] == [0, 1, 2, 2, 2]
-    assert [ln.capped for ln in y] == [False, False, False, True, True]
+    # one rule over the five years (formerly volunteer_year1..5): each year on its own
+    # scores 0, 1, 2, 2, 2 (49 h → 0; 50 → 1; 100 → 2; 150 → 3 → 2; 500 → 10 → 2)
+    alone = [card({"age": 30, f"volunteer_hours_year{i}": VOLUNTEER[f"volunteer_hours_year{i}"]})
+             .line("volunteer_hours") for i in range(1, 6)]
+    assert [ln.points for ln in alone] == [0, 1, 2, 2, 2]
+    assert [ln.capped for ln in alone] == [False, False, False, True, True]
+    hours = c.line("volunteer_hours")
+    assert (hours.points, hours.capped) == (Decimal(7), True)
     assert c.points("volunteering") == 7
     assert c.points("social_service") == 17
     more = card({"age": 30, "blood_donations_5y": 7})

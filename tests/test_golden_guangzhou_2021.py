@@ -383,9 +383,16 @@ def test_hardship_golden_line() -> None:
 def test_social_service_caps() -> None:
     c = card(VOLUNTEER)
     assert_line(c, "blood", 10, True)  # 12 → 10
-    y = [c.line(f"volunteer_year{i}") for i in range(1, 6)]
-    assert [ln.points for ln in y] == [2, 2, 0, 2, 0]
-    assert [ln.capped for ln in y] == [True, False, False, True, False]
+    # one rule over the five years (formerly volunteer_year1..5): each year on its own
+    # scores 2, 2, 0, 2, 0 (120 h → 4, capped at 2; 50 → 2; 49 → 0; 100 → 4 → 2; none)
+    hours = c.line("volunteer_hours")
+    assert hours.value == {f"volunteer_hours_year{i}": VOLUNTEER.get(f"volunteer_hours_year{i}", 0)
+                           for i in range(1, 6)}
+    alone = [card({"age": 30, f"volunteer_hours_year{i}": VOLUNTEER.get(
+        f"volunteer_hours_year{i}", 0)}).line("volunteer_hours") for i in range(1, 6)]
+    assert [ln.points for ln in alone] == [2, 2, 0, 2, 0]
+    assert [ln.capped for ln in alone] == [True, False, False, True, False]
+    assert (hours.points, hours.capped) == (Decimal(6), True)  # a year was capped
     assert c.points("volunteering") == 6
     assert c.points("social_service") == 16
     # five years at the yearly cap add up to exactly the group cap: 5 × 2 = 10, never cut

@@ -6,6 +6,14 @@ fact no such rule reads is a variable of its own. Distinct variables are indepen
 variable's candidate values are every combination of its facts' candidate values, and its
 *outcomes* are what each combination gives: the points of every factor reading its facts,
 their cap flags, and the truth of every gate comparison on them.
+
+A rule over several facts (`facts = [...]`) scores each fact on its own and adds the points
+up (or keeps the highest). The facts of such a rule that nothing else reads (no other rule,
+comparison, `when`, consistency check or `within` budget) form a *block*: the block's
+outcomes are the distinct (points, cap hit) of its facts taken together, built fact by fact
+(each fact's own outcomes, then their sums or highest), and a variable's candidates are the
+combinations of its other facts' values with the block's outcomes. Five facts of 100 values
+each thus give the few hundred sums they can make, not 10^10 combinations.
 """
 
 from __future__ import annotations
@@ -75,6 +83,9 @@ class Var:
     sigs: tuple[Sig, ...]  # per combination
     exact: bool  # the candidates reach every outcome the facts can give
     distinct: tuple[tuple[Vec, tuple[bool, ...], tuple[Any, ...]], ...]  # first of each
+    #: facts of a block (not enumerated value by value): whether their rule never falls
+    #: as they grow, whatever the other facts
+    rises: tuple[tuple[str, bool], ...] = ()
 
     def lines(self, fact: str) -> list[list[int]]:
         """Indices into `values` along `fact` (ascending), one list per combination of the
@@ -87,6 +98,9 @@ class Var:
 
     def rising(self, j: int, fact: str) -> bool:
         """The `j`-th factor's points never fall as `fact` grows, the others held."""
+        block = dict(self.rises)
+        if fact in block:  # read by one rule only: the `j`-th
+            return block[fact]
         return all(self.sigs[b][0][j] >= self.sigs[a][0][j]
                    for line in self.lines(fact) for a, b in itertools.pairwise(line))
 
@@ -162,6 +176,9 @@ class Space:
         #: derived facts are searched as free facts within their bounds when one of the
         #: facts they read is sampled at cuts (a money amount): not proven exact then
         self.derived_free = bool(self.sampled_inputs)
+        #: per rule over several facts (index into `factors`): the places in its `facts`
+        #: of the facts nothing else reads, searched as one block
+        self.blocks = self._blocks()
         self.within = tuple(self._within_groups())
         self.option_cache: dict[tuple[Any, ...], list[tuple[Vec, dict[str, Any]]]] = {}
         self.within_cache: dict[tuple[Any, ...], tuple[
@@ -296,17 +313,87 @@ class Space:
             self._vars[k] = self._build(self.variables[k])
         return self._vars[k]
 
+    def _blocks(self) -> dict[int, tuple[int, ...]]:
+        """Per rule over several facts, the places of the facts only it reads."""
+        readers = Counter(x for f in self.factors for x in f.facts)
+        others = {x for a in self.atoms if a.kind == "fact" for x in a.facts}
+        others |= set(self.hubs) | self.sampled_inputs
+        others |= {x for ch in self.checks for x in ch.needs}
+        others |= {x for b in self.c.budgets for x in (b.fact, *(m.fact for m in b.members))}
+        out: dict[int, tuple[int, ...]] = {}
+        for i, f in enumerate(self.factors):
+            if not f.part_fns or tuple(p.fact for p in f.parts) != f.facts:
+                continue  # one fact, or read through a derived fact
+            ks = tuple(k for k, x in enumerate(f.facts) if readers[x] == 1 and x not in others)
+            if ks:
+                out[i] = ks
+        return out
+
+    def _block(self, i: int, ks: tuple[int, ...]) -> tuple[list[dict[str, Any]],
+                                                          dict[str, bool]]:
+        """The distinct outcomes of the facts at places `ks` of the `i`-th rule, taken
+        together (one assignment each), and whether the rule never falls as each grows."""
+        f = self.factors[i]
+        pick = max if f.sign > 0 else min
+        # per fact of the rule: its values and their points on their own
+        seqs: dict[int, list[tuple[Any, int, bool]]] = {}
+        for k, x in enumerate(f.facts):
+            vals = candidates(vocabulary()[x], cuts(self.c, x))[0]
+            seqs[k] = [(v, *f.part_fns[k](v)) for v in vals]
+        state: dict[tuple[int, bool], dict[str, Any]] = {}
+        for k in ks:
+            x = f.facts[k]
+            outs: dict[tuple[int, bool], Any] = {}
+            for v, t, h in seqs[k]:
+                outs.setdefault((t, h), v)
+            if not state:
+                state = {key: {x: v} for key, v in outs.items()}
+                continue
+            new: dict[tuple[int, bool], dict[str, Any]] = {}
+            for (t0, h0), partial in state.items():
+                for (t, h), v in outs.items():
+                    if f.combine == "highest":
+                        top = pick(t0, t)
+                        nk = (top, (h0 and t0 == top) or (h and t == top))
+                    else:
+                        nk = (t0 + t, h0 or h)
+                    new.setdefault(nk, {**partial, x: v})
+            state = new
+        rises: dict[str, bool] = {}
+        for k in ks:
+            falls = [(a, b) for (_, a, _), (_, b, _) in itertools.pairwise(seqs[k]) if b < a]
+            if f.combine == "highest" and falls:
+                # the highest of the others (lowest, for a deduction) hides a fall above it
+                tops = [[t for _, t, _ in seqs[j]] for j in seqs if j != k]
+                if f.sign > 0:
+                    floor_ = max((min(t) for t in tops), default=None)
+                    falls = [(a, b) for a, b in falls if floor_ is None or floor_ < a]
+                else:
+                    ceiling = min((max(t) for t in tops), default=None)
+                    falls = [(a, b) for a, b in falls if ceiling is None or ceiling > b]
+            rises[f.facts[k]] = not falls
+        return list(state.values()), rises
+
     def _build(self, facts: tuple[str, ...]) -> Var:
         factors = tuple(i for i, f in enumerate(self.factors) if f.facts[0] in facts)
         atoms = tuple(i for i, a in enumerate(self.atoms) if a.kind == "fact" and a.name in facts)
-        per: list[list[Any]] = []
-        complete: list[bool] = []
+        blocks = [(i, ks) for i, ks in self.blocks.items() if i in factors]
+        in_block = {self.factors[i].facts[k] for i, ks in blocks for k in ks}
+        # slots: each fact outside a block (its values), then each block (its outcomes)
+        slots: list[list[dict[str, Any]]] = []
+        complete: dict[str, bool] = {}
+        rises: dict[str, bool] = {}
         for x in facts:
-            vals, full = candidates(vocabulary()[x], cuts(self.c, x))
-            per.append(vals)
-            complete.append(full)
-        exact = math.prod(len(p) for p in per) <= PRODUCT_LIMIT
-        values = tuple(itertools.islice(itertools.product(*per), PRODUCT_LIMIT))
+            if x not in in_block:
+                vals, complete[x] = candidates(vocabulary()[x], cuts(self.c, x))
+                slots.append([{x: v} for v in vals])
+        for i, ks in blocks:
+            outcomes, up = self._block(i, ks)
+            slots.append(outcomes)
+            rises.update(up)
+        exact = math.prod(len(p) for p in slots) <= PRODUCT_LIMIT
+        values = tuple(_joined(combo, facts)
+                       for combo in itertools.islice(itertools.product(*slots), PRODUCT_LIMIT))
         checks = [ch for ch in self.checks if ch.needs <= set(facts)]
         if checks:
             values = tuple(v for v in values if not any(
@@ -325,8 +412,8 @@ class Space:
             sigs.append((tuple(ticks), tuple(hits),
                          tuple(test(*[v[p] for p in ps]) for test, ps in tests)))
         var = Var(facts=facts, factors=factors, atoms=atoms, values=values, sigs=tuple(sigs),
-                  exact=exact, distinct=())
-        for x, full in zip(facts, complete, strict=True):
+                  exact=exact, distinct=(), rises=tuple(rises.items()))
+        for x, full in complete.items():  # a block's facts: one rule each, monotone in it
             if x in self.sampled_inputs:  # cut where the rule cuts its derived fact: unknown
                 exact = False
             if exact and not full:  # sampled at the cuts: enough if no piece pulls two ways
@@ -392,6 +479,12 @@ class Space:
         raw = sum(s[r] for r in self.c.roots) + sum(s[d.id] for d in self.c.deductions)
         s["total"] = raw if self.c.floor is None or raw >= self.c.floor else self.c.floor
         return s
+
+
+def _joined(parts: tuple[dict[str, Any], ...], facts: tuple[str, ...]) -> tuple[Any, ...]:
+    """The values of `facts`, from partial assignments that together give each once."""
+    at = {k: v for part in parts for k, v in part.items()}
+    return tuple(at[x] for x in facts)
 
 
 def _fact_is(name: str) -> Callable[[Mapping[str, Any]], bool]:
