@@ -367,8 +367,10 @@ def test_awards_carried_over() -> None:
 
 def test_deductions_depend_on_the_purpose() -> None:
     settle, school = card(RECORDS, "settlement"), card(RECORDS, "school")
-    assert settle.line("credit_minor").points == -10  # 2 × −5
-    assert settle.line("credit_serious").points == -5
+    # one credit indicator over both counts (formerly credit_minor −10, credit_serious −5)
+    assert settle.line("credit").points == -15  # (2 + 1) × −5
+    assert settle.line("credit").value == {"credit_records_under_90d": 2,
+                                           "credit_records_over_90d": 1}
     assert settle.line("tax_evasion").points == -10
     assert settle.line("public_security").points == -10
     assert settle.total == 85
@@ -378,7 +380,7 @@ def test_deductions_depend_on_the_purpose() -> None:
     assert settle.next_tier.missing == 15  # 100 − 85
     assert settle.next_tier.failed_gates == ()
     assert school.total == 120
-    assert not school.line("credit_minor").applied
+    assert not school.line("credit").applied
 
 
 def test_criminal_veto_blocks_settlement_not_school() -> None:
@@ -448,7 +450,7 @@ def test_statuses_follow_what_the_2018_sources_state() -> None:
     s = points.load_schedule(SCHEDULE)
     # deductions −5 / −10 are stated for the 2018/2020 table (A17, A19)
     assert {d.status for d in s.deductions.values()} == {"confirmed"}
-    assert s.deductions["credit_minor"].label.zh == "不良信用记录"  # no 90-day split
+    assert s.deductions["credit"].label.zh == "不良信用记录"  # no 90-day split
     # "highest only" and the 2020 measures' gates are carried back to 2018: provisional
     assert s.groups["skills"].status == "provisional"
     for gid in ("age_limit", "employed", "no_crime_5y"):

@@ -422,13 +422,13 @@ def test_awards_without_permit_unlock_nothing() -> None:
 
 def test_deductions_depend_on_the_purpose() -> None:
     settle, school = card(RECORDS, "settlement"), card(RECORDS, "school")
-    assert settle.line("credit_minor").points == -10
-    assert settle.line("credit_serious").points == -10
+    # one credit indicator over both counts (formerly credit_minor −10, credit_serious −10)
+    assert settle.line("credit").points == -20  # (1 + 1) × −10
     assert settle.line("tax_evasion").points == -10
     assert settle.line("public_security").points == -20  # 2 × −10
     assert settle.total == 110  # 160 − 50
-    assert settle.line("credit_minor").label("zh") == "不良信用记录"  # no 90-day split
-    for ln in ("credit_minor", "credit_serious", "tax_evasion", "public_security"):
+    assert settle.line("credit").label("zh") == "不良信用记录"  # no 90-day split
+    for ln in ("credit", "tax_evasion", "public_security"):
         assert school.line(ln).points == 0
         assert not school.line(ln).applied
     assert school.total == 160
@@ -458,7 +458,7 @@ def test_floor_at_zero() -> None:
     assert c.raw_total == -22  # 8 + 10 − 30 − 10
     assert c.total == 0
     assert c.floor_applied
-    assert c.line("credit_minor").points == -30  # uncapped: 3 × −10
+    assert c.line("credit").points == -30  # uncapped: 3 × −10
     s = card(SINKING, "school")
     assert s.total == 18
     assert not s.floor_applied
@@ -549,8 +549,7 @@ def test_every_factor_and_deduction_is_covered() -> None:
 def test_statuses_and_labels_follow_the_sources() -> None:
     s = points.load_schedule(SCHEDULE)
     # −10 per bad credit record is stated for the 2021 table (A13): confirmed
-    assert s.deductions["credit_minor"].status == "confirmed"
-    assert s.deductions["credit_serious"].status == "confirmed"
+    assert s.deductions["credit"].status == "confirmed"
     # the permit is a 广东省居住证 issued in Guangzhou, not a separate Guangzhou permit
     assert s.factors["permit"].label.zh == "持有广州市办理的广东省居住证年限"
     assert s.gates["permit_valid"].label.zh == "持有广州市办理的有效广东省居住证"

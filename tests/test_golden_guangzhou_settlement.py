@@ -179,8 +179,8 @@ def test_lines_of_the_renter_and_the_boundary_applicants() -> None:
 
 def test_deductions_apply_to_settlement() -> None:
     c = card(CONVICTED)
-    assert c.line("credit_minor").points == -10
-    assert c.line("credit_serious").points == -10
+    # one credit indicator over both counts (formerly credit_minor −10, credit_serious −10)
+    assert c.line("credit").points == -20  # (1 + 1) × −10
     assert c.line("public_security").points == -10
     assert c.raw_total == 170  # 200 − 30
 
