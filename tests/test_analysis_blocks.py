@@ -175,13 +175,15 @@ def brute_force(s: Schedule) -> tuple[Decimal, Decimal, bool, bool, bool]:
 
 @contextlib.contextmanager
 def without_blocks() -> Iterator[None]:
-    """Every variable enumerated combination by combination, as before blocks."""
-    saved = _space.Space._blocks
+    """Every variable enumerated combination by combination, as before blocks (and
+    before a fact read by each rule on its own was kept a value per outcome)."""
+    saved = _space.Space._blocks, _space.Space._separable
     _space.Space._blocks = lambda self: {}  # type: ignore[method-assign]
+    _space.Space._separable = lambda self, x: None  # type: ignore[method-assign]
     try:
         yield
     finally:
-        _space.Space._blocks = saved  # type: ignore[method-assign]
+        _space.Space._blocks, _space.Space._separable = saved  # type: ignore[method-assign]
 
 
 def findings(result: analysis.Analysis) -> list[tuple[str, str, str]]:
@@ -231,6 +233,26 @@ def test_the_facts_only_a_rule_reads_form_its_block() -> None:
         assert sums == {0, 200, 300, 400, 500, 600}
     b = analysis.bounds(s)
     assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("9.00"), True)
+
+
+def test_a_fact_read_by_a_rule_and_a_gate_keeps_a_value_per_outcome() -> None:
+    # a and b: 1 point per full 2; the gate reads a alone: a = 1 scores as a = 0 but passes
+    text = HEAD + FACTS + table("[factors.m]", {
+        "label": {"zh": "m", "en": "m"}, "facts": ["a", "b"], "rule": "rate", "rate": 1,
+        "per": 2}) + table("[gates.g]", {
+            "label": {"zh": "g", "en": "g"}, "condition": {"fact": "a", "eq": 1}}) + table(
+        "[[tiers]]", {"id": "t", "label": {"zh": "t", "en": "t"}, "min_score": 1,
+                      "gates": ["g"], "services": ["compulsory_education"]})
+    s = loads_schedule(text)
+    with vocabulary_scope(s.vocabulary):
+        space = _space.Space(compile_schedule(s))
+        var = space.var("a")
+        assert sorted({v[var.facts.index("a")] for v in var.values}) == [0, 1, 2]
+    found = analysis.analyse(s)
+    # a = 1 (the gate) and b = 2 (1 point) reach the tier; a never decides the gate alone
+    assert not found.of_kind("unreachable_tier") and not found.of_kind("gate_never_passes")
+    b = analysis.bounds(s)
+    assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("2.00"), True)
 
 
 # --- Guangzhou's volunteering: five years, one rule ----------------------------------------

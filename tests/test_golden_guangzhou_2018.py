@@ -209,13 +209,20 @@ def test_no_housing_fund_rd_or_tax_items() -> None:
             c.line(absent)
 
 
+def alone(facts: Facts, fact: str) -> Decimal:
+    """The insurance points of one type of `facts`, the others left out."""
+    return card({"age": 30, fact: facts[fact]}).line("insurance").points
+
+
 def test_caps_reached_and_cut() -> None:
     at = card(AT_CAPS)
     assert_line(at, "rental", 10, False)  # 5 × 2
     assert_line(at, "district_move", 10, False)
     assert at.line("permit").points == 0  # 11 months
-    assert at.line("pension").points == 1  # 12 months
-    assert at.line("medical").points == 0  # 11 months
+    # one rule over the five insurance types (formerly the lines pension, medical, ...):
+    # each type alone scores as its old line did
+    assert alone(AT_CAPS, "pension_months") == 1  # 12 months
+    assert alone(AT_CAPS, "medical_months") == 0  # 11 months
     assert not gate(at, "insurance_4y")
     assert at.next_tier is not None
     assert at.next_tier.id == "settlement"
@@ -411,11 +418,11 @@ def test_floor_at_zero() -> None:
 
 def test_one_point_short_and_at_threshold() -> None:
     short = card(SHORT)
-    assert short.line("medical").points == 3  # 47 months → 3 full years
+    assert alone(SHORT, "medical_months") == 3  # 47 months → 3 full years
     assert short.next_tier is not None
     assert short.next_tier.missing == 1
     at = card(AT_THRESHOLD)
-    assert at.line("medical").points == 4
+    assert alone(AT_THRESHOLD, "medical_months") == 4
     assert "household_registration" in at.services
 
 

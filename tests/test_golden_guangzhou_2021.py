@@ -221,13 +221,21 @@ def test_renter_lines_and_gates() -> None:
     assert not c.floor_applied
 
 
+def alone(facts: Facts, fact: str) -> Decimal:
+    """The insurance points of one type of `facts`, the others left out."""
+    return card({"age": 30, fact: facts[fact]}).line("insurance").points
+
+
 def test_caps_cut_and_month_boundaries() -> None:
     c = card(CAPPED)
     assert_line(c, "rental", 20, True)  # 25 → 20
     assert_line(c, "district_move", 10, True)  # 12 → 10
     assert c.line("permit").points == 0  # 11 months: no full year
-    assert c.line("pension").points == 2  # 12 months: one full year
-    assert c.line("medical").points == 0  # 11 months
+    # one rule over the five insurance types (formerly the lines pension, medical, ...):
+    # each type alone scores as its old line did
+    assert alone(CAPPED, "pension_months") == 2  # 12 months: one full year
+    assert alone(CAPPED, "medical_months") == 0  # 11 months
+    assert c.line("insurance").value["pension_months"] == 12
     assert c.line("housing_fund").points == 2  # 23 months: one full year
     assert c.line("age").points == 28  # 41: 30 − 2
     assert not gate(c, "insurance_4y")  # pension 12 < 48

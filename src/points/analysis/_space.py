@@ -83,9 +83,10 @@ class Var:
     sigs: tuple[Sig, ...]  # per combination
     exact: bool  # the candidates reach every outcome the facts can give
     distinct: tuple[tuple[Vec, tuple[bool, ...], tuple[Any, ...]], ...]  # first of each
-    #: facts of a block (not enumerated value by value): whether their rule never falls
-    #: as they grow, whatever the other facts
-    rises: tuple[tuple[str, bool], ...] = ()
+    #: facts not enumerated value by value (a block's, or one kept a value per outcome):
+    #: per (fact, index into `factors`), whether that rule never falls as it grows,
+    #: whatever the other facts
+    rises: tuple[tuple[tuple[str, int], bool], ...] = ()
 
     def lines(self, fact: str) -> list[list[int]]:
         """Indices into `values` along `fact` (ascending), one list per combination of the
@@ -98,9 +99,9 @@ class Var:
 
     def rising(self, j: int, fact: str) -> bool:
         """The `j`-th factor's points never fall as `fact` grows, the others held."""
-        block = dict(self.rises)
-        if fact in block:  # read by one rule only: the `j`-th
-            return block[fact]
+        known = dict(self.rises)
+        if (fact, j) in known:
+            return known[fact, j]
         return all(self.sigs[b][0][j] >= self.sigs[a][0][j]
                    for line in self.lines(fact) for a, b in itertools.pairwise(line))
 
@@ -178,6 +179,12 @@ class Space:
         self.derived_free = bool(self.sampled_inputs)
         #: per rule over several facts (index into `factors`): the places in its `facts`
         #: of the facts nothing else reads, searched as one block
+        #: facts read together with others by something besides rules (a `when`, a check,
+        #: a budget, a derived fact): never split from them
+        self._joint = set(self.hubs) | self.sampled_inputs
+        self._joint |= {x for ch in self.checks for x in ch.needs}
+        self._joint |= {x for b in c.budgets for x in (b.fact, *(m.fact for m in b.members))}
+        self._joint |= {x for a in self.atoms if a.reads for x in a.reads}
         self.blocks = self._blocks()
         self.within = tuple(self._within_groups())
         self.option_cache: dict[tuple[Any, ...], list[tuple[Vec, dict[str, Any]]]] = {}
@@ -316,10 +323,7 @@ class Space:
     def _blocks(self) -> dict[int, tuple[int, ...]]:
         """Per rule over several facts, the places of the facts only it reads."""
         readers = Counter(x for f in self.factors for x in f.facts)
-        others = {x for a in self.atoms if a.kind == "fact" for x in a.facts}
-        others |= set(self.hubs) | self.sampled_inputs
-        others |= {x for ch in self.checks for x in ch.needs}
-        others |= {x for b in self.c.budgets for x in (b.fact, *(m.fact for m in b.members))}
+        others = {x for a in self.atoms if a.kind == "fact" for x in a.facts} | self._joint
         out: dict[int, tuple[int, ...]] = {}
         for i, f in enumerate(self.factors):
             if not f.part_fns or tuple(p.fact for p in f.parts) != f.facts:
@@ -329,22 +333,40 @@ class Space:
                 out[i] = ks
         return out
 
-    def _block(self, i: int, ks: tuple[int, ...]) -> tuple[list[dict[str, Any]],
-                                                          dict[str, bool]]:
+    def _terms(self, i: int, x: str) -> list[tuple[Any, int, bool]]:
+        """Each candidate value of `x` with the points (and cap hit) of the `i`-th rule's
+        term on it: the rule itself when it reads `x` alone, else its part on `x`."""
+        f = self.factors[i]
+        fn = f.fn if f.facts == (x,) else f.part_fns[f.facts.index(x)]
+        return [(v, *fn(v)) for v in candidates(vocabulary()[x], cuts(self.c, x))[0]]
+
+    def _rule_rises(self, i: int, x: str) -> bool:
+        """Whether the `i`-th rule (reading `x` alone or as a part) never falls as `x`
+        grows, whatever its other facts."""
+        f = self.factors[i]
+        seq = self._terms(i, x)
+        falls = [(a, b) for (_, a, _), (_, b, _) in itertools.pairwise(seq) if b < a]
+        if f.combine == "highest" and falls and len(f.facts) > 1:
+            # the highest of the other parts (lowest, for a deduction) hides a fall above it
+            tops = [[t for _, t, _ in self._terms(i, y)] for y in f.facts if y != x]
+            if f.sign > 0:
+                floor_ = max(min(t) for t in tops)
+                falls = [(a, b) for a, b in falls if floor_ < a]
+            else:
+                ceiling = min(max(t) for t in tops)
+                falls = [(a, b) for a, b in falls if ceiling > b]
+        return not falls
+
+    def _block(self, i: int, ks: tuple[int, ...]) -> list[dict[str, Any]]:
         """The distinct outcomes of the facts at places `ks` of the `i`-th rule, taken
-        together (one assignment each), and whether the rule never falls as each grows."""
+        together (their sums, or highest): one assignment each."""
         f = self.factors[i]
         pick = max if f.sign > 0 else min
-        # per fact of the rule: its values and their points on their own
-        seqs: dict[int, list[tuple[Any, int, bool]]] = {}
-        for k, x in enumerate(f.facts):
-            vals = candidates(vocabulary()[x], cuts(self.c, x))[0]
-            seqs[k] = [(v, *f.part_fns[k](v)) for v in vals]
         state: dict[tuple[int, bool], dict[str, Any]] = {}
         for k in ks:
             x = f.facts[k]
             outs: dict[tuple[int, bool], Any] = {}
-            for v, t, h in seqs[k]:
+            for v, t, h in self._terms(i, x):
                 outs.setdefault((t, h), v)
             if not state:
                 state = {key: {x: v} for key, v in outs.items()}
@@ -359,38 +381,58 @@ class Space:
                         nk = (t0 + t, h0 or h)
                     new.setdefault(nk, {**partial, x: v})
             state = new
-        rises: dict[str, bool] = {}
-        for k in ks:
-            falls = [(a, b) for (_, a, _), (_, b, _) in itertools.pairwise(seqs[k]) if b < a]
-            if f.combine == "highest" and falls:
-                # the highest of the others (lowest, for a deduction) hides a fall above it
-                tops = [[t for _, t, _ in seqs[j]] for j in seqs if j != k]
-                if f.sign > 0:
-                    floor_ = max((min(t) for t in tops), default=None)
-                    falls = [(a, b) for a, b in falls if floor_ is None or floor_ < a]
-                else:
-                    ceiling = min((max(t) for t in tops), default=None)
-                    falls = [(a, b) for a, b in falls if ceiling is None or ceiling > b]
-            rises[f.facts[k]] = not falls
-        return list(state.values()), rises
+        return list(state.values())
+
+    def _separable(self, x: str) -> list[int] | None:
+        """The rules reading `x` when each reads it on its own (alone, or as a part of a
+        rule over several facts) and every comparison on it reads it alone; else None."""
+        if x in self._joint:
+            return None
+        readers = [i for i, f in enumerate(self.factors) if x in f.facts]
+        for i in readers:
+            f = self.factors[i]
+            if f.facts != (x,) and (not f.part_fns
+                                    or tuple(p.fact for p in f.parts) != f.facts):
+                return None
+        if any(a.kind == "fact" and x in a.facts and a.facts != (x,) for a in self.atoms):
+            return None
+        return readers
+
+    def _by_outcome(self, x: str, values: list[Any], readers: list[int]) -> list[Any]:
+        """`values` of `x`, one for each outcome its readers tell apart: what each rule's
+        term on it gives and every comparison on it alone."""
+        terms = [self._terms(i, x) for i in readers]
+        tests = [a.test for a in self.atoms if a.kind == "fact" and a.facts == (x,)]
+        seen: dict[tuple[Any, ...], Any] = {}
+        for k, v in enumerate(values):
+            key = (tuple(t[k][1:] for t in terms), tuple(test(v) for test in tests))
+            seen.setdefault(key, v)
+        return list(seen.values())
 
     def _build(self, facts: tuple[str, ...]) -> Var:
         factors = tuple(i for i, f in enumerate(self.factors) if f.facts[0] in facts)
         atoms = tuple(i for i, a in enumerate(self.atoms) if a.kind == "fact" and a.name in facts)
         blocks = [(i, ks) for i, ks in self.blocks.items() if i in factors]
         in_block = {self.factors[i].facts[k] for i, ks in blocks for k in ks}
-        # slots: each fact outside a block (its values), then each block (its outcomes)
+        # slots: each fact outside a block (its values; in a variable of several facts, a
+        # fact read by each rule on its own: one value per outcome), then each block
         slots: list[list[dict[str, Any]]] = []
         complete: dict[str, bool] = {}
-        rises: dict[str, bool] = {}
+        rises: dict[tuple[str, int], bool] = {}
         for x in facts:
-            if x not in in_block:
-                vals, complete[x] = candidates(vocabulary()[x], cuts(self.c, x))
-                slots.append([{x: v} for v in vals])
+            if x in in_block:
+                continue
+            vals, complete[x] = candidates(vocabulary()[x], cuts(self.c, x))
+            readers = self._separable(x) if len(facts) > 1 and complete[x] else None
+            if readers is not None:
+                vals = self._by_outcome(x, vals, readers)
+                del complete[x]  # complete, and read value by value no more
+                rises.update({(x, i): self._rule_rises(i, x) for i in readers})
+            slots.append([{x: v} for v in vals])
         for i, ks in blocks:
-            outcomes, up = self._block(i, ks)
-            slots.append(outcomes)
-            rises.update(up)
+            slots.append(self._block(i, ks))
+            rises.update({(self.factors[i].facts[k], i): self._rule_rises(
+                i, self.factors[i].facts[k]) for k in ks})
         exact = math.prod(len(p) for p in slots) <= PRODUCT_LIMIT
         values = tuple(_joined(combo, facts)
                        for combo in itertools.islice(itertools.product(*slots), PRODUCT_LIMIT))
@@ -412,7 +454,8 @@ class Space:
             sigs.append((tuple(ticks), tuple(hits),
                          tuple(test(*[v[p] for p in ps]) for test, ps in tests)))
         var = Var(facts=facts, factors=factors, atoms=atoms, values=values, sigs=tuple(sigs),
-                  exact=exact, distinct=(), rises=tuple(rises.items()))
+                  exact=exact, distinct=(),
+                  rises=tuple(((x, factors.index(i)), up) for (x, i), up in rises.items()))
         for x, full in complete.items():  # a block's facts: one rule each, monotone in it
             if x in self.sampled_inputs:  # cut where the rule cuts its derived fact: unknown
                 exact = False
