@@ -13,7 +13,10 @@ comparison, `when`, consistency check or `within` budget) form a *block*: the bl
 outcomes are the distinct (points, cap hit) of its facts taken together, built fact by fact
 (each fact's own outcomes, then their sums or highest), and a variable's candidates are the
 combinations of its other facts' values with the block's outcomes. Five facts of 100 values
-each thus give the few hundred sums they can make, not 10^10 combinations.
+each thus give the few hundred sums they can make, not 10^10 combinations. A fact of such a
+variable that each rule reads on its own (alone, or as a part) and each comparison reads
+alone is examined at one value per outcome: per distinct (points of each rule's term on it,
+truth of each comparison on it), the first value in order.
 """
 
 from __future__ import annotations
