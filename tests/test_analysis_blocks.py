@@ -213,46 +213,85 @@ def test_blocks_equal_a_brute_force_and_the_full_enumeration(text: str) -> None:
     assert (full.bounds[0].minimum, full.bounds[0].maximum) == (lo, hi)
     assert findings(found) == findings(full)
     assert monotone == full_monotone
+    # blocks combined one by one (as for points too large for numpy): the same
+    saved = _space.BLOCK_VECTOR_LIMIT
+    _space.BLOCK_VECTOR_LIMIT = 0
+    try:
+        slow = analysis.analyse(s)
+    finally:
+        _space.BLOCK_VECTOR_LIMIT = saved
+    assert [(x.minimum, x.maximum, x.exact) for x in slow.bounds] == [(b.minimum, b.maximum, True)]
+    assert findings(slow) == findings(found)
 
 
 def test_the_facts_only_a_rule_reads_form_its_block() -> None:
+    # a, b and c: 1 point per full 2, cap 1; a gate compares c alone (c = 1 scores as c = 0
+    # but passes): the block carries the comparison along
     text = HEAD + FACTS + table("[factors.m]", {
         "label": {"zh": "m", "en": "m"}, "facts": ["a", "b", "c"], "rule": "rate",
-        "rate": 2, "cap": 3}) + table("[gates.g]", {
-            "label": {"zh": "g", "en": "g"}, "condition": {"fact": "c", "ge": 1}})
+        "rate": 1, "per": 2, "cap": 1}) + table("[gates.g]", {
+            "label": {"zh": "g", "en": "g"}, "condition": {"fact": "c", "eq": 1}}) + table(
+        "[[tiers]]", {"id": "t", "label": {"zh": "t", "en": "t"}, "min_score": 2,
+                      "gates": ["g"], "services": ["compulsory_education"]})
     s = loads_schedule(text)
     with vocabulary_scope(s.vocabulary):
         space = _space.Space(compile_schedule(s))
         (i,) = space.blocks
-        assert [space.factors[i].facts[k] for k in space.blocks[i]] == ["a", "b"]
+        assert [space.factors[i].facts[k] for k in space.blocks[i]] == ["a", "b", "c"]
         var = space.var("a")
-        # a and b: 0, 2, 3 (capped) each → sums 0, 2, 3, 4, 5, 6 (with or without a cap
-        # hit); c is enumerated (0, 1, 2) for the gate: far fewer than 3 × 3 × 3
-        sums = {sig[0][0] - space.factors[i].part_fns[2](v[2])[0]
-                for v, sig in zip(var.values, var.sigs, strict=True)}
-        assert sums == {0, 200, 300, 400, 500, 600}
+        # per fact: 0 (0 or 1), 1 (2, the cap reached), and for c the gate's truth: the
+        # sums 0..3, with or without a cap hit and the gate, not all 27 combinations
+        assert len(var.values) < 27
+        assert {sig[0][0] for sig in var.sigs} == {0, 100, 200, 300}
+        assert 1 in {v[var.facts.index("c")] for v in var.values}
+    found = analysis.analyse(s)
+    # c = 1 passes the gate, a = b = 2 give the 2 points of the tier
+    assert not found.of_kind("unreachable_tier") and not found.of_kind("gate_never_passes")
     b = analysis.bounds(s)
-    assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("9.00"), True)
+    assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("3.00"), True)
 
 
-def test_a_fact_read_by_a_rule_and_a_gate_keeps_a_value_per_outcome() -> None:
-    # a and b: 1 point per full 2; the gate reads a alone: a = 1 scores as a = 0 but passes
+def test_a_fact_read_by_two_rules_and_a_gate_keeps_a_value_per_outcome() -> None:
+    # a and b: 1 point per full 2; another rule reads a alone (1 per full 3: 0 here), so a
+    # is not in the block; the gate reads a alone: a = 1 scores as a = 0 but passes
     text = HEAD + FACTS + table("[factors.m]", {
         "label": {"zh": "m", "en": "m"}, "facts": ["a", "b"], "rule": "rate", "rate": 1,
-        "per": 2}) + table("[gates.g]", {
+        "per": 2}) + table("[factors.o]", {
+            "label": {"zh": "o", "en": "o"}, "fact": "a", "rule": "rate", "rate": 1,
+            "per": 3}) + table("[gates.g]", {
             "label": {"zh": "g", "en": "g"}, "condition": {"fact": "a", "eq": 1}}) + table(
         "[[tiers]]", {"id": "t", "label": {"zh": "t", "en": "t"}, "min_score": 1,
                       "gates": ["g"], "services": ["compulsory_education"]})
     s = loads_schedule(text)
     with vocabulary_scope(s.vocabulary):
         space = _space.Space(compile_schedule(s))
+        assert [space.factors[i].facts[k] for i, ks in space.blocks.items()
+                for k in ks] == ["b"]
         var = space.var("a")
         assert sorted({v[var.facts.index("a")] for v in var.values}) == [0, 1, 2]
     found = analysis.analyse(s)
-    # a = 1 (the gate) and b = 2 (1 point) reach the tier; a never decides the gate alone
+    # a = 1 (the gate) and b = 2 (1 point) reach the tier
     assert not found.of_kind("unreachable_tier") and not found.of_kind("gate_never_passes")
     b = analysis.bounds(s)
     assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("2.00"), True)
+
+
+@pytest.mark.parametrize("limit", [_space.BLOCK_VECTOR_LIMIT, 0])  # numpy, one by one
+def test_a_block_knows_which_fact_reaches_the_cap(limit: int) -> None:
+    # x (at most 2) never reaches the cap of 5, y (at most 9) does from 5: the cap cuts
+    text = HEAD + "".join(
+        f'[facts.{x}]\nlabel = {{ zh = "{x}", en = "{x}" }}\nkind = "count"\nmax = {m}\n\n'
+        for x, m in (("x", 2), ("y", 9))) + table("[factors.m]", {
+            "label": {"zh": "m", "en": "m"}, "facts": ["x", "y"], "rule": "rate", "rate": 1,
+            "cap": 5})
+    saved = _space.BLOCK_VECTOR_LIMIT
+    _space.BLOCK_VECTOR_LIMIT = limit
+    try:
+        found = analysis.analyse(loads_schedule(text))
+    finally:
+        _space.BLOCK_VECTOR_LIMIT = saved
+    assert not found.of_kind("idle_cap")
+    assert (found.bounds[0].maximum, found.bounds[0].exact) == (Decimal("7.00"), True)
 
 
 # --- Guangzhou's volunteering: five years, one rule ----------------------------------------

@@ -49,6 +49,8 @@ __all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Withi
 
 #: Largest number of outcome combinations one search tries before giving up exactness.
 PRODUCT_LIMIT = 50_000
+#: A block's points (in ticks) below this are combined with numpy, else one by one.
+BLOCK_VECTOR_LIMIT = 2 ** 40
 
 Lit = tuple[int, bool]  # (atom index, negated)
 Term = tuple[Lit, ...]
@@ -324,9 +326,12 @@ class Space:
         return self._vars[k]
 
     def _blocks(self) -> dict[int, tuple[int, ...]]:
-        """Per rule over several facts, the places of the facts only it reads."""
+        """Per rule over several facts, the places of the facts no other rule reads (nor a
+        `when`, check, budget or derived fact; a gate may compare them)."""
         readers = Counter(x for f in self.factors for x in f.facts)
-        others = {x for a in self.atoms if a.kind == "fact" for x in a.facts} | self._joint
+        # a comparison of one fact alone is carried along in the block; of several, not
+        others = {x for a in self.atoms if a.kind == "fact" and len(a.facts) > 1
+                  for x in a.facts} | self._joint
         out: dict[int, tuple[int, ...]] = {}
         for i, f in enumerate(self.factors):
             if not f.part_fns or tuple(p.fact for p in f.parts) != f.facts:
@@ -362,29 +367,23 @@ class Space:
 
     def _block(self, i: int, ks: tuple[int, ...]) -> list[dict[str, Any]]:
         """The distinct outcomes of the facts at places `ks` of the `i`-th rule, taken
-        together (their sums, or highest): one assignment each."""
+        together (their sums, or highest, and the comparisons on each): one assignment
+        each."""
         f = self.factors[i]
-        pick = max if f.sign > 0 else min
-        state: dict[tuple[int, bool], dict[str, Any]] = {}
+        parts: list[list[tuple[tuple[int, bool, tuple[bool, ...]], Any]]] = []
         for k in ks:
             x = f.facts[k]
-            outs: dict[tuple[int, bool], Any] = {}
+            tests = [a.test for a in self.atoms if a.kind == "fact" and a.facts == (x,)]
+            seen: dict[tuple[int, bool, tuple[bool, ...]], Any] = {}
             for v, t, h in self._terms(i, x):
-                outs.setdefault((t, h), v)
-            if not state:
-                state = {key: {x: v} for key, v in outs.items()}
-                continue
-            new: dict[tuple[int, bool], dict[str, Any]] = {}
-            for (t0, h0), partial in state.items():
-                for (t, h), v in outs.items():
-                    if f.combine == "highest":
-                        top = pick(t0, t)
-                        nk = (top, (h0 and t0 == top) or (h and t == top))
-                    else:
-                        nk = (t0 + t, h0 or h)
-                    new.setdefault(nk, {**partial, x: v})
-            state = new
-        return list(state.values())
+                seen.setdefault((t, h, tuple(test(v) for test in tests)), v)
+            parts.append(list(seen.items()))
+        names = [f.facts[k] for k in ks]
+        big = sum(max(abs(t) for (t, _, _), _ in p) for p in parts)
+        bits = sum(len(p[0][0][2]) for p in parts)
+        if big < BLOCK_VECTOR_LIMIT and bits <= 16:
+            return _convolve(parts, names, f.combine, f.sign, big, bits)
+        return _convolve_slow(parts, names, f.combine, f.sign)
 
     def _separable(self, x: str) -> list[int] | None:
         """The rules reading `x` when each reads it on its own (alone, or as a part of a
@@ -525,6 +524,74 @@ class Space:
         raw = sum(s[r] for r in self.c.roots) + sum(s[d.id] for d in self.c.deductions)
         s["total"] = raw if self.c.floor is None or raw >= self.c.floor else self.c.floor
         return s
+
+
+Outcome = tuple[tuple[int, bool, tuple[bool, ...]], Any]  # (points, cap hit, truths), value
+
+
+def _convolve(parts: list[list[Outcome]], names: list[str], combine: str, sign: int,
+              big: int, bits: int) -> list[dict[str, Any]]:
+    """The distinct outcomes of several facts of one rule together (`_block`), with numpy:
+    each step pairs every outcome so far with every outcome of the next fact, encodes
+    (points, hit, truths) as one integer and keeps the first pair of each."""
+    import numpy as np
+
+    def arrays(p: list[Outcome], shift: int) -> tuple[Any, Any, Any]:
+        t = np.array([k[0] for k, _ in p], dtype=np.int64)
+        h = np.array([k[1] for k, _ in p], dtype=np.int64)
+        r = np.array([sum(int(b) << (shift + n) for n, b in enumerate(k[2])) for k, _ in p],
+                     dtype=np.int64)
+        return t, h, r
+
+    def combined(a: tuple[Any, Any, Any], b: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
+        (t0, h0, r0), (t, h, r) = a, b
+        if combine == "highest":
+            top = (np.maximum if sign > 0 else np.minimum)(t0, t)
+            return top, (h0 & (t0 == top)) | (h & (t == top)), r0 | r
+        return t0 + t, h0 | h, r0 | r
+
+    shift = len(parts[0][0][0][2])
+    state = arrays(parts[0], 0)
+    picks = [np.arange(len(parts[0]))]
+    for p in parts[1:]:
+        nxt = arrays(p, shift)
+        shift += len(p[0][0][2])
+        n = len(p)
+        keys, where = [], []
+        step = max(1, 2 ** 20 // n)  # about a million pairs at a time
+        for lo in range(0, len(state[0]), step):
+            top, hits, truths = combined(tuple(x[lo:lo + step, None] for x in state),
+                                         tuple(x[None, :] for x in nxt))
+            key = (((top + big) << (bits + 1)) | (hits << bits) | truths).ravel()
+            found, first = np.unique(key, return_index=True)
+            keys.append(found)
+            where.append(first + lo * n)
+        first = np.concatenate(where)[np.unique(np.concatenate(keys), return_index=True)[1]]
+        rows, cols = np.divmod(first, n)
+        state = combined(tuple(x[rows] for x in state), tuple(x[cols] for x in nxt))
+        picks = [a[rows] for a in picks] + [cols]
+    return [{x: parts[k][int(picks[k][i])][1] for k, x in enumerate(names)}
+            for i in range(len(state[0]))]
+
+
+def _convolve_slow(parts: list[list[Outcome]], names: list[str], combine: str,
+                   sign: int) -> list[dict[str, Any]]:
+    """`_convolve` with Python integers, for points or comparisons too many for numpy."""
+    pick = max if sign > 0 else min
+    state = {key: {names[0]: v} for key, v in parts[0]}
+    for x, p in zip(names[1:], parts[1:], strict=True):
+        new: dict[tuple[int, bool, tuple[bool, ...]], dict[str, Any]] = {}
+        for (t0, h0, r0), partial in state.items():
+            for (t, h, r), v in p:
+                if combine == "highest":
+                    top = pick(t0, t)
+                    nk = (top, (h0 and t0 == top) or (h and t == top), r0 + r)
+                else:
+                    nk = (t0 + t, h0 or h, r0 + r)
+                if nk not in new:
+                    new[nk] = {**partial, x: v}
+        state = new
+    return list(state.values())
 
 
 def _joined(parts: tuple[dict[str, Any], ...], facts: tuple[str, ...]) -> tuple[Any, ...]:
