@@ -421,6 +421,19 @@ def test_thresholds_within_one_step_of_a_cliff() -> None:
     assert not analysis.analyse(s).of_kind("near_cliff")
 
 
+def test_a_cliff_of_one_fact_of_a_rule_over_several() -> None:
+    # the pension rule above written over pension and medical months: the vesting cliff
+    # at 60 pension months is the part's, and the gate at 48 is one rule unit before it
+    several = CLIFF.replace('fact = "pension_months"\nrule',
+                            'facts = ["pension_months", "medical_months"]\nrule')
+    s = toy(several.replace("{age}", "45").replace("{months}", "48"))
+    (found,) = analysis.analyse(s).of_kind("near_cliff")
+    assert found.path == "gates.insured"
+    assert found.message.endswith("of a cliff: pension jumps +10.00 at 60")
+    s = toy(several.replace("{age}", "45").replace("{months}", "60"))
+    assert not analysis.analyse(s).of_kind("near_cliff")
+
+
 def test_every_bundled_schedule_is_analysed_quickly_and_exactly() -> None:
     for sid in BUNDLED:
         result = analysis.analyse(sid)
