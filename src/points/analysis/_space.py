@@ -9,10 +9,11 @@ their cap flags, and the truth of every gate comparison on them.
 
 A rule over several facts (`facts = [...]`) scores each fact on its own and adds the points
 up (or keeps the highest). The facts of such a rule that nothing else reads (no other rule,
-comparison, `when`, consistency check or `within` budget) form a *block*: the block's
-outcomes are the distinct (points, cap hit) of its facts taken together, built fact by fact
-(each fact's own outcomes, then their sums or highest), and a variable's candidates are the
-combinations of its other facts' values with the block's outcomes. Five facts of 100 values
+`when`, consistency check, `within` budget or derived fact; a gate may compare one of them
+alone) form a *block*: the block's outcomes are the distinct (points, cap hit, truth of
+those comparisons) of its facts taken together, built fact by fact (each fact's own
+outcomes, then their sums or highest), and a variable's candidates are the combinations of
+its other facts' values with the block's outcomes. Five facts of 100 values
 each thus give the few hundred sums they can make, not 10^10 combinations. A fact of such a
 variable that each rule reads on its own (alone, or as a part) and each comparison reads
 alone is examined at one value per outcome: per distinct (points of each rule's term on it,
@@ -183,7 +184,7 @@ class Space:
         #: facts they read is sampled at cuts (a money amount): not proven exact then
         self.derived_free = bool(self.sampled_inputs)
         #: per rule over several facts (index into `factors`): the places in its `facts`
-        #: of the facts nothing else reads, searched as one block
+        #: of the facts no other rule reads, searched as one block
         #: facts read together with others by something besides rules (a `when`, a check,
         #: a budget, a derived fact): never split from them
         self._joint = set(self.hubs) | self.sampled_inputs
