@@ -421,6 +421,19 @@ def test_thresholds_within_one_step_of_a_cliff() -> None:
     assert not analysis.analyse(s).of_kind("near_cliff")
 
 
+def test_a_cliff_of_one_fact_of_a_rule_over_several() -> None:
+    # the pension rule above written over pension and medical months: the vesting cliff
+    # at 60 pension months is the part's, and the gate at 48 is one rule unit before it
+    several = CLIFF.replace('fact = "pension_months"\nrule',
+                            'facts = ["pension_months", "medical_months"]\nrule')
+    s = toy(several.replace("{age}", "45").replace("{months}", "48"))
+    (found,) = analysis.analyse(s).of_kind("near_cliff")
+    assert found.path == "gates.insured"
+    assert found.message.endswith("of a cliff: pension jumps +10.00 at 60")
+    s = toy(several.replace("{age}", "45").replace("{months}", "60"))
+    assert not analysis.analyse(s).of_kind("near_cliff")
+
+
 def test_every_bundled_schedule_is_analysed_quickly_and_exactly() -> None:
     for sid in BUNDLED:
         result = analysis.analyse(sid)
@@ -486,7 +499,7 @@ def independent_parts(s: Schedule) -> list[tuple[list[str], set[str]]]:
             within = {s.groups[n].within} - {None}
             return set().union(within, *(facts(m) for m in members[n]))  # type: ignore[arg-type]
         spec = s.factors.get(n) or s.deductions[n]
-        return {spec.fact, *when_names(spec.when)}
+        return {*(spec.facts or (spec.fact,)), *when_names(spec.when)}
 
     parts = [([n], facts(n)) for n in nodes]
     merged = True
@@ -520,12 +533,14 @@ def targeted_best(s: Schedule, nodes: list[str], facts: set[str], purpose: str |
     The target is the points, plus a pull far smaller than any point towards larger fact
     values (towards smaller ones when minimising), so the hill climb crosses the flat
     stretches between steps (a rate per full 12 months) instead of stopping on them.
+    Examples grow with the square of the number of facts: one rule over five insurance
+    types reaches its top only with all five at their top at once.
     """
     best: list[Decimal] = []
     on = s.schedule.effective_from
     levels = {f: FACTS[f].levels for f in facts if FACTS[f].kind == "level"}
 
-    @settings(max_examples=MAX_EXAMPLES * len(facts), deadline=None, database=None,
+    @settings(max_examples=MAX_EXAMPLES * len(facts) ** 2, deadline=None, database=None,
               derandomize=True,
               phases=[Phase.generate, Phase.target],
               suppress_health_check=list(HealthCheck))

@@ -158,7 +158,7 @@ def test_a_worked_guangzhou_row() -> None:
     assert row["rental"] == Decimal("10.00")
     assert row["age"] == Decimal("22.00")
     assert row["patents"] == Decimal("6.67")
-    assert row["credit_minor"] == Decimal("-10.00")
+    assert row["credit"] == Decimal("-10.00")
     # base 24 + 10 + 8 + 8 + 22 = 72; bonus 20 + 6.67 = 26.67; total 72 + 26.67 − 10 = 88.67
     assert row["group.base"] == Decimal("72.00")
     assert row["total"] == Decimal("88.67")
@@ -178,7 +178,7 @@ def test_school_purpose_drops_the_credit_deduction() -> None:
     # age 30 scores 30; settlement also deducts 2 × 10
     assert settle["total"] == Decimal("10.00")
     assert school["total"] == Decimal("30.00")
-    assert school["credit_minor"] == 0
+    assert school["credit"] == 0
     assert school["purpose"] == "school"
 
 

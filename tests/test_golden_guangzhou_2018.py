@@ -209,13 +209,20 @@ def test_no_housing_fund_rd_or_tax_items() -> None:
             c.line(absent)
 
 
+def alone(facts: Facts, fact: str) -> Decimal:
+    """The insurance points of one type of `facts`, the others left out."""
+    return card({"age": 30, fact: facts[fact]}).line("insurance").points
+
+
 def test_caps_reached_and_cut() -> None:
     at = card(AT_CAPS)
     assert_line(at, "rental", 10, False)  # 5 × 2
     assert_line(at, "district_move", 10, False)
     assert at.line("permit").points == 0  # 11 months
-    assert at.line("pension").points == 1  # 12 months
-    assert at.line("medical").points == 0  # 11 months
+    # one rule over the five insurance types (formerly the lines pension, medical, ...):
+    # each type alone scores as its old line did
+    assert alone(AT_CAPS, "pension_months") == 1  # 12 months
+    assert alone(AT_CAPS, "medical_months") == 0  # 11 months
     assert not gate(at, "insurance_4y")
     assert at.next_tier is not None
     assert at.next_tier.id == "settlement"
@@ -338,9 +345,14 @@ def test_hardship_golden_line() -> None:
 def test_social_service() -> None:
     c = card(VOLUNTEER)
     assert_line(c, "blood", 10, False)  # 5 × 2 = cap
-    y = [c.line(f"volunteer_year{i}") for i in range(1, 6)]
-    assert [ln.points for ln in y] == [0, 1, 2, 2, 2]
-    assert [ln.capped for ln in y] == [False, False, False, True, True]
+    # one rule over the five years (formerly volunteer_year1..5): each year on its own
+    # scores 0, 1, 2, 2, 2 (49 h → 0; 50 → 1; 100 → 2; 150 → 3 → 2; 500 → 10 → 2)
+    alone = [card({"age": 30, f"volunteer_hours_year{i}": VOLUNTEER[f"volunteer_hours_year{i}"]})
+             .line("volunteer_hours") for i in range(1, 6)]
+    assert [ln.points for ln in alone] == [0, 1, 2, 2, 2]
+    assert [ln.capped for ln in alone] == [False, False, False, True, True]
+    hours = c.line("volunteer_hours")
+    assert (hours.points, hours.capped) == (Decimal(7), True)
     assert c.points("volunteering") == 7
     assert c.points("social_service") == 17
     more = card({"age": 30, "blood_donations_5y": 7})
@@ -362,8 +374,10 @@ def test_awards_carried_over() -> None:
 
 def test_deductions_depend_on_the_purpose() -> None:
     settle, school = card(RECORDS, "settlement"), card(RECORDS, "school")
-    assert settle.line("credit_minor").points == -10  # 2 × −5
-    assert settle.line("credit_serious").points == -5
+    # one credit indicator over both counts (formerly credit_minor −10, credit_serious −5)
+    assert settle.line("credit").points == -15  # (2 + 1) × −5
+    assert settle.line("credit").value == {"credit_records_under_90d": 2,
+                                           "credit_records_over_90d": 1}
     assert settle.line("tax_evasion").points == -10
     assert settle.line("public_security").points == -10
     assert settle.total == 85
@@ -373,7 +387,7 @@ def test_deductions_depend_on_the_purpose() -> None:
     assert settle.next_tier.missing == 15  # 100 − 85
     assert settle.next_tier.failed_gates == ()
     assert school.total == 120
-    assert not school.line("credit_minor").applied
+    assert not school.line("credit").applied
 
 
 def test_criminal_veto_blocks_settlement_not_school() -> None:
@@ -404,11 +418,11 @@ def test_floor_at_zero() -> None:
 
 def test_one_point_short_and_at_threshold() -> None:
     short = card(SHORT)
-    assert short.line("medical").points == 3  # 47 months → 3 full years
+    assert alone(SHORT, "medical_months") == 3  # 47 months → 3 full years
     assert short.next_tier is not None
     assert short.next_tier.missing == 1
     at = card(AT_THRESHOLD)
-    assert at.line("medical").points == 4
+    assert alone(AT_THRESHOLD, "medical_months") == 4
     assert "household_registration" in at.services
 
 
@@ -443,7 +457,7 @@ def test_statuses_follow_what_the_2018_sources_state() -> None:
     s = points.load_schedule(SCHEDULE)
     # deductions −5 / −10 are stated for the 2018/2020 table (A17, A19)
     assert {d.status for d in s.deductions.values()} == {"confirmed"}
-    assert s.deductions["credit_minor"].label.zh == "不良信用记录"  # no 90-day split
+    assert s.deductions["credit"].label.zh == "不良信用记录"  # no 90-day split
     # "highest only" and the 2020 measures' gates are carried back to 2018: provisional
     assert s.groups["skills"].status == "provisional"
     for gid in ("age_limit", "employed", "no_crime_5y"):

@@ -221,13 +221,21 @@ def test_renter_lines_and_gates() -> None:
     assert not c.floor_applied
 
 
+def alone(facts: Facts, fact: str) -> Decimal:
+    """The insurance points of one type of `facts`, the others left out."""
+    return card({"age": 30, fact: facts[fact]}).line("insurance").points
+
+
 def test_caps_cut_and_month_boundaries() -> None:
     c = card(CAPPED)
     assert_line(c, "rental", 20, True)  # 25 → 20
     assert_line(c, "district_move", 10, True)  # 12 → 10
     assert c.line("permit").points == 0  # 11 months: no full year
-    assert c.line("pension").points == 2  # 12 months: one full year
-    assert c.line("medical").points == 0  # 11 months
+    # one rule over the five insurance types (formerly the lines pension, medical, ...):
+    # each type alone scores as its old line did
+    assert alone(CAPPED, "pension_months") == 2  # 12 months: one full year
+    assert alone(CAPPED, "medical_months") == 0  # 11 months
+    assert c.line("insurance").value["pension_months"] == 12
     assert c.line("housing_fund").points == 2  # 23 months: one full year
     assert c.line("age").points == 28  # 41: 30 − 2
     assert not gate(c, "insurance_4y")  # pension 12 < 48
@@ -383,9 +391,16 @@ def test_hardship_golden_line() -> None:
 def test_social_service_caps() -> None:
     c = card(VOLUNTEER)
     assert_line(c, "blood", 10, True)  # 12 → 10
-    y = [c.line(f"volunteer_year{i}") for i in range(1, 6)]
-    assert [ln.points for ln in y] == [2, 2, 0, 2, 0]
-    assert [ln.capped for ln in y] == [True, False, False, True, False]
+    # one rule over the five years (formerly volunteer_year1..5): each year on its own
+    # scores 2, 2, 0, 2, 0 (120 h → 4, capped at 2; 50 → 2; 49 → 0; 100 → 4 → 2; none)
+    hours = c.line("volunteer_hours")
+    assert hours.value == {f"volunteer_hours_year{i}": VOLUNTEER.get(f"volunteer_hours_year{i}", 0)
+                           for i in range(1, 6)}
+    alone = [card({"age": 30, f"volunteer_hours_year{i}": VOLUNTEER.get(
+        f"volunteer_hours_year{i}", 0)}).line("volunteer_hours") for i in range(1, 6)]
+    assert [ln.points for ln in alone] == [2, 2, 0, 2, 0]
+    assert [ln.capped for ln in alone] == [True, False, False, True, False]
+    assert (hours.points, hours.capped) == (Decimal(6), True)  # a year was capped
     assert c.points("volunteering") == 6
     assert c.points("social_service") == 16
     # five years at the yearly cap add up to exactly the group cap: 5 × 2 = 10, never cut
@@ -415,13 +430,13 @@ def test_awards_without_permit_unlock_nothing() -> None:
 
 def test_deductions_depend_on_the_purpose() -> None:
     settle, school = card(RECORDS, "settlement"), card(RECORDS, "school")
-    assert settle.line("credit_minor").points == -10
-    assert settle.line("credit_serious").points == -10
+    # one credit indicator over both counts (formerly credit_minor −10, credit_serious −10)
+    assert settle.line("credit").points == -20  # (1 + 1) × −10
     assert settle.line("tax_evasion").points == -10
     assert settle.line("public_security").points == -20  # 2 × −10
     assert settle.total == 110  # 160 − 50
-    assert settle.line("credit_minor").label("zh") == "不良信用记录"  # no 90-day split
-    for ln in ("credit_minor", "credit_serious", "tax_evasion", "public_security"):
+    assert settle.line("credit").label("zh") == "不良信用记录"  # no 90-day split
+    for ln in ("credit", "tax_evasion", "public_security"):
         assert school.line(ln).points == 0
         assert not school.line(ln).applied
     assert school.total == 160
@@ -451,7 +466,7 @@ def test_floor_at_zero() -> None:
     assert c.raw_total == -22  # 8 + 10 − 30 − 10
     assert c.total == 0
     assert c.floor_applied
-    assert c.line("credit_minor").points == -30  # uncapped: 3 × −10
+    assert c.line("credit").points == -30  # uncapped: 3 × −10
     s = card(SINKING, "school")
     assert s.total == 18
     assert not s.floor_applied
@@ -542,8 +557,7 @@ def test_every_factor_and_deduction_is_covered() -> None:
 def test_statuses_and_labels_follow_the_sources() -> None:
     s = points.load_schedule(SCHEDULE)
     # −10 per bad credit record is stated for the 2021 table (A13): confirmed
-    assert s.deductions["credit_minor"].status == "confirmed"
-    assert s.deductions["credit_serious"].status == "confirmed"
+    assert s.deductions["credit"].status == "confirmed"
     # the permit is a 广东省居住证 issued in Guangzhou, not a separate Guangzhou permit
     assert s.factors["permit"].label.zh == "持有广州市办理的广东省居住证年限"
     assert s.gates["permit_valid"].label.zh == "持有广州市办理的有效广东省居住证"

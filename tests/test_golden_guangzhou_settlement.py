@@ -170,8 +170,11 @@ def test_lines_of_the_renter_and_the_boundary_applicants() -> None:
     assert c.line("education").group == "bonus"  # education is a bonus indicator since 2021
 
     short = card(INSURANCE_47)
-    assert short.line("pension").points == 6  # 47 months = 3 full years × 2
-    assert short.line("medical").points == 10  # 60 months = 5 full years × 2
+    # one rule over the five insurance types (formerly the lines pension, medical, ...):
+    # each type alone scores as its old line did
+    assert card({"age": 30, "pension_months": 47}).line("insurance").points == 6  # 3 × 2
+    assert card({"age": 30, "medical_months": 60}).line("insurance").points == 10  # 5 × 2
+    assert short.line("insurance").value["pension_months"] == 47
 
     assert card(AGED_45).line("age").points == 20  # 28 − 2 × (45 − 41)
     assert card(AGED_46).line("age").points == 18  # 28 − 2 × (46 − 41)
@@ -179,8 +182,8 @@ def test_lines_of_the_renter_and_the_boundary_applicants() -> None:
 
 def test_deductions_apply_to_settlement() -> None:
     c = card(CONVICTED)
-    assert c.line("credit_minor").points == -10
-    assert c.line("credit_serious").points == -10
+    # one credit indicator over both counts (formerly credit_minor −10, credit_serious −10)
+    assert c.line("credit").points == -20  # (1 + 1) × −10
     assert c.line("public_security").points == -10
     assert c.raw_total == 170  # 200 − 30
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 import points
-from _helpers import Card, Facts, failed, insured
+from _helpers import FIVE, Card, Facts, failed, insured
 
 SCHEDULE = "shenzhen/2020"
 ON = date(2020, 9, 30)
@@ -82,7 +82,11 @@ def test_golden_total_and_eligibility(facts: Facts, total: str, eligible: bool) 
 def test_insurance_is_per_type_per_month() -> None:
     c = card(D3_EXAMPLE)
     assert c.points("insurance") == 90  # 0.3 × 5 × 60
-    assert c.line("pension").points == 18  # 0.3 × 60
+    # one rule over the five types (formerly the lines pension, medical, ...): a type
+    # alone scores as its old line did
+    assert card({**D3_EXAMPLE, **dict.fromkeys(FIVE, 0), "pension_months": 60}).points(
+        "insurance") == 18  # 0.3 × 60
+    assert c.line("insurance").value == dict.fromkeys(FIVE, 60)
     assert c.points("residence") == 12
     assert card(TENTHS).line("rental").points == Decimal("12.2")
 
@@ -156,7 +160,7 @@ def test_one_round_table_ends_after_the_deadline() -> None:
 def test_rates_attested_only_after_2020_are_provisional() -> None:
     # owned 1/month, rental 0.2/month and pension 0.3/month come from D2 (2022) and D3 only
     s = points.load_schedule(SCHEDULE)
-    for fid in ("owned_home", "rental", "pension"):
+    for fid in ("owned_home", "rental", "insurance"):
         assert s.factors[fid].status == "provisional", fid
     assert s.groups["residence"].status == "provisional"
     assert (s.schedule.note or "").startswith("PROVISIONAL DATES")

@@ -197,3 +197,159 @@ status = "confirmed"
     o = show.origins(points.load_schedule(child))
     assert o["gates", "employed"] == show.Origin("inherited", "testcity/2020")
     assert o["tiers", "extra"] == show.Origin("own", "testcity/2021")
+
+
+# --- the whole policy: own and derived facts, conditions, branches, several facts ---------
+
+NEW_CITY = Path(__file__).resolve().parent / "schedules" / "new_city.toml"
+
+
+def test_show_names_own_facts_with_their_levels_and_bounds() -> None:
+    md = show.render(NEW_CITY, markdown=True)
+    assert "## Facts of this schedule" in md
+    assert ("| `listening` | listening level | level |  | `none` 无 / none; `band5` 五级 / "
+            "band 5 (also 5级); `band7` 七级 / band 7 (also 7级); `band9` 九级 / band 9 "
+            "(also 9级) | `none` |") in md
+    assert "| `work_years` | years of skilled work | int | 0–10 count |  | 0 |" in md
+    assert "| `job_offer` | job offer from a New City employer | bool |  |  | no |" in md
+    zh = show.render(NEW_CITY, lang="zh")
+    assert "本方案自定义事实\n----------------\n" in zh
+    assert ("listening  听力等级\n    类型: level\n    取值: none 无 / none; band5 五级 / "
+            "band 5（又作 5级）") in zh
+    assert ("work_years  相关工作经验年限\n    类型: int\n    取值范围: 0–10 count\n"
+            "    未填时: 0") in zh
+    # standard facts read only through a derived fact are listed with the standard ones
+    assert "| `married` | married | bool |  |  |" in md
+
+
+def test_show_words_derived_facts() -> None:
+    md = show.render(NEW_CITY, markdown=True)
+    assert ("| `no_spouse` | no spouse (never married, divorced, widowed) | `not married` | "
+            "not married | `married` |") in md
+    assert ("| `language_7` | all four abilities at band 7 or above | `listening >= \"band7\" "
+            "and reading >= \"band7\" and writing >= \"band7\" and speaking >= \"band7\"` | "
+            "listening level ≥ band7 and reading level ≥ band7 and writing level ≥ band7 and "
+            "speaking level ≥ band7 | `listening`, `reading`, `writing`, `speaking` |") in md
+    zh = show.render(NEW_CITY, lang="zh")
+    assert ("language_7  四项语言均达七级\n    表达式: listening >= \"band7\" and reading >= "
+            "\"band7\" and writing >= \"band7\" and speaking >= \"band7\"\n"
+            "    文字说明: 听力等级 ≥ 七级 且 阅读等级 ≥ 七级 且 "
+            "写作等级 ≥ 七级 且 口语等级 ≥ 七级") in zh
+    assert ("no_spouse  无配偶（未婚、离异、丧偶）\n    表达式: not married\n"
+            "    文字说明: 非 已婚") in zh
+
+
+def test_show_gives_when_several_facts_and_the_table_column() -> None:
+    text = show.render(NEW_CITY)
+    assert ("language_with_spouse  Language (with spouse)\n"
+            "    Fact: listening, reading, writing, speaking (each scored, added up)\n") in text
+    assert "education_language  Education with language\n    Fact: education by language_9\n" \
+        in text
+    assert "    Applies when: all four abilities at band 7 or above (language_7)\n" in text
+    assert "    Applies when: years of skilled work (work_years) ≥ 3\n" in text
+    assert "    Applies when: gate truthful: No false statement\n" in text
+    # a group's when
+    assert ("single  Without a spouse\n    Combine: sum\n    Cap: —\n    Group: —\n"
+            "    Members: age_single, language_single\n"
+            "    Applies when: no spouse (never married, divorced, widowed) (no_spouse)\n") in text
+    zh = show.render(NEW_CITY, lang="zh", markdown=True)
+    assert ("| `language_single` | 语言能力（无配偶） | `listening`, `reading`, `writing`, "
+            "`speaking`（分别计分后相加） |") in zh
+    assert "| `education_language` | 学历与语言组合 | `education` 按 `language_9` |" in zh
+    assert "| 相关工作经验年限（`work_years`） ≥ 3 |" in zh
+    assert "| 条件 `truthful`: 无虚假材料记录 |" in zh
+
+
+def test_show_lists_branches() -> None:
+    md = show.render(NEW_CITY, markdown=True)
+    assert ("## Branches\n\n### `family` Family status\n\n- **How many apply**: exactly one\n"
+            "- **Members**:\n"
+            "  - `with_spouse` With an accompanying spouse (when: spouse comes along "
+            "(`spouse_coming`))\n"
+            "  - `single` Without a spouse (when: no spouse (never married, divorced, widowed) "
+            "(`no_spouse`))\n") in md
+    zh = show.render(NEW_CITY, lang="zh")
+    assert ("family 家庭状况\n    适用项数: 恰有一项\n    成员:\n"
+            "      - with_spouse 有随迁配偶（适用条件: 配偶随迁（spouse_coming））\n") in zh
+    assert "branches.family" in md  # counted among the entries citing the document
+
+
+SMALL = """
+[schedule]
+id = "toy/show"
+place = "toy"
+title = { zh = "玩具", en = "Toy" }
+document = "toy"
+effective_from = 2024-01-01
+required_facts = ["sex"]
+
+[facts.offers]
+label = { zh = "录用通知数", en = "job offers" }
+kind = "count"
+max = 4
+required = true
+
+[facts.grade]
+label = { zh = "等级", en = "grade" }
+kind = "level"
+levels = [{ id = "low", zh = "低", en = "low" }, { id = "high", zh = "高", en = "high" }]
+optional = true
+
+[groups.a]
+label = { zh = "甲", en = "A" }
+when = "married"
+ref = "t"
+status = "confirmed"
+
+[groups.b]
+label = { zh = "乙", en = "B" }
+when = { fact = "age", ge = 40 }
+ref = "t"
+status = "confirmed"
+
+[branches.ab]
+label = { zh = "甲乙", en = "A or B" }
+members = ["a", "b"]
+exactly = "at_most_one"
+ref = "t"
+status = "confirmed"
+
+[factors.best]
+label = { zh = "最好", en = "Best" }
+facts = ["offers", "blood_donations_5y"]
+combine = "highest"
+rule = "rate"
+rate = 1
+group = "a"
+ref = "t"
+status = "confirmed"
+
+[factors.g]
+label = { zh = "等级分", en = "Grade points" }
+fact = "grade"
+rule = "levels"
+points = { high = 5 }
+group = "b"
+ref = "t"
+status = "confirmed"
+"""
+
+
+def test_show_required_optional_and_at_most_one() -> None:
+    s = points.loads_schedule(SMALL)
+    md = show.render(s, markdown=True)
+    assert "| Facts an applicant must give | `sex`, `offers` |" in md
+    assert "| `offers` | job offers | int | 0–4 count |  | required |" in md
+    assert "| `grade` | grade | level |  | `low` 低 / low; `high` 高 / high | absent |" in md
+    assert "- **How many apply**: at most one" in md
+    assert "| `offers`, `blood_donations_5y` (each scored, the highest counts) |" in md
+    assert "| age in full years (`age`) ≥ 40 years |" in md
+    zh = show.render(s, lang="zh", markdown=True)
+    assert "| 申请人必须填写的事实 | `sex`, `offers` |" in zh
+    assert "| `offers` | 录用通知数 | int | 0–4 count |  | 必须填写 |" in zh
+    assert "| `grade` | 等级 | level |  | `low` 低 / low; `high` 高 / high | 视为未提供 |" in zh
+    assert "- **适用项数**: 至多一项" in zh
+    assert "`offers`, `blood_donations_5y`（分别计分，取最高）" in zh
+    # without any `when`, no empty column
+    assert "Applies when" not in show.render("beijing/2016", markdown=True).split(
+        "## Groups")[0]

@@ -164,6 +164,73 @@ def test_a_branch_matched_by_none_or_two_is_an_error(
     assert result.rows_read == result.rows_scored + result.rows_rejected
 
 
+THREE = """
+[factors.young]
+label = { zh = "青年", en = "Young" }
+rule = "flag"
+fact = "employed"
+points = 1
+when = { fact = "age", lt = 30 }
+ref = "t"
+status = "confirmed"
+
+[factors.middle]
+label = { zh = "中年", en = "Middle" }
+rule = "flag"
+fact = "employed"
+points = 2
+when = { fact = "age", lt = 50 }
+ref = "t"
+status = "confirmed"
+
+[factors.married]
+label = { zh = "已婚", en = "Married" }
+rule = "flag"
+fact = "employed"
+points = 3
+when = "married"
+ref = "t"
+status = "confirmed"
+
+[branches.stage]
+label = { zh = "阶段", en = "Stage" }
+members = ["young", "middle", "married"]
+ref = "t"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize("facts,value,reason", [
+    # per record: the members that apply; in a batch the same, where the count tells which
+    ({"age": 20, "married": True}, ["young", "middle", "married"],
+     "branch stage: matches 3 of its members (young, middle, married); at most one may apply"),
+    ({"age": 60}, [], "branch stage: matches none of young, middle, married; exactly one "
+                      "must apply"),
+    # two of three: a batch knows how many, not which
+    ({"age": 40, "married": True}, ["middle", "married"],
+     "branch stage: matches 2 of its members (2 of young, middle, married); at most one "
+     "may apply"),
+])
+def test_batch_branch_rejects_name_the_branch_and_its_members(
+        tmp_path: Path, facts: dict[str, Any], value: list[str], reason: str) -> None:
+    s = _load(tmp_path, THREE)
+    with pytest.raises(ApplicantError) as caught:
+        points.score(facts, s, on=ON)
+    ((field, hit, _),) = caught.value.problems
+    assert (field, hit) == ("branches.stage", value)
+    (reject,) = score_frame(pl.DataFrame([facts]), s, on=ON).rejects.to_dicts()
+    assert (reject["field"], reject["reason"]) == ("branches.stage", reason)
+    if len(value) in (0, 3):
+        assert reject["value"] == ", ".join(value)
+    # a branch of two: both members named
+    s2 = _load(tmp_path, BRANCHES)
+    (two,) = score_frame(pl.DataFrame([{"age": 30, "married": True}]), s2,
+                         on=ON).rejects.to_dicts()
+    assert (two["value"], two["reason"]) == (
+        "with_spouse, single", "branch family: matches 2 of its members (with_spouse, "
+        "single); at most one may apply")
+
+
 def test_at_most_one_allows_none(tmp_path: Path) -> None:
     s = _load(tmp_path, BRANCHES.replace('members = ["with_spouse", "single"]',
                                          'members = ["with_spouse", "single"]\n'

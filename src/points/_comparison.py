@@ -102,8 +102,9 @@ def _indicators(scored: Sequence[Schedule], *, deductions: bool) -> list[str]:
     columns = [s for s in scored if (s.deductions if deductions else s.factors)]
     if not columns:
         return ["None."]
-    used = {spec.fact for s in columns
-            for spec in (s.deductions if deductions else s.factors).values()}
+    used = {x for s in columns
+            for spec in (s.deductions if deductions else s.factors).values()
+            for x in spec.facts or (spec.fact,)}
     rows = []
     for fact in [f for f in FACTS if f in used]:  # in the order of the facts model
         info = FACTS[fact]
@@ -112,9 +113,12 @@ def _indicators(scored: Sequence[Schedule], *, deductions: bool) -> list[str]:
             table = s.deductions if deductions else s.factors
             cells = []
             for fid, spec in table.items():
-                if spec.fact != fact:
+                if fact not in (spec.facts or (spec.fact,)):
                     continue
                 text = describe_rule(spec, "en")
+                if spec.facts:  # one rule over several facts: on each fact's row
+                    how = "the highest counts" if spec.combine == "highest" else "added up"
+                    text += f", each of {len(spec.facts)} facts ({how})"
                 if spec.group is not None:
                     text += f" [{spec.group}]"
                 if spec.purposes is not None:

@@ -35,9 +35,8 @@ _MULTI_STANDARD = ("permit_months", "rental_months", "blood_donations_5y",
 _DIGITS = "零一二三四五六七八九"
 #: The kinds of a schedule's own given facts (dates are not read by rules)
 _OWN_KINDS = ("level", "flag", "decimal", "count", "share", "money", "months")
-#: Kinds of own facts generated `optional` (absent unless given); optional flags are
-#: held to both engines by test_an_absent_optional_flag_in_both_engines
-_OPTIONAL_KINDS = ("level",)
+#: Kinds of own facts generated `optional` (absent unless given)
+_OPTIONAL_KINDS = ("level", "flag")
 _WHERE = "schedule generated/1"
 #: `per` values for rules on the schedule's own facts (small bounds)
 _OWN_PERS: dict[str, list[Any]] = {

@@ -381,8 +381,9 @@ def assert_capped(
 ) -> None:
     """No line or group exceeds its cap, the total keeps the floor, and `limits` hold.
 
-    Caps are the schedule's own (a factor's `cap`; for flat plus rate, flat plus the cap on
-    the increment; a group's `cap`), in magnitude for deductions. `limits` maps a factor,
+    Caps are the schedule's own (a factor's `cap`, times the number of its facts for a
+    summed rule over several; for flat plus rate, flat plus the cap on the increment; a
+    group's `cap`), in magnitude for deductions. `limits` maps a factor,
     group or deduction id, or `"total"`, to the most (in magnitude) the policy text allows —
     the way to check a cap the schedule may have left out:
 
@@ -394,6 +395,8 @@ def assert_capped(
     for ln in card.lines:
         spec = (s.factors if ln.kind == "factor" else s.deductions)[ln.id]
         cap = kind_of(spec).line_cap(spec)
+        if cap is not None and spec.facts is not None and spec.combine != "highest":
+            cap *= len(spec.facts)  # the cap holds for each fact of the rule: summed
         if cap is not None and abs(ln.points) > cap:
             problems.append(f"{ln.kind} {ln.id} scored {ln.points}, over its cap {cap}")
     for g in card.groups:

@@ -1,7 +1,11 @@
 """A schedule as a document a policy officer can check line by line: `points show`.
 
-`render(schedule, lang=, markdown=)` gives every factor, group, deduction, gate, purpose,
-tier, service, household and the ranking, each with its legal reference and its
+`render(schedule, lang=, markdown=)` gives the facts it reads (its own: kind, bounds,
+levels with their Chinese and English names, whether required; derived ones: the
+expression and it in words), the facts an applicant must give, every factor (the facts a
+rule over several reads and how they combine, a table's column fact, its `when`), group
+(with its `when`), branch (its members, exactly one or at most one), deduction, gate,
+purpose, tier, service, household and the ranking, each with its legal reference and its
 confirmed / provisional status, in Chinese or English. A schedule that `extends` another is
 shown merged, and every entry says whether it is the schedule's own, inherited from the
 base, or overrides the base.

@@ -12,8 +12,9 @@ from ..compiled import (
     CompiledSchedule,
     compile_schedule,
 )
-from ..facts import vocabulary
-from ..schedule.kinds import describe_rule
+from ..expression import describe_expr
+from ..facts import FactInfo, vocabulary, vocabulary_scope
+from ..schedule.kinds import KINDS, describe_rule
 from ..schedule.loader import service_catalogue
 from ..schedule.model import Schedule, ServiceSpec, condition_facts, when_names
 from ._words import (
@@ -94,9 +95,12 @@ class _Ctx:
 def _doc(s: Schedule, lang: Lang) -> list[Block]:
     """The document of `s`: ids are written as `code`; the plain-text renderer strips that."""
     c = _Ctx(s, lang, origins(s))
-    return [*_header(c), *_facts_section(c), *_factor_sections(c), *_group_section(c),
-            *_gate_section(c), *_purpose_section(c), *_tier_section(c),
-            *_service_section(c), *_household_section(c), *_ranking_section(c)]
+    with vocabulary_scope(s.vocabulary):  # the schedule's own and derived facts are known
+        return [*_header(c), *_facts_section(c), *_own_facts_section(c),
+                *_derived_section(c), *_factor_sections(c), *_group_section(c),
+                *_branch_section(c), *_gate_section(c), *_purpose_section(c),
+                *_tier_section(c), *_service_section(c), *_household_section(c),
+                *_ranking_section(c)]
 
 
 def _header(c: _Ctx) -> list[Block]:
@@ -116,6 +120,10 @@ def _header(c: _Ctx) -> list[Block]:
                  (w["floor"], _num(m.floor) if m.floor is not None else w["none"])]
     if m.default_purpose:
         rows.append((w["default_purpose"], f"`{m.default_purpose}`"))
+    required = [*m.required_facts, *(n for n, i in s.vocabulary.items()
+                                     if i.declaration is not None and i.required)]
+    if required:
+        rows.append((w["required_facts"], ", ".join(f"`{n}`" for n in required)))
     rows += [(w["file"], f"`schedules/{s.id}.toml`"),
              (w["sources"], "; ".join(m.sources) or w["none"]),
              (w["hash"], f"`{s.content_hash}`")]
@@ -141,6 +149,8 @@ def _facts_section(c: _Ctx) -> list[Block]:
     rows: list[Row] = []
     for name in _facts_used(c.s):
         info = vocabulary()[name]
+        if info.declaration is not None:
+            continue  # the schedule's own: in the sections below
         levels = ", ".join(f"{lv} = {info.level_labels[lv][i]}"
                            for lv in info.levels) if info.kind == "level" else ""
         rows.append((f"`{name}`", info.zh if c.lang == "zh" else info.en, info.kind,
@@ -150,6 +160,46 @@ def _facts_section(c: _Ctx) -> list[Block]:
     return [("h2", w["facts"]),
             ("table", _Table((w["fact"], w["label"], w["kind"], w["unit"], w["levels"]),
                              tuple(rows)))]
+
+
+def _own_facts_section(c: _Ctx) -> list[Block]:
+    """The facts the schedule declares and an applicant gives: kind, bounds, levels (with
+    their Chinese and English names and aliases), and what an empty one means."""
+    w = c.w
+    rows: list[Row] = []
+    for name, info in c.s.vocabulary.items():
+        if info.declaration is None or info.expr is not None:
+            continue
+        bounds = ""
+        if info.kind in ("int", "decimal", "fraction") and info.maximum is not None:
+            bounds = f"{_num(info.minimum or 0)}–{_num(info.maximum)}"
+            bounds += f" {info.unit}" if info.unit else ""
+        given = w["required"] if info.required else w["optional"] if info.optional \
+            else w["default"].format(v=_default_text(info, c.lang))
+        label = info.zh if c.lang == "zh" else info.en
+        rows.append((f"`{name}`", label, info.kind, bounds, _levels_text(info, c), given))
+    if not rows:
+        return []
+    return [("h2", w["own_facts"]),
+            ("table", _Table((w["fact"], w["label"], w["kind"], w["bounds"], w["levels"],
+                              w["given"]), tuple(rows)))]
+
+
+def _derived_section(c: _Ctx) -> list[Block]:
+    """Derived facts: the expression as written, in words, and what it reads."""
+    w = c.w
+    rows: list[Row] = []
+    for name, info in c.s.vocabulary.items():
+        if info.expr is None:
+            continue
+        words = describe_expr(info.parsed, c.lang, label=lambda n: _fact_name(n, c.lang))
+        rows.append((f"`{name}`", info.zh if c.lang == "zh" else info.en, f"`{info.expr}`",
+                     words, ", ".join(f"`{x}`" for x in info.parsed.reads)))
+    if not rows:
+        return []
+    return [("h2", w["derived_facts"]),
+            ("table", _Table((w["fact"], w["label"], w["expression"], w["words"],
+                              w["reads"]), tuple(rows)))]
 
 
 def _factor_sections(c: _Ctx) -> list[Block]:
@@ -165,15 +215,77 @@ def _factor_sections(c: _Ctx) -> list[Block]:
                 scope = ", ".join(f"`{p}`" for p in f.purposes) if f.purposes else w["none"]
             else:
                 scope = f"`{f.group}`" if f.group else w["none"]
-            rows.append((f"`{key}`", f.label.text(c.lang), f"`{f.fact}`",
-                         describe_rule(f, c.lang), scope, f.ref, c.status(f.status),
-                         *c.src(table, key)))
+            rows.append((f"`{key}`", f.label.text(c.lang), _facts_cell(f, c),
+                         describe_rule(f, c.lang), _when_text(c, f.when), scope, f.ref,
+                         c.status(f.status), *c.src(table, key)))
         scope_h = w["purposes_of"] if table == "deductions" else w["group"]
         out += [("h2", w[table]),
-                ("table", _Table((w["id"], w["label"], w["fact"], w["rule"], scope_h,
-                                  w["ref"], w["status"], *c.src_h()), tuple(rows))),
+                ("table", _sparse((w["id"], w["label"], w["fact"], w["rule"], w["when"],
+                                   scope_h, w["ref"], w["status"], *c.src_h()), rows, 4)),
                 *_notes(specs, w)]
     return out
+
+
+def _sparse(headers: Row, rows: list[Row], k: int) -> _Table:
+    """A table without its `k`-th column when no row fills it (a `when` column)."""
+    if any(r[k] for r in rows):
+        return _Table(headers, tuple(rows))
+    return _Table(headers[:k] + headers[k + 1:], tuple(r[:k] + r[k + 1:] for r in rows))
+
+
+def _facts_cell(f: Any, c: _Ctx) -> str:
+    """The fact a rule reads; a rule over several: all, and how they combine; a table:
+    its row fact by its column fact."""
+    if f.facts:
+        how = c.w["facts_highest"] if f.combine == "highest" else c.w["facts_summed"]
+        return ", ".join(f"`{x}`" for x in f.facts) + _paren(how, c.lang)
+    by = getattr(f, "by", None)
+    if by is not None:
+        return f"`{f.fact}` {c.w['by']} `{by}`"
+    return f"`{f.fact}`"
+
+
+def _when_text(c: _Ctx, when: Any) -> str:
+    """A `when` in words: a true/false fact, a gate by name, or a condition table."""
+    if when is None:
+        return ""
+    if isinstance(when, str):
+        gate = c.s.gates.get(when)
+        if gate is not None:
+            return f"{c.w['gate']} `{when}`: {gate.label.text(c.lang)}"
+        return _fact_label(when, c.lang, True)
+    return condition_text(when, c.lang, c.s, code=True)
+
+
+def _levels_text(info: FactInfo, c: _Ctx) -> str:
+    if info.kind != "level":
+        return ""
+    aliases: dict[str, list[str]] = {}
+    for name, lv in info.aliases.items():
+        if name not in (lv, info.level_labels.get(lv, ("", ""))[0]):
+            aliases.setdefault(lv, []).append(name)
+    parts = []
+    for lv in info.levels:
+        zh, en = info.level_labels.get(lv, (lv, lv))
+        text = f"`{lv}` {zh} / {en}"
+        if aliases.get(lv):
+            text += _paren(f"{c.w['aliases']} {', '.join(aliases[lv])}", c.lang)
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _default_text(info: FactInfo, lang: Lang) -> str:
+    d = info.default
+    if info.kind == "level":
+        return f"`{d}`"
+    if isinstance(d, bool):
+        return _W[lang]["no"] if not d else _W[lang]["yes"]
+    return str(d)
+
+
+def _fact_name(name: str, lang: Lang) -> str:
+    info = vocabulary().get(name)
+    return name if info is None else (info.zh if lang == "zh" else info.en)
 
 
 def _group_section(c: _Ctx) -> list[Block]:
@@ -185,13 +297,36 @@ def _group_section(c: _Ctx) -> list[Block]:
         (f"`{key}`", g.label.text(c.lang), g.combine,
          _num(g.cap) if g.cap is not None else w["none"],
          f"`{g.group}`" if g.group else w["none"],
-         ", ".join(f"`{x}`" for x in members[key]) or w["none"],
+         ", ".join(f"`{x}`" for x in members[key]) or w["none"], _when_text(c, g.when),
          g.ref, c.status(g.status), *c.src("groups", key))
         for key, g in s.groups.items()]
     return [("h2", w["groups"]),
-            ("table", _Table((w["id"], w["label"], w["combine"], w["cap"], w["group"],
-                              w["members"], w["ref"], w["status"], *c.src_h()), tuple(rows))),
+            ("table", _sparse((w["id"], w["label"], w["combine"], w["cap"], w["group"],
+                               w["members"], w["when"], w["ref"], w["status"], *c.src_h()),
+                              rows, 6)),
             *_notes(s.groups, w)]
+
+
+def _branch_section(c: _Ctx) -> list[Block]:
+    """Branches: the members (each with its `when`) of which one, or at most one, applies."""
+    s, w = c.s, c.w
+    if not s.branches:
+        return []
+    out: list[Block] = [("h2", w["branches"])]
+    for key, b in s.branches.items():
+        items = []
+        for m in b.members:
+            spec: Any = s.groups.get(m) or s.factors.get(m)
+            label = spec.label.text(c.lang) if spec is not None else ""
+            when = _when_text(c, spec.when) if spec is not None else ""
+            items.append(f"`{m}` {label}"
+                         + (_paren(f"{w['when_short']}: {when}", c.lang) if when else ""))
+        fields: Fields = [(w["exactly"], w[b.exactly]), (w["members"], tuple(items)),
+                          (w["ref"], b.ref), (w["status"], c.status(b.status))]
+        if b.note:
+            fields.append((w["note"], b.note))
+        out.append(("entry", _Entry(f"`{key}` {b.label.text(c.lang)}", tuple(fields))))
+    return out
 
 
 def _gate_section(c: _Ctx) -> list[Block]:
@@ -333,7 +468,7 @@ def _paren(text: str, lang: Lang) -> str:
 
 def _sourced(s: Schedule) -> Iterator[tuple[str, str]]:
     """`(table.id, status)` of every entry that cites the document."""
-    for table in ("factors", "groups", "deductions", "gates", "purposes"):
+    for table in ("factors", "groups", "branches", "deductions", "gates", "purposes"):
         for key, spec in getattr(s, table).items():
             yield f"{table}.{key}", spec.status
     for t in s.tiers:
@@ -343,17 +478,31 @@ def _sourced(s: Schedule) -> Iterator[tuple[str, str]]:
 
 
 def _facts_used(s: Schedule) -> list[str]:
+    """Every fact the schedule reads, in the order it reads them; a derived fact's inputs
+    after it."""
     names: list[str] = []
     for f in (*s.factors.values(), *s.deductions.values()):
-        names.append(f.fact)
+        names.extend(f.facts or KINDS[f.rule].facts(f))
         names.extend(when_names(f.when))
     for gr in s.groups.values():
         names.extend(when_names(gr.when))
+        if gr.within is not None:
+            names.append(gr.within)
     for g in s.gates.values():
         names.extend(condition_facts(g.condition))
     if s.ranking is not None:
         names.extend(tb.fact for tb in s.ranking.tie_breaks if tb.fact)
-    return [n for n in dict.fromkeys(names) if n in vocabulary()]
+    out: dict[str, None] = {}
+    stack = list(reversed(names))
+    while stack:
+        n = stack.pop()
+        info = vocabulary().get(n)
+        if info is None or n in out:
+            continue
+        out[n] = None
+        if info.parsed is not None:
+            stack += reversed(info.parsed.reads)
+    return list(out)
 
 
 def _notes(specs: Mapping[str, Any], w: Mapping[str, str]) -> list[Block]:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ..compiled import CompiledSchedule, FactorNode, FactTest, compile_schedule, walk
+from ..compiled import CompiledSchedule, FactTest, compile_schedule, walk
 from ..facts import FactInfo, vocabulary
-from ..schedule.kinds import fact_step, fact_value
+from ..schedule.kinds import RuleFn, fact_step, fact_value
 from ..schedule.model import Schedule
 from ._bounds import bounds_of, contexts
 from ._results import Analysis, Finding, plain
@@ -182,10 +182,16 @@ def _cliff_findings(space: Space) -> Iterator[Finding]:
         step = fact_step(info)
         cliffs: list[tuple[Any, Any, str, str]] = []  # (value, rule unit, factor, what)
         for f in space.factors:
-            if f.facts != (fact,):  # `RuleKind.cliffs` is of a rule reading this fact alone
+            # `RuleKind.cliffs` is of a rule reading this fact alone, or of its part on it
+            if f.facts == (fact,):
+                spec, fn = f.spec, f.fn
+            elif f.part_fns and fact in f.facts and tuple(p.fact for p in f.parts) == f.facts:
+                k = f.facts.index(fact)
+                spec, fn = f.parts[k], f.part_fns[k]
+            else:
                 continue
-            cliffs += [(v, unit, f.id, f"{f.id} jumps {_jump(f, v, step, c)} at {plain(v)}")
-                       for v, unit in f.rule.cliffs(f.spec, f.fn, step, c.scale)]
+            cliffs += [(v, unit, f.id, f"{f.id} jumps {_jump(fn, v, step, c)} at {plain(v)}")
+                       for v, unit in f.rule.cliffs(spec, fn, step, c.scale)]
         gates = [(v, gid) for gid, g in c.gates.items()
                  for v in _atom_cuts(g.condition, fact, info, step)]
         seen: set[tuple[Any, Any]] = set()
@@ -203,8 +209,8 @@ def _cliff_findings(space: Space) -> Iterator[Finding]:
                               f"two cliffs within one rule unit: {w1}; {w2}")
 
 
-def _jump(f: FactorNode, v: Any, step: Any, c: CompiledSchedule) -> str:
-    d = f.fn(v)[0] - f.fn(v - step)[0]
+def _jump(fn: RuleFn, v: Any, step: Any, c: CompiledSchedule) -> str:
+    d = fn(v)[0] - fn(v - step)[0]
     return f"{'+' if d > 0 else ''}{c.to_points(d)}"
 
 

@@ -39,18 +39,24 @@ def check_problems(checks: tuple[Check, ...], present: set[str]
 
 def branch_rejects(scored: pl.DataFrame, branches: Any) -> pl.DataFrame | None:
     """The rows matching none (where one must apply) or several members of a branch, one
-    reject per branch broken: an applicant's branch is an error, not a silent 0."""
+    reject per branch broken: an applicant's branch is an error, not a silent 0.
+
+    The value names the members that apply, as `ApplicantError` does per record, wherever
+    the count tells which: none, or all of them (both of a branch of two). A branch of
+    three or more matched by some only says how many of which members."""
     parts = []
     for b in branches:
         n = pl.col(f"_b.{b.id}")
         bad = (n > 1) | (n == 0) if b.exactly == "one" else n > 1
-        reason = pl.when(n > 1).then(
-            pl.format("matches {} of its members; at most one may apply", n)).otherwise(
-            pl.lit(f"matches none of {', '.join(b.members)}; exactly one must apply"))
+        names = ", ".join(b.members)
+        value = pl.when(n == 0).then(pl.lit("")).when(n == len(b.members)).then(
+            pl.lit(names)).otherwise(pl.format("{} of {}", n, pl.lit(names)))
+        reason = pl.when(n > 1).then(pl.format(
+            "branch {}: matches {} of its members ({}); at most one may apply",
+            pl.lit(b.id), n, value)).otherwise(
+            pl.lit(f"branch {b.id}: matches none of {names}; exactly one must apply"))
         parts.append(scored.lazy().filter(bad).select(
             pl.col("row"), pl.lit(f"branches.{b.id}").alias("field"),
-            n.cast(pl.String).alias("value"), reason.alias("reason")))
+            value.alias("value"), reason.alias("reason")))
     out = pl.concat(pl.collect_all(parts)).cast(_REJECTS_SCHEMA)  # type: ignore[arg-type]
     return out if out.height else None
-
-

@@ -231,8 +231,9 @@ def show(
         "README.md index, and remove pages of schedules no longer bundled).",
         show_default=False)] = None,
 ) -> None:
-    """Print a schedule for checking against its document: every factor, gate, tier and
-    service with its reference and status (a merged schedule says what is inherited)."""
+    """Print a schedule for checking against its document: its own and derived facts,
+    every factor (with its `when`), group, branch, gate, tier and service with its
+    reference and status (a merged schedule says what is inherited)."""
     from .. import _show as shows
 
     if (schedule is None) == (not every):

@@ -69,6 +69,8 @@ class FactorNode:
     #: `fn` adds their points (or keeps the highest: `combine`)
     parts: tuple[Any, ...] = ()
     combine: str = "sum"
+    #: per part: the rule on that fact alone (`fn` combines them)
+    part_fns: tuple[RuleFn, ...] = ()
 
     def cuts(self, multiples: int) -> dict[str, set[Any]]:
         """Per fact read, where the rule's points may change (`RuleKind.cuts`)."""
@@ -313,6 +315,7 @@ def _compile(s: Schedule) -> CompiledSchedule:
             group=spec.group, purposes=None if spec.purposes is None else frozenset(spec.purposes),
             fn=multi(kind, parts, sign, combine) if parts else kind.record(spec, arith, sign),
             within=within_of.get(spec.group or ""), parts=parts, combine=combine,
+            part_fns=tuple(kind.record(p, arith, sign) for p in parts),
             label_zh=spec.label.zh, label_en=spec.label.en,
             rule_zh=describe_rule(parts[0] if parts else spec, "zh") + each(parts, combine, "zh")
             + words(spec.when, "zh"),
