@@ -16,7 +16,8 @@ from typing import Any
 import attrs
 import polars as pl
 
-from ..facts import FACTS, fact_step
+from .._vocab import FactInfo
+from ..facts import fact_step
 from ._columns_read import PROBLEM_SCHEMA, check_kind, unknown_kind
 from ._engine import derivable, last_tax_year, window_bounds
 from ._spec import (
@@ -224,11 +225,13 @@ def covering(recs: pl.DataFrame, where: Mapping[str, Any], on: date) -> pl.LazyF
                               & (pl.col("end").is_null() | (pl.col("end") >= on)))
 
 
-def highest(d: Highest_, fact: str, recs: pl.DataFrame, on: date) -> pl.DataFrame:
-    levels = list(FACTS[fact].levels)
+def highest(d: Highest_, info: FactInfo, recs: pl.DataFrame, on: date) -> pl.DataFrame:
+    levels = list(info.levels)
     rank = pl.col(d.field).replace_strict({lv: i for i, lv in enumerate(levels)},
                                           default=None, return_dtype=pl.Int32)
-    f = recs.lazy().filter(where_expr(d.where) & (pl.col("date") <= on)).select(KEY, r=rank)
+    when = window_filter(d.window, "event", on) if d.window is not None else \
+        pl.col("date") <= on
+    f = recs.lazy().filter(where_expr(d.where) & when).select(KEY, r=rank)
     best = f.group_by(KEY).agg(pl.col("r").max())
     floor = levels.index(d.otherwise)
     return best.select(KEY, value=pl.max_horizontal(pl.col("r").fill_null(floor),
@@ -236,8 +239,7 @@ def highest(d: Highest_, fact: str, recs: pl.DataFrame, on: date) -> pl.DataFram
         dict(enumerate(levels)), return_dtype=pl.String)).collect()
 
 
-def _default(fact: str, d: Any) -> Any:
-    info = FACTS[fact]
+def _default(info: FactInfo, d: Any) -> Any:
     if isinstance(d, (CurrentLevel_, Highest_)):
         return d.otherwise
     if info.kind == "bool":
@@ -245,8 +247,7 @@ def _default(fact: str, d: Any) -> Any:
     return Decimal(0) if info.kind == "decimal" else 0
 
 
-def _dtype(fact: str) -> Any:
-    info = FACTS[fact]
+def _dtype(info: FactInfo) -> Any:
     if info.kind == "bool":
         return pl.Boolean
     if info.kind == "level":
@@ -274,7 +275,7 @@ def derive_column(spec: RecordSpec, fact: str, valid: Mapping[str, pl.DataFrame]
         return covering(recs, d.where, on).select(KEY).unique().with_columns(
             value=pl.lit(True)).collect()
     if isinstance(d, Highest_):
-        return highest(d, fact, recs, on)
+        return highest(d, spec.info(fact), recs, on)
     assert isinstance(d, (Count_, Sum_, Any_))
     return events(d, recs, spec.kinds[d.record].shape, on)
 
@@ -323,15 +324,16 @@ def facts_columns(
     derived = derivable(spec, use)
     for fact in derived:
         got = derive_column(spec, fact, keyed, on)
-        dtype = _dtype(fact)
-        default = _default(fact, spec.facts[fact])
+        info = spec.info(fact)
+        dtype = _dtype(info)
+        default = _default(info, spec.facts[fact])
         lit = pl.lit(str(default)).cast(dtype) if isinstance(default, Decimal) else \
             pl.lit(default, dtype=dtype)
         facts = facts.join(got.select(KEY, pl.col("value").cast(dtype).alias(fact)), on=KEY,
                            how="left", maintain_order="left").with_columns(
             pl.col(fact).fill_null(lit))
-        hi = FACTS[fact].maximum
-        if hi is not None and FACTS[fact].kind in ("int", "decimal"):
+        hi = info.maximum
+        if hi is not None and info.kind in ("int", "decimal"):
             over = facts.filter(pl.col(fact) > hi)
             if over.height:
                 faults.append(over.select(

@@ -193,10 +193,11 @@ def score_records(
     from ..batch import score_frame, write_table
     from ..schedule.loader import load_schedule
     from ..schedule.model import Schedule
+    from .declared import spec_for
 
     started = time.perf_counter()
-    spec = spec or bundled_spec()
     sched = schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
+    spec = spec_for(sched, spec)
     apps_path, kind_paths = read_folder(folder)
     fmt = output_format or _SUFFIX[apps_path.suffix.lower()]
     if fmt not in ("csv", "parquet"):
@@ -381,12 +382,18 @@ def _split(path: Path, n_parts: int, scratch: Path) -> list[Path]:
 
 
 def derive_records(folder: str | Path, output: str | Path, *, on: date,
-                   spec: RecordSpec | None = None, parts: int | None = None) -> int:
+                   spec: RecordSpec | None = None, parts: int | None = None,
+                   schedule: Any = None) -> int:
     """Records → facts, file to file: one row per applicant of the folder's applicants file,
     `applicant_id` and every fact its records give (refused records and faults are left out:
-    `score_records` reports them). Return the rows written."""
+    `score_records` reports them); with `schedule`, the derivations it declares too. Return
+    the rows written."""
     from ..batch import write_table
 
+    if schedule is not None:
+        from ._api import _with_schedule
+
+        spec = _with_schedule(schedule, spec)
     spec = spec or bundled_spec()
     apps_path, kind_paths = read_folder(folder)
     total = sum(_rows(p) for p in kind_paths.values())
