@@ -18,7 +18,7 @@ import polars as pl
 
 from .._vocab import FactInfo
 from ..facts import fact_step
-from ._columns_read import PROBLEM_SCHEMA, check_kind, unknown_kind
+from ._columns_read import AID, KEY, PROBLEM_SCHEMA, check_kind, unknown_kind
 from ._engine import derivable, last_tax_year, window_bounds
 from ._spec import (
     Any_,
@@ -36,9 +36,6 @@ from ._validate import Reason
 
 __all__ = ["ColumnFacts", "facts_columns"]
 
-AID = "applicant_id"
-#: the applicants as whole numbers: derivations group by this, not by the text id
-KEY = "__key"
 
 
 @attrs.frozen
@@ -297,20 +294,31 @@ def facts_columns(
     problems: list[pl.DataFrame] = []
     valid: dict[str, pl.DataFrame] = {}
     read: dict[str, int] = {}
+    ref: pl.DataFrame | None = None
+    if applicants is not None:
+        ref = applicants.unique(AID, keep="first", maintain_order=True).with_row_index(KEY)
+        if "birth_date" not in ref.columns:
+            ref = ref.with_columns(birth_date=pl.lit(None, dtype=pl.Date))
+        keys = ref.select(AID, KEY)
+    else:  # every applicant a record names, numbered before the records are checked
+        named = [_named(f) for k, f in tables.items() if k in spec.kinds and AID in f.columns]
+        keys = (pl.concat(named).drop_nulls().unique(maintain_order=True) if named else
+                pl.DataFrame(schema={AID: pl.String})).with_row_index(KEY)
     for kind, frame in tables.items():
         read[kind] = frame.height
         kspec = spec.kinds.get(kind)
         if kspec is None:
             problems.append(unknown_kind(kind, frame, row_column))
             continue
-        ok, bad = check_kind(kind, kspec, frame, applicants=applicants,
-                             row_column=row_column)
+        ok, bad = check_kind(kind, kspec, frame, applicants=ref,
+                             keys=keys if ref is None else None, row_column=row_column)
         valid[kind] = ok
         problems.append(bad)
     use = [k for k in (tables if kinds is None else kinds) if k in spec.kinds]
     for k in use:
         if k not in valid:
-            valid[k] = _empty(spec, k)
+            valid[k] = _empty(spec, k).with_columns(pl.lit(None, dtype=keys.schema[KEY])
+                                                    .alias(KEY))
     faults = [_overlaps(spec, valid)]
     if applicants is not None:
         ids = applicants.select(AID)
@@ -318,8 +326,8 @@ def facts_columns(
         seen = [v.select(AID) for v in valid.values()]
         ids = pl.concat(seen).unique(maintain_order=True) if seen else \
             pl.DataFrame(schema={AID: pl.String})
-    keys = ids.unique(AID, keep="first").with_row_index(KEY)
-    keyed = {k: v.join(keys, on=AID, how="inner") for k, v in valid.items()}
+    keyed = {k: v.filter(pl.col(KEY).is_not_null()) for k, v in valid.items()}
+    valid = {k: v.drop(KEY) for k, v in valid.items()}
     facts = ids.join(keys, on=AID, how="left", maintain_order="left")
     derived = derivable(spec, use)
     for fact in derived:
@@ -352,6 +360,15 @@ def facts_columns(
         faults=pl.concat([f.cast(PROBLEM_SCHEMA) for f in faults]),
         derived=tuple(derived), records_read=read,
         records_valid={k: v.height for k, v in valid.items() if k in tables})
+
+
+def _named(frame: pl.DataFrame) -> pl.DataFrame:
+    """The applicant ids a table's rows name, as a valid record's id reads (text, blanks
+    around dropped)."""
+    c = pl.col(AID)
+    dtype = frame.schema[AID]
+    text = c.str.strip_chars() if dtype == pl.String else c.cast(pl.String)
+    return frame.select(text.alias(AID))
 
 
 def _empty(spec: RecordSpec, kind: str) -> pl.DataFrame:
