@@ -117,7 +117,7 @@ def _same() -> pl.Expr:
     return (pl.col(KEY) == pl.col(KEY).shift(1)).fill_null(False)
 
 
-def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
+def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.LazyFrame:
     """(key, value) for applicants with periods: `_engine.derive_months` in columns.
 
     Periods are merged into runs (touching or overlapping days) and runs into chains (gaps of
@@ -175,7 +175,7 @@ def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
             else on.year * 12 + on.month - 2
         current = (ref - pl.col("last")) <= gap
     if d.count == "cumulative":
-        return chains.group_by(KEY).agg(value=pl.col("covered").sum()).collect()
+        return chains.group_by(KEY).agg(value=pl.col("covered").sum())
     chains = chains.with_columns(
         v=span if d.gap_counts else pl.col("covered"), _cur=current)
     if d.run == "longest":
@@ -185,7 +185,7 @@ def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
         value = pl.col("v") if d.run == "latest" else \
             pl.when(pl.col("_cur")).then(pl.col("v")).otherwise(0)
         out = last.select(KEY, value=value)
-    return out.collect()
+    return out
 
 
 def window_filter(w: Window, shape: str, on: date) -> pl.Expr:
@@ -206,7 +206,7 @@ def window_filter(w: Window, shape: str, on: date) -> pl.Expr:
 
 
 def events(d: Count_ | Sum_ | Any_, recs: pl.DataFrame, shape: str, on: date
-           ) -> pl.DataFrame:
+           ) -> pl.LazyFrame:
     f = recs.lazy().filter(where_expr(d.where) & window_filter(d.window, shape, on))
     if isinstance(d, Count_):
         agg = (pl.col(d.distinct).drop_nulls().n_unique() if d.distinct else pl.len())
@@ -214,7 +214,7 @@ def events(d: Count_ | Sum_ | Any_, recs: pl.DataFrame, shape: str, on: date
         agg = pl.col(d.field).sum()
     else:
         agg = pl.len() > 0
-    return f.group_by(KEY).agg(value=agg).collect()
+    return f.group_by(KEY).agg(value=agg)
 
 
 def covering(recs: pl.DataFrame, where: Mapping[str, Any], on: date) -> pl.LazyFrame:
@@ -222,7 +222,7 @@ def covering(recs: pl.DataFrame, where: Mapping[str, Any], on: date) -> pl.LazyF
                               & (pl.col("end").is_null() | (pl.col("end") >= on)))
 
 
-def highest(d: Highest_, info: FactInfo, recs: pl.DataFrame, on: date) -> pl.DataFrame:
+def highest(d: Highest_, info: FactInfo, recs: pl.DataFrame, on: date) -> pl.LazyFrame:
     levels = list(info.levels)
     rank = pl.col(d.field).replace_strict({lv: i for i, lv in enumerate(levels)},
                                           default=None, return_dtype=pl.Int32)
@@ -233,7 +233,7 @@ def highest(d: Highest_, info: FactInfo, recs: pl.DataFrame, on: date) -> pl.Dat
     floor = levels.index(d.otherwise)
     return best.select(KEY, value=pl.max_horizontal(pl.col("r").fill_null(floor),
                                                     pl.lit(floor)).replace_strict(
-        dict(enumerate(levels)), return_dtype=pl.String)).collect()
+        dict(enumerate(levels)), return_dtype=pl.String))
 
 
 def _default(info: FactInfo, d: Any) -> Any:
@@ -256,21 +256,22 @@ def _dtype(info: FactInfo) -> Any:
 
 
 def derive_column(spec: RecordSpec, fact: str, valid: Mapping[str, pl.DataFrame],
-                  on: date) -> pl.DataFrame:
-    """(applicant_id, value) of one fact for the applicants with records that give it."""
+                  on: date) -> pl.LazyFrame:
+    """(applicant number, value) of one fact for the applicants with records that give it,
+    as a query (`facts_columns` collects every fact's at once)."""
     d = spec.facts[fact]
     if isinstance(d, CurrentLevel_):
         parts = [covering(valid[c.record], c.where, on).select(KEY, r=pl.lit(i))
                  for i, c in enumerate(d.choices)]
         first = pl.concat(parts).group_by(KEY).agg(pl.col("r").min())
         return first.select(KEY, value=pl.col("r").replace_strict(
-            {i: c.level for i, c in enumerate(d.choices)}, return_dtype=pl.String)).collect()
+            {i: c.level for i, c in enumerate(d.choices)}, return_dtype=pl.String))
     recs = valid[d.record]
     if isinstance(d, Months_):
         return months(d, recs, on)
     if isinstance(d, Current_):
         return covering(recs, d.where, on).select(KEY).unique().with_columns(
-            value=pl.lit(True)).collect()
+            value=pl.lit(True))
     if isinstance(d, Highest_):
         return highest(d, spec.info(fact), recs, on)
     assert isinstance(d, (Count_, Sum_, Any_))
@@ -330,16 +331,22 @@ def facts_columns(
     valid = {k: v.drop(KEY) for k, v in valid.items()}
     facts = ids.join(keys, on=AID, how="left", maintain_order="left")
     derived = derivable(spec, use)
-    for fact in derived:
-        got = derive_column(spec, fact, keyed, on)
+    found = pl.collect_all([derive_column(spec, fact, keyed, on) for fact in derived])
+    columns = []
+    for fact, got in zip(derived, found, strict=True):
         info = spec.info(fact)
         dtype = _dtype(info)
         default = _default(info, spec.facts[fact])
         lit = pl.lit(str(default)).cast(dtype) if isinstance(default, Decimal) else \
             pl.lit(default, dtype=dtype)
-        facts = facts.join(got.select(KEY, pl.col("value").cast(dtype).alias(fact)), on=KEY,
-                           how="left", maintain_order="left").with_columns(
-            pl.col(fact).fill_null(lit))
+        # every applicant's value by its number: the default, then the values found
+        full = pl.select(pl.repeat(lit, keys.height)).to_series()
+        full = full.scatter(got.get_column(KEY), got.get_column("value").cast(dtype))
+        columns.append(full.alias(fact))
+    at = facts.get_column(KEY)
+    facts = facts.with_columns([c.gather(at) for c in columns])
+    for fact in derived:
+        info = spec.info(fact)
         hi = info.maximum
         if hi is not None and info.kind in ("int", "decimal"):
             over = facts.filter(pl.col(fact) > hi)
