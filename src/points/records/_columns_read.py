@@ -125,6 +125,13 @@ def parse(ftype: str, spec: FieldSpec | None, c: pl.Expr, dtype: pl.DataType
         return v, _reason(*pairs)
     if ftype == "decimal":
         scale = spec.places if spec is not None and spec.places is not None else 18
+        if _is_int(dtype) or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= scale):
+            # typed already, no more places than allowed: the number itself, no text
+            v = c.cast(pl.Decimal(38, scale))
+            pairs.append((c >= INT_LIMIT, Reason.above(INT_LIMIT - 1)))
+            pairs.append((c <= -INT_LIMIT, Reason.below(1 - INT_LIMIT)))
+            _bounds(v, spec, pairs)
+            return pl.when(c.abs() < INT_LIMIT).then(v), _reason(*pairs)
         if _is_int(dtype):
             t = c.cast(pl.String)
         elif dtype == pl.String or dtype in (pl.Float32, pl.Float64) \
