@@ -376,6 +376,19 @@ def test_a_bad_derivation_names_file_line_and_key(tmp_path: Path, table: str, sn
     assert words in str(info.value)
 
 
+def test_the_schedule_limits_hold_in_derive_tables(tmp_path: Path) -> None:
+    text = HEAD + "[derive.volunteer_hours_3y]\n" + SUM + "provisional = true\n" \
+        + 'note = "' + "x" * 10_001 + '"\n'
+    file = tmp_path / "long.toml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(ScheduleValidationError) as info:
+        points.load_schedule(file)
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.path) == (str(file), len(text.splitlines()),
+                                        "derive.volunteer_hours_3y.note")
+    assert "10,000" in p.reason or "10000" in p.reason
+
+
 def test_a_good_declaration_of_each_kind_loads(tmp_path: Path) -> None:
     """`current`, `any`, `count` with `distinct`, `current_level`, `sum` into a decimal:
     every derivation kind derives a schedule's own fact, per record as the text says."""
