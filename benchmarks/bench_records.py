@@ -153,6 +153,10 @@ def hand_facts(folder: Path) -> Any:
              "tax_evasion": "tax_evasion_records_5y"}
     recent = recent.rename({k: v for k, v in names.items() if k in recent.columns})
     recent = recent.drop([c for c in recent.columns if c != aid and c not in names.values()])
+    if "detention_records_5y" in recent.columns:  # a detention is a public-security penalty
+        both = [pl.col(c).fill_null(0) for c in ("public_security_penalties_5y",
+                                                 "detention_records_5y") if c in recent.columns]
+        recent = recent.with_columns(public_security_penalties_5y=pl.sum_horizontal(both))
     false3 = pen.filter((pl.col("type") == "false_material") & (pl.col("date") > date(2021, 6,
                                                                                       1)))
     false3 = false3.group_by(aid).agg(false_material_3y=pl.len())

@@ -189,6 +189,107 @@ def specs(draw: st.DrawFn) -> RecordSpec:
     return loads_spec("\n".join(parts) + "\n", source="drawn.toml")
 
 
+def _window(draw: st.DrawFn, shape: str = "event") -> dict[str, Any]:
+    if draw(st.integers(0, 3)) == 0:
+        return {"kind": "ever"}
+    if shape == "yearly":
+        return {"kind": "tax_years", "years": draw(st.integers(1, 4)),
+                "latest": draw(st.sampled_from(["previous", "current"]))}
+    return {"kind": "months", "months": draw(st.sampled_from([1, 12, 36, 60])),
+            "skip_months": draw(st.sampled_from([0, 12])),
+            "start": draw(st.sampled_from(["inclusive", "exclusive"])),
+            "end": draw(st.sampled_from(["inclusive", "exclusive"])),
+            "month_end": draw(st.sampled_from(["roll", "clamp"]))}
+
+
+_SCHEDULE_HEAD = """\
+[schedule]
+id = "drawn/1"
+place = "drawn"
+title = { zh = "抽", en = "drawn" }
+document = "x"
+effective_from = 2020-01-01
+"""
+_OWN = """\
+[facts.own_months]
+label = { zh = "月", en = "months" }
+kind = "months"
+[facts.own_count]
+label = { zh = "数", en = "count" }
+kind = "count"
+max = 10000
+[facts.own_sum]
+label = { zh = "和", en = "sum" }
+kind = "money"
+[facts.own_any]
+label = { zh = "有", en = "any" }
+kind = "flag"
+[facts.own_level]
+label = { zh = "级", en = "level" }
+kind = "level"
+levels = "education"
+[facts.own_now]
+label = { zh = "今", en = "now" }
+kind = "flag"
+"""
+
+
+@st.composite
+def schedule_specs(draw: st.DrawFn) -> RecordSpec:
+    """The bundled spec with a drawn schedule's own derivations over it: its own facts
+    (months, count, sum, any, highest, current) and a standard fact re-stated."""
+    from points import loads_schedule
+    from points.records import spec_for
+
+    parts = [_SCHEDULE_HEAD, _OWN]
+
+    def table(name: str, p: dict[str, Any]) -> None:
+        parts.append(f"[derive.{name}]")
+        parts.extend(f"{k} = {_toml(v)}" for k, v in p.items())
+        parts.extend(["provisional = true", 'note = "drawn"'])
+
+    record, where = draw(st.sampled_from([
+        ("insurance", {"type": "medical"}), ("insurance", {"back_paid": True}),
+        ("rental", {"type": "rental"}), ("home", {}), ("permit", {"local": False})]))
+    p: dict[str, Any] = {"derive": "months", "record": record, "where": where,
+                         "count": draw(st.sampled_from(["cumulative", "continuous"])),
+                         "partial_month": draw(st.sampled_from(["full", "any", "elapsed"]))}
+    if p["count"] == "continuous":
+        p.update(run=draw(st.sampled_from(["current", "latest", "longest"])),
+                 gap_months=draw(st.integers(0, 3)), gap_counts=draw(st.booleans()))
+    if p["partial_month"] == "elapsed":
+        p["month_end"] = draw(st.sampled_from(["roll", "clamp"]))
+    table("own_months", p)
+    record, where, distinct = draw(st.sampled_from([
+        ("penalty", {"type": ["criminal", "detention"]}, None), ("credit",
+         {"days_overdue": {"ge": 90}}, None), ("blood_donation", {}, None),
+        ("award", {}, "name"), ("award", {"level": "municipal"}, None)]))
+    p = {"derive": "count", "record": record, "where": where, "window": _window(draw)}
+    if distinct:
+        p["distinct"] = distinct
+    table("own_count", p)
+    record, field, where = draw(st.sampled_from([
+        ("volunteering", "hours", {}), ("tax", "amount", {"type": "business"})]))
+    table("own_sum", {"derive": "sum", "record": record, "where": where, "field": field,
+                      "window": _window(draw, "yearly" if record == "tax" else "event")})
+    table("own_any", {"derive": "any", "record": "penalty",
+                      "where": {"type": draw(st.sampled_from(["criminal", "public_security"]))},
+                      "window": _window(draw)})
+    p = {"derive": "highest", "record": "certificate", "where": {"type": "education"},
+         "field": "level", "otherwise": draw(st.sampled_from(["none", "associate"]))}
+    if draw(st.booleans()):
+        p["window"] = _window(draw)
+    table("own_level", p)
+    table("own_now", {"derive": "current", "record": draw(st.sampled_from(["home", "rental"]))})
+    w = {"kind": "months", "months": draw(st.sampled_from([12, 24])), "skip_months": 0,
+         "start": "exclusive", "end": "inclusive", "month_end": "roll"}
+    parts += ["[derive.public_security_penalties_5y]", "override = true", 'derive = "count"',
+              'record = "penalty"', 'where = { type = "public_security" }',
+              f"window = {_toml(w)}", "provisional = true", 'note = "drawn"']
+    schedule = loads_schedule("\n".join(parts) + "\n", source="drawn-schedule.toml")
+    return spec_for(schedule)
+
+
 def _text(v: Any) -> Any:
     if v is None or isinstance(v, str):
         return v
@@ -260,6 +361,16 @@ def test_columns_equal_per_record_on_typed_values(data: st.DataObject) -> None:
 def test_columns_equal_per_record_on_text_with_bad_values(data: st.DataObject) -> None:
     on = data.draw(st.sampled_from(ONS))
     check(data.draw(record_sets(on, bad=True)), on, data.draw(specs()), as_text=True)
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_columns_equal_per_record_with_a_schedule_s_own_derivations(
+        data: st.DataObject) -> None:
+    on = data.draw(st.sampled_from(ONS))
+    bad = data.draw(st.booleans())
+    check(data.draw(record_sets(on, bad=bad)), on, data.draw(schedule_specs()),
+          as_text=bad or data.draw(st.booleans()))
 
 
 @pytest.mark.slow

@@ -202,3 +202,21 @@ def test_guangzhou_2021_from_records_equals_from_the_facts_they_imply(tmp_path: 
     # and the records change the scores: the records are not the bundled facts
     given = score_frame(bundled, "guangzhou/2021", on=ON).points().sort("applicant_id")
     assert (a["total"] != given["total"].cast(pl.String)).any()
+
+
+def test_split_parts_refuse_the_same_records(tmp_path: Path) -> None:
+    """Parquet inputs split into parts in one pass give the rows, the refused records and
+    the counts of one part, bad records included."""
+    write_sample(tmp_path / "csv", 120, seed=8)
+    _spoil(tmp_path / "csv")
+    (tmp_path / "ex").mkdir()
+    for p in (tmp_path / "csv").glob("*.csv"):
+        pl.read_csv(p, infer_schema=False).write_parquet(tmp_path / "ex" / f"{p.stem}.parquet")
+    runs = [score_records(tmp_path / "ex", tmp_path / f"{n}.parquet", "guangzhou/2021", on=ON,
+                          parts=n) for n in (1, 5)]
+    assert runs[1].parts == 5 and runs[0].records_refused > 0
+    for name in ("{}.parquet", "{}.record_rejects.parquet", "{}.rejects.parquet"):
+        a, b = (pl.read_parquet(tmp_path / name.format(n)) for n in (1, 5))
+        assert a.sort(a.columns).equals(b.sort(b.columns)), name
+    assert runs[0].records_used == runs[1].records_used
+    assert runs[0].records_rejected == runs[1].records_rejected

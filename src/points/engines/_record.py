@@ -184,7 +184,7 @@ def score(
     if records is not None:
         from ..records import with_records
 
-        given, derived = with_records(given, records, on)
+        given, derived = with_records(given, records, on, schedule)
     facts = facts_of(given, on, years_begun=plan.reads_years_begun)
     card = _score(plan, facts, given.applicant_id, purpose, on)
     return card if derived is None else attrs.evolve(card, derivations=derived)

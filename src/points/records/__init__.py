@@ -10,7 +10,9 @@
   file; `write_sample(folder, rows)` writes a synthetic one.
 - The record kinds and every derivation are data: the bundled `records.toml`
   (`bundled_spec()`), or a file of your own (`load_spec(path)`, `extends = "points"` to
-  change a few derivations of the bundled set). docs/records.md describes them.
+  change a few derivations of the bundled set). A schedule may declare derivations of its
+  own facts, and re-state a standard one, in `[derive.NAME]` tables (`spec_for(schedule)`:
+  the spec scoring with that schedule uses). docs/records.md describes them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ._api import facts_from_records
 from ._result import DerivedFact, RecordFacts, RecordReject
 from ._score import with_records
 from ._spec import RecordSpec, bundled_spec, load_spec, loads_spec
+from .declared import spec_for
 
 __all__ = [
     "ColumnFacts",
@@ -39,6 +42,7 @@ __all__ = [
     "read_folder",
     "sample_records",
     "score_records",
+    "spec_for",
     "with_records",
     "write_sample",
 ]

@@ -43,6 +43,7 @@ def facts_from_records(
     applicant_id: str | None = None,
     birth_date: date | None = None,
     strict: bool = False,
+    schedule: Any = None,
 ) -> RecordFacts:
     """The facts one applicant's records give on `on` (default today), each explained.
 
@@ -54,11 +55,14 @@ def facts_from_records(
     date before `birth_date`) is refused and listed in `.rejects`; the facts come from the
     others (`strict=True`: raise `RecordsError` instead). Records that contradict each other
     (two overlapping periods of the same home) or a derived fact beyond its bounds raise
-    `RecordsError`: the applicant cannot be scored from them.
+    `RecordsError`: the applicant cannot be scored from them. `schedule` (a `Schedule`, a
+    bundled id or a path) adds the derivations it declares in its `[derive]` tables.
     """
     from ._engine import facts_for
 
     when = evaluation_date(on)
+    if schedule is not None:
+        spec = _with_schedule(schedule, spec)
     result, faults = facts_for(spec or bundled_spec(), records, when, kinds=kinds,
                                applicant_id=applicant_id, birth_date=birth_date)
     if faults or (strict and result.rejects):
@@ -66,3 +70,12 @@ def facts_from_records(
                     for r in (*faults, *(result.rejects if strict else ()))]
         raise RecordsError(problems, applicant_id=result.applicant_id)
     return result
+
+
+def _with_schedule(schedule: Any, spec: RecordSpec | None) -> RecordSpec:
+    from ..schedule.loader import load_schedule
+    from ..schedule.model import Schedule
+    from .declared import spec_for
+
+    return spec_for(schedule if isinstance(schedule, Schedule) else load_schedule(schedule),
+                    spec)

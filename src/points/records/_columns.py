@@ -16,8 +16,9 @@ from typing import Any
 import attrs
 import polars as pl
 
-from ..facts import FACTS, fact_step
-from ._columns_read import PROBLEM_SCHEMA, check_kind, unknown_kind
+from .._vocab import FactInfo
+from ..facts import fact_step
+from ._columns_read import AID, KEY, PROBLEM_SCHEMA, check_kind, unknown_kind
 from ._engine import derivable, last_tax_year, window_bounds
 from ._spec import (
     Any_,
@@ -35,9 +36,6 @@ from ._validate import Reason
 
 __all__ = ["ColumnFacts", "facts_columns"]
 
-AID = "applicant_id"
-#: the applicants as whole numbers: derivations group by this, not by the text id
-KEY = "__key"
 
 
 @attrs.frozen
@@ -119,7 +117,7 @@ def _same() -> pl.Expr:
     return (pl.col(KEY) == pl.col(KEY).shift(1)).fill_null(False)
 
 
-def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
+def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.LazyFrame:
     """(key, value) for applicants with periods: `_engine.derive_months` in columns.
 
     Periods are merged into runs (touching or overlapping days) and runs into chains (gaps of
@@ -177,7 +175,7 @@ def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
             else on.year * 12 + on.month - 2
         current = (ref - pl.col("last")) <= gap
     if d.count == "cumulative":
-        return chains.group_by(KEY).agg(value=pl.col("covered").sum()).collect()
+        return chains.group_by(KEY).agg(value=pl.col("covered").sum())
     chains = chains.with_columns(
         v=span if d.gap_counts else pl.col("covered"), _cur=current)
     if d.run == "longest":
@@ -187,7 +185,7 @@ def months(d: Months_, recs: pl.DataFrame, on: date) -> pl.DataFrame:
         value = pl.col("v") if d.run == "latest" else \
             pl.when(pl.col("_cur")).then(pl.col("v")).otherwise(0)
         out = last.select(KEY, value=value)
-    return out.collect()
+    return out
 
 
 def window_filter(w: Window, shape: str, on: date) -> pl.Expr:
@@ -208,7 +206,7 @@ def window_filter(w: Window, shape: str, on: date) -> pl.Expr:
 
 
 def events(d: Count_ | Sum_ | Any_, recs: pl.DataFrame, shape: str, on: date
-           ) -> pl.DataFrame:
+           ) -> pl.LazyFrame:
     f = recs.lazy().filter(where_expr(d.where) & window_filter(d.window, shape, on))
     if isinstance(d, Count_):
         agg = (pl.col(d.distinct).drop_nulls().n_unique() if d.distinct else pl.len())
@@ -216,7 +214,7 @@ def events(d: Count_ | Sum_ | Any_, recs: pl.DataFrame, shape: str, on: date
         agg = pl.col(d.field).sum()
     else:
         agg = pl.len() > 0
-    return f.group_by(KEY).agg(value=agg).collect()
+    return f.group_by(KEY).agg(value=agg)
 
 
 def covering(recs: pl.DataFrame, where: Mapping[str, Any], on: date) -> pl.LazyFrame:
@@ -224,20 +222,21 @@ def covering(recs: pl.DataFrame, where: Mapping[str, Any], on: date) -> pl.LazyF
                               & (pl.col("end").is_null() | (pl.col("end") >= on)))
 
 
-def highest(d: Highest_, fact: str, recs: pl.DataFrame, on: date) -> pl.DataFrame:
-    levels = list(FACTS[fact].levels)
+def highest(d: Highest_, info: FactInfo, recs: pl.DataFrame, on: date) -> pl.LazyFrame:
+    levels = list(info.levels)
     rank = pl.col(d.field).replace_strict({lv: i for i, lv in enumerate(levels)},
                                           default=None, return_dtype=pl.Int32)
-    f = recs.lazy().filter(where_expr(d.where) & (pl.col("date") <= on)).select(KEY, r=rank)
+    when = window_filter(d.window, "event", on) if d.window is not None else \
+        pl.col("date") <= on
+    f = recs.lazy().filter(where_expr(d.where) & when).select(KEY, r=rank)
     best = f.group_by(KEY).agg(pl.col("r").max())
     floor = levels.index(d.otherwise)
     return best.select(KEY, value=pl.max_horizontal(pl.col("r").fill_null(floor),
                                                     pl.lit(floor)).replace_strict(
-        dict(enumerate(levels)), return_dtype=pl.String)).collect()
+        dict(enumerate(levels)), return_dtype=pl.String))
 
 
-def _default(fact: str, d: Any) -> Any:
-    info = FACTS[fact]
+def _default(info: FactInfo, d: Any) -> Any:
     if isinstance(d, (CurrentLevel_, Highest_)):
         return d.otherwise
     if info.kind == "bool":
@@ -245,8 +244,7 @@ def _default(fact: str, d: Any) -> Any:
     return Decimal(0) if info.kind == "decimal" else 0
 
 
-def _dtype(fact: str) -> Any:
-    info = FACTS[fact]
+def _dtype(info: FactInfo) -> Any:
     if info.kind == "bool":
         return pl.Boolean
     if info.kind == "level":
@@ -258,23 +256,24 @@ def _dtype(fact: str) -> Any:
 
 
 def derive_column(spec: RecordSpec, fact: str, valid: Mapping[str, pl.DataFrame],
-                  on: date) -> pl.DataFrame:
-    """(applicant_id, value) of one fact for the applicants with records that give it."""
+                  on: date) -> pl.LazyFrame:
+    """(applicant number, value) of one fact for the applicants with records that give it,
+    as a query (`facts_columns` collects every fact's at once)."""
     d = spec.facts[fact]
     if isinstance(d, CurrentLevel_):
         parts = [covering(valid[c.record], c.where, on).select(KEY, r=pl.lit(i))
                  for i, c in enumerate(d.choices)]
         first = pl.concat(parts).group_by(KEY).agg(pl.col("r").min())
         return first.select(KEY, value=pl.col("r").replace_strict(
-            {i: c.level for i, c in enumerate(d.choices)}, return_dtype=pl.String)).collect()
+            {i: c.level for i, c in enumerate(d.choices)}, return_dtype=pl.String))
     recs = valid[d.record]
     if isinstance(d, Months_):
         return months(d, recs, on)
     if isinstance(d, Current_):
         return covering(recs, d.where, on).select(KEY).unique().with_columns(
-            value=pl.lit(True)).collect()
+            value=pl.lit(True))
     if isinstance(d, Highest_):
-        return highest(d, fact, recs, on)
+        return highest(d, spec.info(fact), recs, on)
     assert isinstance(d, (Count_, Sum_, Any_))
     return events(d, recs, spec.kinds[d.record].shape, on)
 
@@ -296,20 +295,31 @@ def facts_columns(
     problems: list[pl.DataFrame] = []
     valid: dict[str, pl.DataFrame] = {}
     read: dict[str, int] = {}
+    ref: pl.DataFrame | None = None
+    if applicants is not None:
+        ref = applicants.unique(AID, keep="first", maintain_order=True).with_row_index(KEY)
+        if "birth_date" not in ref.columns:
+            ref = ref.with_columns(birth_date=pl.lit(None, dtype=pl.Date))
+        keys = ref.select(AID, KEY)
+    else:  # every applicant a record names, numbered before the records are checked
+        named = [_named(f) for k, f in tables.items() if k in spec.kinds and AID in f.columns]
+        keys = (pl.concat(named).drop_nulls().unique(maintain_order=True) if named else
+                pl.DataFrame(schema={AID: pl.String})).with_row_index(KEY)
     for kind, frame in tables.items():
         read[kind] = frame.height
         kspec = spec.kinds.get(kind)
         if kspec is None:
             problems.append(unknown_kind(kind, frame, row_column))
             continue
-        ok, bad = check_kind(kind, kspec, frame, applicants=applicants,
-                             row_column=row_column)
+        ok, bad = check_kind(kind, kspec, frame, applicants=ref,
+                             keys=keys if ref is None else None, row_column=row_column)
         valid[kind] = ok
         problems.append(bad)
     use = [k for k in (tables if kinds is None else kinds) if k in spec.kinds]
     for k in use:
         if k not in valid:
-            valid[k] = _empty(spec, k)
+            valid[k] = _empty(spec, k).with_columns(pl.lit(None, dtype=keys.schema[KEY])
+                                                    .alias(KEY))
     faults = [_overlaps(spec, valid)]
     if applicants is not None:
         ids = applicants.select(AID)
@@ -317,21 +327,28 @@ def facts_columns(
         seen = [v.select(AID) for v in valid.values()]
         ids = pl.concat(seen).unique(maintain_order=True) if seen else \
             pl.DataFrame(schema={AID: pl.String})
-    keys = ids.unique(AID, keep="first").with_row_index(KEY)
-    keyed = {k: v.join(keys, on=AID, how="inner") for k, v in valid.items()}
+    keyed = {k: v.filter(pl.col(KEY).is_not_null()) for k, v in valid.items()}
+    valid = {k: v.drop(KEY) for k, v in valid.items()}
     facts = ids.join(keys, on=AID, how="left", maintain_order="left")
     derived = derivable(spec, use)
-    for fact in derived:
-        got = derive_column(spec, fact, keyed, on)
-        dtype = _dtype(fact)
-        default = _default(fact, spec.facts[fact])
+    found = pl.collect_all([derive_column(spec, fact, keyed, on) for fact in derived])
+    columns = []
+    for fact, got in zip(derived, found, strict=True):
+        info = spec.info(fact)
+        dtype = _dtype(info)
+        default = _default(info, spec.facts[fact])
         lit = pl.lit(str(default)).cast(dtype) if isinstance(default, Decimal) else \
             pl.lit(default, dtype=dtype)
-        facts = facts.join(got.select(KEY, pl.col("value").cast(dtype).alias(fact)), on=KEY,
-                           how="left", maintain_order="left").with_columns(
-            pl.col(fact).fill_null(lit))
-        hi = FACTS[fact].maximum
-        if hi is not None and FACTS[fact].kind in ("int", "decimal"):
+        # every applicant's value by its number: the default, then the values found
+        full = pl.select(pl.repeat(lit, keys.height)).to_series()
+        full = full.scatter(got.get_column(KEY), got.get_column("value").cast(dtype))
+        columns.append(full.alias(fact))
+    at = facts.get_column(KEY)
+    facts = facts.with_columns([c.gather(at) for c in columns])
+    for fact in derived:
+        info = spec.info(fact)
+        hi = info.maximum
+        if hi is not None and info.kind in ("int", "decimal"):
             over = facts.filter(pl.col(fact) > hi)
             if over.height:
                 faults.append(over.select(
@@ -350,6 +367,15 @@ def facts_columns(
         faults=pl.concat([f.cast(PROBLEM_SCHEMA) for f in faults]),
         derived=tuple(derived), records_read=read,
         records_valid={k: v.height for k, v in valid.items() if k in tables})
+
+
+def _named(frame: pl.DataFrame) -> pl.DataFrame:
+    """The applicant ids a table's rows name, as a valid record's id reads (text, blanks
+    around dropped)."""
+    c = pl.col(AID)
+    dtype = frame.schema[AID]
+    text = c.str.strip_chars() if dtype == pl.String else c.cast(pl.String)
+    return frame.select(text.alias(AID))
 
 
 def _empty(spec: RecordSpec, kind: str) -> pl.DataFrame:

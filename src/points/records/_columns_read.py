@@ -15,7 +15,11 @@ from ..facts import FACTS, LEVEL_ALIASES
 from ._spec import SHAPE_FIELDS, FieldSpec, KindSpec
 from ._validate import DATE_MAX, DATE_MIN, INT_LIMIT, TEXT_MAX, Reason
 
-__all__ = ["PROBLEM_SCHEMA", "check_kind", "unknown_kind"]
+__all__ = ["AID", "KEY", "PROBLEM_SCHEMA", "check_kind", "unknown_kind"]
+
+AID = "applicant_id"
+#: the applicants as whole numbers: derivations group by this, not by the text id
+KEY = "__key"
 
 #: the columns of a problem row: record, kind, applicant, field, value (as text), reason
 PROBLEM_SCHEMA = pl.Schema({
@@ -121,6 +125,13 @@ def parse(ftype: str, spec: FieldSpec | None, c: pl.Expr, dtype: pl.DataType
         return v, _reason(*pairs)
     if ftype == "decimal":
         scale = spec.places if spec is not None and spec.places is not None else 18
+        if _is_int(dtype) or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= scale):
+            # typed already, no more places than allowed: the number itself, no text
+            v = c.cast(pl.Decimal(38, scale))
+            pairs.append((c >= INT_LIMIT, Reason.above(INT_LIMIT - 1)))
+            pairs.append((c <= -INT_LIMIT, Reason.below(1 - INT_LIMIT)))
+            _bounds(v, spec, pairs)
+            return pl.when(c.abs() < INT_LIMIT).then(v), _reason(*pairs)
         if _is_int(dtype):
             t = c.cast(pl.String)
         elif dtype == pl.String or dtype in (pl.Float32, pl.Float64) \
@@ -221,14 +232,17 @@ def unknown_kind(kind: str, frame: pl.DataFrame, row_column: str | None = None
 
 
 def check_kind(kind: str, kspec: KindSpec, frame: pl.DataFrame, *,
-               applicants: pl.DataFrame | None = None, row_column: str | None = None,
+               applicants: pl.DataFrame | None = None, keys: pl.DataFrame | None = None,
+               row_column: str | None = None,
                ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(valid records, problems) of one table of records of `kind`.
+    """(valid records, problems) of one table of records of `kind`, in one lazy query.
 
     Valid records have `row` (1-based place in the table), `record_id`, `applicant_id` and
-    every field typed (defaults filled). `applicants`, when given, has `applicant_id` and
-    `birth_date` (may be null): records of others are refused, and dates before birth.
-    `row_column` names a column holding the row numbers (else rows count from 1).
+    every field typed (defaults filled). `applicants`, when given, has `applicant_id`,
+    `birth_date` (may be null) and `__key`, one row per applicant: records of others are
+    refused, and dates before birth; `keys` (`applicant_id`, `__key`) only numbers the
+    applicants. Either gives each valid record its applicant's `__key`. `row_column` names a
+    column holding the row numbers (else rows count from 1).
     """
     numbered = _numbered(frame, row_column)
     schema = numbered.drop("row").schema
@@ -250,9 +264,6 @@ def check_kind(kind: str, kspec: KindSpec, frame: pl.DataFrame, *,
         c, dt = col(name)
         v, why = parse("text", None, c, dt)
         ident[name] = pl.when(_present(c, dt) & why.is_null()).then(v).otherwise(None)
-    rid = pl.when(ident["record_id"].is_not_null()).then(ident["record_id"]).otherwise(
-        pl.lit(f"{kind}:") + pl.col("row").cast(pl.String))
-    aid = ident["applicant_id"]
     typed: dict[str, pl.Expr] = {}
     reasons: dict[str, pl.Expr] = {}
     for name, ftype, spec, required in fields:
@@ -281,26 +292,33 @@ def check_kind(kind: str, kspec: KindSpec, frame: pl.DataFrame, *,
             reasons[name] = pl.when(_present(c, dt)).then(pl.lit(Reason.UNKNOWN_FIELD))
     ok = pl.all_horizontal([pl.col(f"_r_{n}").is_null() for n in reasons]) \
         if reasons else pl.lit(True)
+    # one pass: every value typed and every field's reason, collected once
     done = stage.with_columns(
-        _rid=rid, _aid=aid, **{f"_v_{n}": e for n, e in typed.items()},
-        **{f"_r_{n}": e.cast(pl.String) for n, e in reasons.items()}).with_columns(_ok=ok)
-    valid, bad_rows = pl.collect_all([
-        done.filter(pl.col("_ok")).select("row", record_id="_rid", applicant_id="_aid",
-                                          **{n: f"_v_{n}" for n in typed}),
-        done.filter(~pl.col("_ok"))])  # few: the problems are read from these alone
+        _rid=ident["record_id"], _aid=ident["applicant_id"],
+        **{f"_v_{n}": e for n, e in typed.items()},
+        **{f"_r_{n}": e.cast(pl.String) for n, e in reasons.items()}).with_columns(
+        _ok=ok).collect()
+    mask = done.get_column("_ok")
+    bad_rows = _ids(done.filter(~mask), kind) if not mask.all() else done.clear()
+    valid = _ids(done.select("row", "_rid", "_aid", *[f"_v_{n}" for n in typed]).filter(mask),
+                 kind).rename({"_rid": "record_id", "_aid": AID,
+                               **{f"_v_{n}": n for n in typed}})
     problems = [
         bad_rows.filter(pl.col(f"_r_{n}").is_not_null()).select(
             "row", record_id="_rid", kind=pl.lit(kind), applicant_id="_aid", field=pl.lit(n),
             value=pl.when(pl.col(f"_r_{n}") == Reason.MISSING).then(pl.lit("")).otherwise(
                 _text_of(col(n)[0], col(n)[1])), reason=f"_r_{n}")
         for n in reasons] if bad_rows.height else []
+    # the checks of a record as a whole, in order, on the records whose fields are good
+    ref = applicants if applicants is not None else keys
+    if ref is not None:
+        right = ref.select(AID, KEY, *(["birth_date"] if applicants is not None else []))
+        valid = valid.join(right.rename({"birth_date": "_birth"}, strict=False), on=AID,
+                           how="left", maintain_order="left")
     checks: list[tuple[pl.Expr, str, str, pl.Expr]] = []
     if applicants is not None:
-        valid = valid.join(applicants.select("applicant_id", _birth="birth_date"),
-                           on="applicant_id", how="left")
-        known_ids = pl.col("applicant_id").is_in(applicants["applicant_id"].implode())
-        checks.append((~known_ids, "applicant_id", Reason.NO_APPLICANT,
-                       pl.col("applicant_id")))
+        checks.append((pl.col(AID).is_not_null() & pl.col(KEY).is_null(), "applicant_id",
+                       Reason.NO_APPLICANT, pl.col(AID)))
     if kspec.shape == "interval":
         checks.append((pl.col("end") < pl.col("start"), "end", Reason.END_BEFORE_START,
                        pl.col("end").cast(pl.String)))
@@ -308,24 +326,45 @@ def check_kind(kind: str, kspec: KindSpec, frame: pl.DataFrame, *,
         first = shape[0]
         early = (pl.col(first) < pl.col("_birth").dt.year()) if first == "year" \
             else (pl.col(first) < pl.col("_birth"))
-        checks.append((early.fill_null(False), first, Reason.BEFORE_BIRTH,
-                       pl.col(first).cast(pl.String)))
-    for cond, field, words, shown in checks:
-        bad = valid.filter(cond.fill_null(False))
-        if bad.height:
-            problems.append(bad.select("row", "record_id", kind=pl.lit(kind),
-                                       applicant_id="applicant_id", field=pl.lit(field),
-                                       value=shown.fill_null(""), reason=pl.lit(words)))
-            valid = valid.filter(~cond.fill_null(False))
-    dup = valid.select(pl.struct("applicant_id", "record_id").is_first_distinct()).to_series()
-    if not dup.all():
-        problems.append(valid.filter(~dup).select(
-            "row", "record_id", kind=pl.lit(kind), applicant_id="applicant_id",
-            field=pl.lit("record_id"), value="record_id", reason=pl.lit(Reason.DUPLICATE)))
-        valid = valid.filter(dup)
+        checks.append((early, first, Reason.BEFORE_BIRTH, pl.col(first).cast(pl.String)))
+    if checks:
+        chk: Any = pl
+        for i, (cond, _, _, _) in enumerate(checks):
+            chk = chk.when(cond.fill_null(False)).then(pl.lit(i, dtype=pl.Int8))
+        code = valid.select(chk.otherwise(None)).to_series()
+        if code.null_count() < valid.height:  # the words of a failed check, on those alone
+            failed = valid.filter(code.is_not_null()).with_columns(_chk=code.drop_nulls())
+            for i, (_, field, words, shown) in enumerate(checks):
+                problems.append(failed.filter(pl.col("_chk") == i).select(
+                    "row", "record_id", kind=pl.lit(kind), applicant_id=AID,
+                    field=pl.lit(field), value=shown.fill_null(""), reason=pl.lit(words)))
+            valid = valid.filter(code.is_null())
     if "_birth" in valid.columns:
         valid = valid.drop("_birth")
+    if _repeats(valid):
+        dup = valid.select(pl.struct(AID, "record_id").is_first_distinct()).to_series()
+        problems.append(valid.filter(~dup).select(
+            "row", "record_id", kind=pl.lit(kind), applicant_id=AID,
+            field=pl.lit("record_id"), value="record_id", reason=pl.lit(Reason.DUPLICATE)))
+        valid = valid.filter(dup)
     out = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else \
         pl.DataFrame(schema=PROBLEM_SCHEMA)
     return valid, out
 
+
+def _ids(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """`_rid` with the default `<kind>:<row>` where a record has no id of its own (made for
+    those rows alone)."""
+    if frame.get_column("_rid").null_count() == 0:
+        return frame
+    return frame.with_columns(_rid=pl.col("_rid").fill_null(
+        pl.lit(f"{kind}:") + pl.col("row").cast(pl.String)))
+
+
+def _repeats(valid: pl.DataFrame) -> bool:
+    """Whether two records may share applicant and record id: their hashes are not all
+    distinct (the exact check runs only then)."""
+    if valid.height < 2:
+        return False
+    h = pl.col(AID).hash(seed=1).xor(pl.col("record_id").hash(seed=2))
+    return bool(valid.select(h.n_unique()).item() < valid.height)

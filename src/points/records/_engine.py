@@ -13,7 +13,6 @@ from typing import Any
 
 import attrs
 
-from ..facts import FACTS
 from ._dates import DAY, add_months, month_index, month_text, months_between
 from ._result import DerivedFact, RecordFacts, RecordReject, value_text
 from ._spec import (
@@ -421,7 +420,7 @@ def derive_one(spec: RecordSpec, fact: str, recs_by_kind: Mapping[str, list[Rec]
                 used = [r.id for r in hits]
                 en = zh = ", ".join(f"{r.id} {_span(r.start, r.end or on)}" for r in hits)
                 break
-        return _made(d, fact, value, used, en, zh)
+        return _made(spec, fact, value, used, en, zh)
     recs = [r for r in recs_by_kind.get(d.record, ()) if matches(r.values, d.where)]
     if isinstance(d, Months_):
         value, used, en, zh = derive_months(d, recs, on)
@@ -431,11 +430,13 @@ def derive_one(spec: RecordSpec, fact: str, recs_by_kind: Mapping[str, list[Rec]
         used = [r.id for r in hits]
         en = zh = ", ".join(f"{r.id} {_span(r.start, r.end or on)}" for r in hits)
     elif isinstance(d, Highest_):
-        levels = FACTS[fact].levels
+        levels = spec.info(fact).levels
         value = d.otherwise
         best = None
         for r in recs:
-            if r.when() <= on and r.values.get(d.field) is not None:  # type: ignore[operator]
+            kept = in_window(d.window, r, on) if d.window is not None else \
+                r.when() <= on  # type: ignore[operator]
+            if kept and r.values.get(d.field) is not None:
                 lv = r.values[d.field]
                 if best is None or levels.index(lv) > levels.index(best.values[d.field]):
                     best = r
@@ -443,6 +444,9 @@ def derive_one(spec: RecordSpec, fact: str, recs_by_kind: Mapping[str, list[Rec]
             value = best.values[d.field]
             used = [best.id]
             en = zh = f"{best.id} ({best.when()})"
+        if d.window is not None:
+            lo_hi = window_text(d.window, on)
+            en, zh = f"{lo_hi[0]}: {en or 'none'}", f"{lo_hi[1]}：{zh or '无'}"
     else:
         assert isinstance(d, (Count_, Sum_, Any_))
         hits = [r for r in recs if in_window(d.window, r, on)]
@@ -454,7 +458,7 @@ def derive_one(spec: RecordSpec, fact: str, recs_by_kind: Mapping[str, list[Rec]
             else:
                 value = len(hits)
         elif isinstance(d, Sum_):
-            total: Any = Decimal(0) if FACTS[fact].kind == "decimal" else 0
+            total: Any = Decimal(0) if spec.info(fact).kind == "decimal" else 0
             for r in hits:
                 total += r.values[d.field] or 0
             value = total
@@ -466,7 +470,7 @@ def derive_one(spec: RecordSpec, fact: str, recs_by_kind: Mapping[str, list[Rec]
         lo_hi = window_text(d.window, on)
         en = f"{lo_hi[0]}: {en or 'none'}"
         zh = f"{lo_hi[1]}：{zh or '无'}"
-    return _made(d, fact, value, used, en, zh)
+    return _made(spec, fact, value, used, en, zh)
 
 
 def window_text(w: Window, on: date) -> tuple[str, str]:
@@ -484,8 +488,16 @@ def window_text(w: Window, on: date) -> tuple[str, str]:
     return f"dates in {a}{lo}, {hi}{b}", f"日期在 {a}{lo}, {hi}{b} 内"
 
 
-def _made(d: Any, fact: str, value: Any, used: list[str], en: str, zh: str) -> DerivedFact:
+def _made(spec: RecordSpec, fact: str, value: Any, used: list[str], en: str, zh: str
+          ) -> DerivedFact:
+    d = spec.facts[fact]
     rule_en, rule_zh = rule_text(d)
+    owner = spec.owner(fact)
+    if owner is not None:  # a schedule's own rule: say so, and whether it replaced ours
+        sid, replaces = owner
+        rule_en = (f"schedule {sid}'s rule" + (", in place of the bundled one" if replaces
+                                                else "") + f": {rule_en}")
+        rule_zh = f"方案 {sid} 的规则" + ("（取代内置规则）" if replaces else "") + f"：{rule_zh}"
     return DerivedFact(fact=fact, value=value, derive=d.derive, records=tuple(used),
                        rule_en=rule_en, rule_zh=rule_zh, detail_en=en, detail_zh=zh,
                        provisional=d.provisional, note=d.note)
@@ -518,7 +530,7 @@ def facts_for(
     for fact in derivable(spec, use):
         made = derive_one(spec, fact, by_kind, on)
         why[fact] = made
-        hi = FACTS[fact].maximum
+        hi = spec.info(fact).maximum
         if hi is not None and not isinstance(made.value, (bool, str)) and made.value > hi:
             faults.append(RecordReject(record_id="", kind=None, applicant_id=applicant_id,
                                        field=fact, value=value_text(made.value),

@@ -193,10 +193,11 @@ def score_records(
     from ..batch import score_frame, write_table
     from ..schedule.loader import load_schedule
     from ..schedule.model import Schedule
+    from .declared import spec_for
 
     started = time.perf_counter()
-    spec = spec or bundled_spec()
     sched = schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
+    spec = spec_for(sched, spec)
     apps_path, kind_paths = read_folder(folder)
     fmt = output_format or _SUFFIX[apps_path.suffix.lower()]
     if fmt not in ("csv", "parquet"):
@@ -330,8 +331,7 @@ def _derived_parts(apps_path: Path, kind_paths: dict[str, Path], n_parts: int, o
         split = {name: _split(path, n_parts, scratch) for name, path in files.items()}
     for k in range(n_parts):
         if split is not None:
-            frames = {name: pl.read_parquet(parts[k]) if parts[k].exists() else
-                      pl.DataFrame(schema=_schema(files[name])) for name, parts in
+            frames = {name: _read_part(parts[k], files[name]) for name, parts in
                       split.items()}
         else:
             frames = {name: _part(_scan(p), k, n_parts) for name, p in files.items()}
@@ -349,8 +349,39 @@ def _schema(path: Path) -> pl.Schema:
     return pl.Schema([*_scan(path).collect_schema().items(), (ROW, pl.Int64())])
 
 
+def _read_part(part: Path, source: Path) -> pl.DataFrame:
+    """One part of a split input (a file, or a folder of files), in file order."""
+    if part.is_dir():
+        files = sorted(part.glob("*.parquet"))
+        if files:
+            return pl.concat([pl.read_parquet(f) for f in files])
+    elif part.exists():
+        return pl.read_parquet(part)
+    return pl.DataFrame(schema=_schema(source))
+
+
 def _split(path: Path, n_parts: int, scratch: Path) -> list[Path]:
-    """A Parquet file split by part of applicants into `scratch`, row numbers kept."""
+    """A Parquet file split by part of applicants into `scratch`, row numbers kept: one
+    streaming pass (Polars' partitioned sink), else batch by batch."""
+    key = pl.col("applicant_id").cast(pl.String).hash(seed=20240601) % n_parts
+    scan = pl.scan_parquet(path)
+    if "applicant_id" in scan.collect_schema() and hasattr(pl, "PartitionBy"):
+        base = scratch / path.stem
+        try:
+            scan.with_row_index(ROW, offset=1).with_columns(
+                pl.col(ROW).cast(pl.Int64), _part=key).sink_parquet(
+                pl.PartitionBy(str(base), key="_part", include_key=False,
+                               approximate_bytes_per_file=None),
+                compression="lz4", statistics=False, mkdir=True)
+            return [base / f"_part={k}" for k in range(n_parts)]
+        except (TypeError, ValueError, pl.exceptions.PolarsError):  # pragma: no cover
+            import shutil
+
+            shutil.rmtree(base, ignore_errors=True)
+    return _split_batches(path, n_parts, scratch)
+
+
+def _split_batches(path: Path, n_parts: int, scratch: Path) -> list[Path]:
     import pyarrow.parquet as pq
 
     out = [scratch / f"{path.stem}.{k}.parquet" for k in range(n_parts)]
@@ -381,12 +412,18 @@ def _split(path: Path, n_parts: int, scratch: Path) -> list[Path]:
 
 
 def derive_records(folder: str | Path, output: str | Path, *, on: date,
-                   spec: RecordSpec | None = None, parts: int | None = None) -> int:
+                   spec: RecordSpec | None = None, parts: int | None = None,
+                   schedule: Any = None) -> int:
     """Records → facts, file to file: one row per applicant of the folder's applicants file,
     `applicant_id` and every fact its records give (refused records and faults are left out:
-    `score_records` reports them). Return the rows written."""
+    `score_records` reports them); with `schedule`, the derivations it declares too. Return
+    the rows written."""
     from ..batch import write_table
 
+    if schedule is not None:
+        from ._api import _with_schedule
+
+        spec = _with_schedule(schedule, spec)
     spec = spec or bundled_spec()
     apps_path, kind_paths = read_folder(folder)
     total = sum(_rows(p) for p in kind_paths.values())

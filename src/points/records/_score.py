@@ -16,18 +16,20 @@ __all__ = ["with_records"]
 _A = TypeVar("_A", bound=ApplicantBase)
 
 
-def with_records(applicant: _A, records: Any, on: date
+def with_records(applicant: _A, records: Any, on: date, schedule: Any = None
                  ) -> tuple[_A, tuple[DerivedFact, ...]]:
     """The applicant with the facts `records` give on `on` in place of its own, and the
     explanations (each noting the applicant's own value it replaced, when that differed).
 
-    `records` is what `facts_from_records` takes, or a `RecordFacts` already derived.
+    `records` is what `facts_from_records` takes, or a `RecordFacts` already derived;
+    `schedule` (a loaded `Schedule`), when given, adds the derivations it declares.
     """
     if isinstance(records, RecordFacts):
         derived = records
     else:
         derived = facts_from_records(records, on=on, applicant_id=applicant.applicant_id,
-                                     birth_date=getattr(applicant, "birth_date", None))
+                                     birth_date=getattr(applicant, "birth_date", None),
+                                     schedule=schedule)
     given = applicant.model_fields_set
     why = []
     for fact, d in derived.why.items():

@@ -16,11 +16,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
+from .._vocab import FactInfo
 from ..errors import RecordSpecError, ScheduleError, ScheduleValidationError
 from ..facts import FACTS, LEVEL_ALIASES
-from ..schedule import dotted, key_lines, validation_error, where
+from ..schedule import dotted, key_lines, parse_toml, validation_error, where
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -315,13 +323,15 @@ class CurrentLevel_(_Derivation):
 
 
 class Highest_(_Derivation):
-    """The highest level (in the fact's order) among the records up to the date."""
+    """The highest level (in the fact's order) among the records up to the date (or in the
+    `window`, when given)."""
 
     derive: Literal["highest"]
     record: Id
     where: Where = Field(default_factory=dict)
     field: Id
     otherwise: Annotated[str, Field(max_length=64)]
+    window: Window | None = None
 
 
 Derivation = Months_ | Count_ | Sum_ | Any_ | Current_ | CurrentLevel_ | Highest_
@@ -345,6 +355,10 @@ class RecordSpec(_Model):
         default_factory=dict, max_length=MAX_FACTS)
     extends: Literal["points"] | None = None
     source: str = Field(default="<string>", exclude=True)
+    #: the facts the derivations give (`points.FACTS`, or a schedule's vocabulary)
+    _vocab: Mapping[str, FactInfo] | None = PrivateAttr(default=None)
+    #: derivations a schedule declared: fact → (schedule id, whether it replaces another)
+    _owners: dict[str, tuple[str, bool]] = PrivateAttr(default_factory=dict)
 
     def __repr__(self) -> str:
         return (f"RecordSpec(source={self.source!r}, {len(self.kinds)} kinds, "
@@ -356,6 +370,15 @@ class RecordSpec(_Model):
         if isinstance(d, CurrentLevel_):
             return tuple(dict.fromkeys(c.record for c in d.choices))
         return (d.record,)
+
+    def info(self, fact: str) -> FactInfo:
+        """What the fact derived as `fact` is (its kind, bounds, levels)."""
+        return (FACTS if self._vocab is None else self._vocab)[fact]
+
+    def owner(self, fact: str) -> tuple[str, bool] | None:
+        """(schedule id, whether it replaces another derivation) when a schedule declared the
+        derivation of `fact`; None for the file's own."""
+        return self._owners.get(fact)
 
 
 # --- checks across tables --------------------------------------------------------------------
@@ -395,9 +418,13 @@ def _kind_problems(name: str, kspec: KindSpec) -> list[Problem]:
     return out
 
 
-def _fact_problems(spec: RecordSpec, fact: str, d: Any) -> list[Problem]:
-    base: tuple[str | int, ...] = ("facts", fact)
-    info = FACTS.get(fact)
+def _fact_problems(spec: RecordSpec, fact: str, d: Any,
+                   vocab: Mapping[str, FactInfo] | None = None,
+                   base: tuple[str | int, ...] | None = None) -> list[Problem]:
+    """The problems of derivation `d` of `fact` (a fact of `vocab`, default `points.FACTS`)
+    over the record kinds of `spec`, at key path `base` (default `facts.<fact>`)."""
+    base = ("facts", fact) if base is None else base
+    info = (FACTS if vocab is None else vocab).get(fact)
     if info is None:
         return [(base, "is not a fact of points.FACTS", fact)]
     out: list[Problem] = []
@@ -408,6 +435,10 @@ def _fact_problems(spec: RecordSpec, fact: str, d: Any) -> list[Problem]:
     elif info.kind != want:
         out.append((base, f"derive = {d.derive} gives a value of kind {want}; {fact} "
                     f"is of kind {info.kind}", d.derive))
+    if want in ("int", "sum") and info.kind in ("int", "decimal") \
+            and info.minimum is not None and info.minimum > 0:
+        out.append((base, f"a derivation can give 0; the minimum of {fact} is "
+                    f"{info.minimum}", info.minimum))
     reads: list[tuple[tuple[str | int, ...], str, Mapping[str, Any]]]
     if isinstance(d, CurrentLevel_):
         reads = [(("choices", i), c.record, c.where) for i, c in enumerate(d.choices)]
@@ -425,11 +456,14 @@ def _fact_problems(spec: RecordSpec, fact: str, d: Any) -> list[Problem]:
             out.append(((*base, *sub, "record"), f"derive = {d.derive} reads "
                         f"{' or '.join(need)} records; {record} is {read.shape}", record))
     kspec = None if isinstance(d, CurrentLevel_) else spec.kinds.get(d.record)
-    if isinstance(d, (Count_, Sum_, Any_)) and kspec is not None:
+    windowed = isinstance(d, (Count_, Sum_, Any_)) or (isinstance(d, Highest_)
+                                                        and d.window is not None)
+    if windowed and kspec is not None:
         ok = {"event": ("months", "ever"), "yearly": ("tax_years", "ever")}
         if kspec.shape in ok and d.window.kind not in ok[kspec.shape]:
-            out.append(((*base, "window", "kind"), f"a {kspec.shape} record takes a window "
-                        f"of kind {' or '.join(ok[kspec.shape])}", d.window.kind))
+            a = "an" if kspec.shape == "event" else "a"
+            out.append(((*base, "window", "kind"), f"{a} {kspec.shape} record takes a "
+                        f"window of kind {' or '.join(ok[kspec.shape])}", d.window.kind))
     if isinstance(d, Sum_) and kspec is not None:
         ftype = kspec.field_type(d.field)
         if ftype not in ("int", "decimal"):
@@ -451,6 +485,13 @@ def _fact_problems(spec: RecordSpec, fact: str, d: Any) -> list[Problem]:
             if bad:
                 out.append(((*base, "field"), f"holds values that are not levels of {fact}",
                             bad))
+        elif info.kind == "level":
+            for of in _level_facts(fspec, d.where):
+                bad = [v for v in FACTS[of].levels if v not in info.levels] \
+                    if of in FACTS else []
+                if bad:
+                    out.append(((*base, "field"), f"holds levels of {of} that are not "
+                                f"levels of {fact}", bad))
     if isinstance(d, (CurrentLevel_, Highest_)) and info.kind == "level":
         if d.otherwise not in info.levels:
             out.append(((*base, "otherwise"), f"is not a level of {fact}", d.otherwise))
@@ -460,6 +501,17 @@ def _fact_problems(spec: RecordSpec, fact: str, d: Any) -> list[Problem]:
                     out.append(((*base, "choices", i, "level"), f"is not a level of {fact}",
                                 c.level))
     return out
+
+
+def _level_facts(fspec: FieldSpec, where_: Mapping[str, Any]) -> list[str]:
+    """The facts whose levels a level field may hold, given the records kept by `where_`."""
+    if fspec.level_fact is not None:
+        return [fspec.level_fact]
+    assert fspec.levels_of is not None
+    cond = where_.get(fspec.levels_of.field)
+    keep = (None if cond is None or isinstance(cond, Compare) else
+            {str(c) for c in cond} if isinstance(cond, list) else {str(cond)})
+    return [f for v, f in fspec.levels_of.facts.items() if keep is None or v in keep]
 
 
 def _where_problems(path: tuple[str | int, ...], kind: KindSpec,
@@ -500,8 +552,6 @@ def loads_spec(text: str, *, source: str = "<string>") -> RecordSpec:
             f"the records file is too large (at most {MAX_FILE_BYTES} bytes)", file=source,
             line=1)])
     try:
-        from ..schedule.loader import parse_toml
-
         raw = parse_toml(text, source)
     except ScheduleValidationError as exc:
         raise RecordSpecError(exc.problems) from None

@@ -118,6 +118,10 @@ def rule_text(d: Any) -> tuple[str, str]:
                 f"按顺序取第一个成立的：{order_zh}；否则为 {d.otherwise}")
     assert isinstance(d, Highest_)
     of_en, of_zh = _of(d.record, d.where)
+    if d.window is not None:
+        w_en, w_zh = window_rule(d.window)
+        return (f"highest {d.field} of {of_en} {w_en}; otherwise {d.otherwise}",
+                f"{of_zh}中{w_zh}最高的 {d.field}；否则为 {d.otherwise}")
     return (f"highest {d.field} of {of_en} on or before the evaluation date; otherwise "
             f"{d.otherwise}",
             f"评估日及以前{of_zh}中最高的 {d.field}；否则为 {d.otherwise}")

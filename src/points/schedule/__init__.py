@@ -8,6 +8,8 @@ families that expand into them. The names users need are re-exported by `points`
 from ._facts import derived_info
 from ._locate import key_lines
 from ._problems import dotted, validation_error, where
+from ._toml import parse_toml
 
-#: what other TOML formats (records.toml) share to name file, line and key in their errors
-__all__ = ["derived_info", "dotted", "key_lines", "validation_error", "where"]
+#: what other TOML formats (records.toml) share to read their files and to name file, line
+#: and key in their errors
+__all__ = ["derived_info", "dotted", "key_lines", "parse_toml", "validation_error", "where"]

@@ -269,12 +269,18 @@ class Schedule(Strict):
         default_factory=dict, description="Where a settling household may register.")
     tiers: list[TierSpec] = Field(default_factory=list)
     ranking: RankingSpec | None = None
+    derive: dict[Id, dict[str, Any]] = Field(
+        default_factory=dict, description="Facts derived from dated records, by fact: the "
+        "keys of a records.toml [facts.NAME] (docs/records.md); a standard fact's derivation "
+        "is replaced only with override = true.")
 
     _source: str = PrivateAttr(default="<memory>")
     _hash: str = PrivateAttr(default="")
     _compiled: Any = PrivateAttr(default=None)
     _vocabulary: Any = PrivateAttr(default=None)
     _model: Any = PrivateAttr(default=None)
+    _derivations: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _records_spec: Any = PrivateAttr(default=None)
 
     @property
     def id(self) -> str:
