@@ -1,0 +1,265 @@
+"""The per-record engine as generated Python: one straight-line function per schedule and
+purpose, written once from the compiled form (as `attrs` writes `__init__`).
+
+Only generated local names, whole numbers (ticks, caps, tier minimums: validated `int`s) and
+operators from a closed set go into the source. Everything that comes from the schedule's
+text — fact names, ids, level values, rule functions, expressions, conditions on facts — is
+passed in as data: the function reads it from closure cells named `k0`, `f0`, `c0`…, never
+from its source. The generated function computes the ticks of every factor, deduction and
+group and whether its own cap cut it, the total, the purpose's gates, eligibility and the
+unlocked tiers; the explanation (lines, the member a `highest` group chose, words) is built
+from those only when a card's lines are read.
+
+`RecordPlan.source` keeps the text for reading (tests print it); `RecordPlan.run(facts)`
+takes the facts (mutated: derived facts, `when` conditions and `within` shares are added,
+as the explanation reads them) and returns `(total, raw, eligible, mask, ticks, passes,
+hits)`: `ticks` in `RecordPlan.score_ids` order, `passes` the gates in `RecordPlan.gate_ids`
+order, `mask` the unlocked tiers of the purpose as bits, `hits` whether each factor's and
+deduction's own cap cut it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..compiled import (
+    AllNode,
+    AnyNode,
+    CompiledSchedule,
+    CondNode,
+    FactTest,
+    NotNode,
+    ScoreTest,
+    record_test,
+)
+from ..errors import ApplicantError
+from ..expression import record_fn
+
+__all__ = ["RecordPlan", "counted_key", "generate"]
+
+_OPS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+Run = Callable[[dict[str, Any]], tuple[int, int, bool, int, tuple[int, ...], tuple[bool, ...],
+                                      tuple[bool, ...]]]
+
+
+def counted_key(factor_id: str) -> str:
+    """The key of a `within` member's counted value among the facts (never a fact name)."""
+    return f"{factor_id}@within"
+
+
+@attrs.frozen
+class RecordPlan:
+    """The generated function of one schedule and purpose, and how to read its result."""
+
+    c: CompiledSchedule
+    purpose: str | None
+    run: Run
+    source: str
+    #: every factor, every deduction, then every group (children first), as in `ticks`
+    score_ids: tuple[str, ...]
+    #: the gates the purpose reads (eligibility, then tiers), as in `passes`
+    gate_ids: tuple[str, ...]
+    #: per mask of unlocked tiers: the tier ids, their (id, zh, en) labels, the services
+    tiers: tuple[tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], tuple[str, ...]], ...]
+    full: int  # the mask with every tier of the purpose unlocked
+    purpose_label: tuple[str, str] | None
+
+
+def _int(v: Any) -> str:
+    """A whole number as source (the only literal a generated function holds)."""
+    if type(v) is not int:  # pragma: no cover - the compiled form holds ticks as int
+        raise TypeError(f"not a whole number: {v!r}")
+    return repr(v)
+
+
+class _Writer:
+    """Source lines and the values the function reads from its closure."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: list[str] = []
+        self.values: list[Any] = []
+        self._keys: dict[str, str] = {}
+
+    def const(self, prefix: str, value: Any) -> str:
+        """A new closure name holding `value`."""
+        name = f"{prefix}{len(self.names)}"
+        self.names.append(name)
+        self.values.append(value)
+        return name
+
+    def key(self, text: str) -> str:
+        """The closure name holding the dictionary key `text` (one per key)."""
+        if text not in self._keys:
+            self._keys[text] = self.const("k", text)
+        return self._keys[text]
+
+    def add(self, line: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + line)
+
+
+def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
+    """Write and compile the function of `c` for `purpose` (see the module docstring)."""
+    w = _Writer()
+    node = c.purpose(purpose)
+    F = "F"
+    empty: dict[str, int] = {}
+    empty_name = w.const("e", empty)
+
+    # derived facts, then the `when` conditions: closures from the compiled form
+    for name, expr in c.derived:
+        fn = record_fn(expr)
+        w.add(f"{F}[{w.key(name)}] = {w.const('x', fn)}({F})")
+    for key, cond in c.conditions:
+        w.add(f"{F}[{w.key(key)}] = {w.const('c', record_test(cond))}({F}, {empty_name})")
+    if c.branches:
+        w.add(f"{w.const('b', _branches(c))}({F})")
+
+    # `within` budgets: each member counts at most what is left, in order
+    counted: dict[str, str] = {}
+    for b in c.budgets:
+        w.add(f"left = {F}[{w.key(b.fact)}]")
+        for f in b.members:
+            value = f"{F}[{w.key(f.fact)}]"
+            if f.when is not None:
+                value = f"({value} if {F}[{w.key(f.when)}] else 0)"
+            w.add(f"v = {value}")
+            w.add("if v > left:")
+            w.add("v = left", 2)
+            w.add("left -= v")
+            key = w.key(counted_key(f.id))
+            w.add(f"{F}[{key}] = v")
+            counted[f.id] = key
+
+    var: dict[str, str] = {}
+
+    def rule(f: Any, target: str, hit: str) -> None:
+        if f.id in counted:
+            args = f"{F}[{counted[f.id]}]"
+        else:
+            args = ", ".join(f"{F}[{w.key(x)}]" for x in f.facts)
+        call = f"{w.const('f', f.fn)}({args})"
+        if f.when is None:
+            w.add(f"{target}, {hit} = {call}")
+        else:
+            w.add(f"if {F}[{w.key(f.when)}]:")
+            w.add(f"{target}, {hit} = {call}", 2)
+            w.add("else:")
+            w.add(f"{target} = 0", 2)
+            w.add(f"{hit} = False", 2)
+
+    for i, f in enumerate(c.factors):
+        var[f.id] = f"t{i}"
+        rule(f, f"t{i}", f"h{i}")
+    applied = {d.id for d in node.deductions}
+    for j, d in enumerate(c.deductions):
+        var[d.id] = f"d{j}"
+        if d.id in applied:
+            rule(d, f"d{j}", f"hd{j}")
+        else:
+            w.add(f"d{j} = 0")
+            w.add(f"hd{j} = False")
+    for k, g in enumerate(c.groups):
+        members = [var[m] for m in g.members]
+        if g.combine == "highest":
+            expr = f"max(0, {', '.join(members)})" if members else "0"
+        else:
+            expr = " + ".join(members) if members else "0"
+        w.add(f"g{k} = {expr}")
+        if g.cap is not None:
+            w.add(f"if g{k} > {_int(g.cap)}:")
+            w.add(f"g{k} = {_int(g.cap)}", 2)
+        var[g.id] = f"g{k}"
+    parts = [var[r] for r in c.roots] + [var[d.id] for d in node.deductions]
+    w.add(f"raw = {' + '.join(parts) if parts else '0'}")
+    if c.floor is not None:
+        w.add(f"total = raw if raw >= {_int(c.floor)} else {_int(c.floor)}")
+    else:
+        w.add("total = raw")
+    var["total"] = "total"
+
+    # the purpose's gates, eligibility, tiers
+    read: list[str] = list(node.gates)
+    for _, needs in node.tiers:
+        read += [g for g in needs if g not in read]
+    gate_var = {}
+    for n, gid in enumerate(read):
+        gate_var[gid] = f"p{n}"
+        w.add(f"p{n} = {_condition(w, c.gates[gid].condition, var, F)}")
+    w.add(f"ok = {' and '.join(gate_var[g] for g in node.gates) if node.gates else 'True'}")
+    bits = []
+    for i, (tier, needs) in enumerate(node.tiers):
+        conds = [gate_var[g] for g in needs]
+        if tier.min_ticks is not None:
+            conds.append(f"total >= {_int(tier.min_ticks)}")
+        test = " and ".join(conds) if conds else "True"
+        bits.append(f"({_int(1 << i)} if {test} else 0)")
+    w.add(f"mask = {' | '.join(bits) if bits else '0'}")
+    ticks = [var[f.id] for f in (*c.factors, *c.deductions)] + [var[g.id] for g in c.groups]
+    hits = [f"h{i}" for i in range(len(c.factors))] + [f"hd{j}" for j in range(len(c.deductions))]
+    passes = [gate_var[g] for g in read]
+    w.add(f"return total, raw, ok, mask, ({''.join(t + ', ' for t in ticks)}), "
+          f"({''.join(p + ', ' for p in passes)}), ({''.join(h + ', ' for h in hits)})")
+
+    params = ", ".join(w.names)
+    source = f"def make({params}):\n    def run({F}):\n" + "\n".join(
+        "    " + line for line in w.lines) + "\n    return run\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<points generated: {len(w.lines)} lines>", "exec"), namespace)
+    run = namespace["make"](*w.values)
+    tiers = []
+    for m in range(1 << len(node.tiers)):
+        on = [t for i, (t, _) in enumerate(node.tiers) if m >> i & 1]
+        services: list[str] = []
+        for t in on:
+            services += [x for x in t.services if x not in services]
+        tiers.append((tuple(t.id for t in on), tuple((t.id, t.label_zh, t.label_en) for t in on),
+                      tuple(services)))
+    return RecordPlan(
+        c=c, purpose=purpose, run=run, source=source,
+        score_ids=tuple(f.id for f in (*c.factors, *c.deductions)) + tuple(
+            g.id for g in c.groups),
+        gate_ids=tuple(read), tiers=tuple(tiers), full=(1 << len(node.tiers)) - 1,
+        purpose_label=c.purposes[purpose].label if purpose in c.purposes else None)
+
+
+def _condition(w: _Writer, node: CondNode, var: dict[str, str], F: str) -> str:
+    """A condition as a source expression: scores compared inline, facts through their
+    compiled per-record test (held in the closure)."""
+    if isinstance(node, AllNode):
+        items = [_condition(w, x, var, F) for x in node.items]
+        return "(" + " and ".join(items) + ")" if items else "True"
+    if isinstance(node, AnyNode):
+        items = [_condition(w, x, var, F) for x in node.items]
+        return "(" + " or ".join(items) + ")" if items else "False"
+    if isinstance(node, NotNode):
+        return f"(not {_condition(w, node.item, var, F)})"
+    if isinstance(node, ScoreTest):
+        score = var[node.score]
+        if node.op == "in":
+            return f"({score} in {w.const('s', node.ticks)})"
+        return f"({score} {_OPS[node.op]} {_int(node.ticks)})"
+    assert isinstance(node, FactTest)
+    return f"{w.const('q', record_test(node))}({F}, None)"
+
+
+def _branches(c: CompiledSchedule) -> Callable[[dict[str, Any]], None]:
+    """Raise `ApplicantError` naming every branch the applicant matches none or two of."""
+    branches = c.branches
+
+    def check(facts: dict[str, Any]) -> None:
+        problems = []
+        for b in branches:
+            hit = [m for m, k in zip(b.members, b.keys, strict=True) if facts[k]]
+            if len(hit) > 1:
+                problems.append((f"branches.{b.id}", hit,
+                                 f"matches {len(hit)} of its members; at most one may apply"))
+            elif not hit and b.exactly == "one":
+                problems.append((f"branches.{b.id}", [], f"matches none of "
+                                 f"{', '.join(b.members)}; exactly one must apply"))
+        if problems:
+            raise ApplicantError(problems, row=None, source=None)
+    return check
