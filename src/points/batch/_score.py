@@ -35,6 +35,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -54,10 +55,12 @@ from ..errors import InputError, UnknownPurpose
 from ..facts import FLAG_WORDS, vocabulary, vocabulary_scope
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
+from ._small import SMALL_ROWS, small_plan
 
 __all__ = [
     "BATCH_COLUMNS",
     "BatchResult",
+    "output_names",
     "score_frame",
 ]
 
@@ -539,6 +542,7 @@ def score_frame(
     on: date | str,
     row_offset: int = 1,
     extra: Literal["forbid", "ignore"] = "forbid",
+    outputs: Sequence[str] | None = None,
 ) -> BatchResult:
     """Score every row of `data` under `schedule`; bad rows go to `rejects`, none is lost.
 
@@ -547,7 +551,10 @@ def score_frame(
     `purpose` one of the schedule's purposes (default: its `default_purpose`); `on` the
     evaluation date (age from `birth_date`; a string must be ISO `YYYY-MM-DD`); `row_offset`
     the number of the first row (for chunks of a longer file). Unknown columns raise
-    `InputError` unless `extra="ignore"`.
+    `InputError` unless `extra="ignore"`. `outputs` names the scored columns to keep
+    (`["total", "eligible", "tier"]`; `row` and `applicant_id` are always kept, in the usual
+    order): the others are not computed where they need not be, which is faster and
+    smaller. Every row is still validated and rejected as without it.
     """
     on = evaluation_date(on)
     frame = _polars(data)
@@ -559,12 +566,47 @@ def score_frame(
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    wanted = None
+    if outputs is not None:
+        if isinstance(outputs, str):
+            raise InputError("outputs is a list of column names, not one string",
+                             value=outputs)
+        known = output_names(schedule, "applied_at" in frame.columns)
+        unknown = [n for n in outputs if n not in known]
+        if unknown:
+            raise InputError(
+                f"unknown output column{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(str, unknown))}; the scored columns are "
+                f"{', '.join(known)}", value=unknown)
+        wanted = frozenset({"row", "applicant_id", *outputs})
     with vocabulary_scope(schedule.vocabulary):
-        return _score_frame(frame, schedule, purpose, on, row_offset, extra)
+        return _score_frame(frame, schedule, purpose, on, row_offset, extra, wanted=wanted)
+
+
+def output_names(schedule: Schedule, applied_at: bool = False) -> tuple[str, ...]:
+    """Every column of `BatchResult.scored` for `schedule`, in order (`applied_at`: when
+    the input has that column)."""
+    from ..compiled import compile_schedule
+
+    c = compile_schedule(schedule)
+    ties = [] if c.ranking is None else list(dict.fromkeys(
+        f"fact.{tb.fact}" for tb in c.ranking.tie_breaks if tb.fact is not None))
+    rank = [] if c.ranking is None else ["rank_key_low", "rank_key_high", "rank_pool_sure"]
+    return ("row", "applicant_id", *_points_columns(c), *(f"gate.{g}" for g in c.gates),
+            "eligible", "provisional", "outcome_sure", "tier", "tiers", "services",
+            "schedule_id", "schedule_hash", "purpose", *ties, *rank, "in_force",
+            *(["applied_at"] if applied_at else []))
+
+
+def _points_columns(c: Any) -> tuple[str, ...]:
+    """The points columns of a compiled schedule, as `ColumnPlan.points_columns`."""
+    return ("total", *(f.id for f in c.factors), *(d.id for d in c.deductions),
+            *(f"group.{gid}" for gid in c.group_ids))
 
 
 def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, on: date,
-                 row_offset: int, extra: str) -> BatchResult:
+                 row_offset: int, extra: str, *, small: bool = True,
+                 wanted: frozenset[str] | None = None) -> BatchResult:
     known = {"applicant_id", "birth_date", *vocabulary(), *BATCH_COLUMNS}
     unknown = [c for c in frame.columns if c not in known]
     if unknown and extra == "forbid":
@@ -577,6 +619,21 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
     if frame.height and needed:
         raise InputError(f"the table needs a column for {', '.join(needed)} (required by "
                          f"schedule {schedule.id})", value=needed)
+
+    if 0 < frame.height <= SMALL_ROWS and small:
+        def columns() -> pl.Schema:
+            empty = _score_frame(frame.head(0), schedule, purpose, on, row_offset, extra,
+                                 small=False)
+            return empty.scored.schema
+
+        plan_small = small_plan(schedule, purpose, on, frame.schema, columns)
+        scored_small = None if plan_small is None else plan_small.score(frame, row_offset,
+                                                                        wanted)
+        if scored_small is not None:
+            assert plan_small is not None
+            return BatchResult(scored=scored_small, rejects=pl.DataFrame(schema=_REJECTS_SCHEMA),
+                               rows_read=frame.height, places=plan_small.c.places,
+                               points_columns=_points_columns(plan_small.c))
 
     present = {c for c in frame.columns if c in known}
     fields = [_field(name, frame.schema[name], on) for name in frame.columns if name in present]
@@ -606,10 +663,14 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
             (pl.col(_p("applicant_id")) if "applicant_id" in present
              else pl.lit(None, pl.String)).alias("applicant_id")]
     tail = [pl.col(_p("applied_at")).alias("applied_at")] if "applied_at" in present else []
-    in_force = pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force")
+    tail.insert(0, pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force"))
+    outputs = list(plan.outputs)
+    if wanted is not None:
+        outputs = [e for e in outputs if e.meta.output_name() in wanted]
+        tail = [e for e in tail if e.meta.output_name() in wanted]
     branch_cols = [pl.sum_horizontal([pl.col(fact_col(k)).cast(pl.Int32) for k in b.keys])
                    .alias(f"_b.{b.id}") for b in plan.branches]
-    lf = lf.select(*keep, *plan.outputs, in_force, *tail, *branch_cols)
+    lf = lf.select(*keep, *outputs, *tail, *branch_cols)
     scored = lf.collect()
     wrong = _branch_rejects(scored, plan.branches) if plan.branches else None
     if wrong is not None:

@@ -37,6 +37,7 @@ from ..compiled import (
 )
 from ..errors import ApplicantError
 from ..expression import record_fn
+from ._sure import score_may, sure_plan
 
 __all__ = ["RecordPlan", "counted_key", "generate"]
 
@@ -57,10 +58,14 @@ class RecordPlan:
     c: CompiledSchedule
     purpose: str | None
     run: Run
+    #: `sure(facts, ticks, total)` after `run`: (rests on provisional values, outcome sure,
+    #: ranking key at its lowest, at its highest, admission to the ranking sure), the
+    #: rules of `points.engines._sure` with every provisional entry varied at once
+    sure: Callable[[dict[str, Any], tuple[int, ...], int], tuple[bool, bool, int, int, bool]]
     source: str
     #: every factor, every deduction, then every group (children first), as in `ticks`
     score_ids: tuple[str, ...]
-    #: the gates the purpose reads (eligibility, then tiers), as in `passes`
+    #: every gate, as in `passes`
     gate_ids: tuple[str, ...]
     #: per mask of unlocked tiers: the tier ids, their (id, zh, en) labels, the services
     tiers: tuple[tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], tuple[str, ...]], ...]
@@ -181,12 +186,9 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
         w.add("total = raw")
     var["total"] = "total"
 
-    # the purpose's gates, eligibility, tiers
-    read: list[str] = list(node.gates)
-    for _, needs in node.tiers:
-        read += [g for g in needs if g not in read]
+    # every gate (the card shows them all), eligibility, the purpose's tiers
     gate_var = {}
-    for n, gid in enumerate(read):
+    for n, gid in enumerate(c.gates):
         gate_var[gid] = f"p{n}"
         w.add(f"p{n} = {_condition(w, c.gates[gid].condition, var, F)}")
     w.add(f"ok = {' and '.join(gate_var[g] for g in node.gates) if node.gates else 'True'}")
@@ -200,16 +202,21 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
     w.add(f"mask = {' | '.join(bits) if bits else '0'}")
     ticks = [var[f.id] for f in (*c.factors, *c.deductions)] + [var[g.id] for g in c.groups]
     hits = [f"h{i}" for i in range(len(c.factors))] + [f"hd{j}" for j in range(len(c.deductions))]
-    passes = [gate_var[g] for g in read]
+    passes = [gate_var[g] for g in c.gates]
     w.add(f"return total, raw, ok, mask, ({''.join(t + ', ' for t in ticks)}), "
           f"({''.join(p + ', ' for p in passes)}), ({''.join(h + ', ' for h in hits)})")
-
+    run_lines = w.lines
+    w.lines = []
+    _sure_source(w, c, node, var, ticks, F)
     params = ", ".join(w.names)
-    source = f"def make({params}):\n    def run({F}):\n" + "\n".join(
-        "    " + line for line in w.lines) + "\n    return run\n"
+    source = (f"def make({params}):\n    def run({F}):\n"
+              + "\n".join("    " + line for line in run_lines)
+              + f"\n    def sure({F}, T, total):\n"
+              + "\n".join("    " + line for line in w.lines) + "\n    return run, sure\n")
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<points generated: {len(w.lines)} lines>", "exec"), namespace)
-    run = namespace["make"](*w.values)
+    exec(compile(source, f"<points generated: {len(run_lines) + len(w.lines)} lines>", "exec"),
+         namespace)
+    run, sure = namespace["make"](*w.values)
     tiers = []
     for m in range(1 << len(node.tiers)):
         on = [t for i, (t, _) in enumerate(node.tiers) if m >> i & 1]
@@ -219,11 +226,139 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
         tiers.append((tuple(t.id for t in on), tuple((t.id, t.label_zh, t.label_en) for t in on),
                       tuple(services)))
     return RecordPlan(
-        c=c, purpose=purpose, run=run, source=source,
+        c=c, purpose=purpose, run=run, sure=sure, source=source,
         score_ids=tuple(f.id for f in (*c.factors, *c.deductions)) + tuple(
             g.id for g in c.groups),
-        gate_ids=tuple(read), tiers=tuple(tiers), full=(1 << len(node.tiers)) - 1,
+        gate_ids=tuple(c.gates), tiers=tuple(tiers), full=(1 << len(node.tiers)) - 1,
         purpose_label=c.purposes[purpose].label if purpose in c.purposes else None)
+
+
+def _sure_source(w: _Writer, c: CompiledSchedule, node: Any, var: dict[str, str],
+                 ticks: list[str], F: str) -> None:
+    """The body of `sure`: each score's lowest and highest with every provisional entry
+    varied, then whether eligibility and each tier may go either way (`_sure.sure_of`'s
+    first test, and the columns of `_sure_columns`)."""
+    sp = sure_plan(c)
+    w.add(f"({''.join(t + ', ' for t in ticks)}) = T" if ticks else "pass")
+    lo: dict[str, str] = {}
+    hi: dict[str, str] = {}
+    varied: list[str] = []
+    for f in (*c.factors, *c.deductions):
+        x = var[f.id]
+        rng = sp.lines.get(f.id)
+        if rng is not None and rng[0] != rng[1]:
+            varied.append(x)
+            lo[f.id], hi[f.id] = f"l{x}", f"u{x}"
+            w.add(f"l{x} = {_int(rng[0])} if {x} else {x}")
+            w.add(f"u{x} = {_int(rng[1])} if {x} else {x}")
+        else:
+            lo[f.id] = hi[f.id] = x
+    for g in c.groups:
+        x = var[g.id]
+        los, his = [lo[m] for m in g.members], [hi[m] for m in g.members]
+        if los == his and g.id not in sp.groups:
+            lo[g.id] = hi[g.id] = x
+            continue
+        lo[g.id], hi[g.id] = f"l{x}", f"u{x}"
+        for side, names in (("l", los), ("u", his)):
+            if g.combine == "highest":
+                expr = f"max(0, {', '.join(names)})" if names else "0"
+            else:
+                expr = " + ".join(names) if names else "0"
+            w.add(f"{side}{x} = {expr}")
+            if g.cap is not None:
+                w.add(f"if {side}{x} > {_int(g.cap)}:")
+                w.add(f"{side}{x} = {_int(g.cap)}", 2)
+        if g.id in sp.groups:  # scoring, its combination unconfirmed: highest .. sum
+            varied.append(x)
+            w.add(f"if {x}:")
+            w.add(f"l{x} = max(0, {', '.join(los)})" if los else f"l{x} = 0", 2)
+            if g.cap is not None:
+                w.add(f"if l{x} > {_int(g.cap)}:", 2)
+                w.add(f"l{x} = {_int(g.cap)}", 3)
+            w.add(f"u{x} = {' + '.join(his) if his else '0'}", 2)
+    parts = [*c.roots, *(d.id for d in node.deductions)]
+    if [lo[p] for p in parts] == [hi[p] for p in parts]:
+        lo["total"] = hi["total"] = "total"
+    else:
+        lo["total"], hi["total"] = "ltotal", "utotal"
+        for side, bound in (("l", lo), ("u", hi)):
+            w.add(f"{side}total = {' + '.join(bound[p] for p in parts) if parts else '0'}")
+            if c.floor is not None:
+                w.add(f"if {side}total < {_int(c.floor)}:")
+                w.add(f"{side}total = {_int(c.floor)}", 2)
+    read: list[str] = list(node.gates)
+    for _, needs in node.tiers:
+        read += [g for g in needs if g not in read]
+    may: dict[str, tuple[str, str]] = {}
+    for gid in read:
+        may[gid] = ("True", "True") if gid in sp.gates else _may(
+            w, c.gates[gid].condition, lo, hi, F)
+
+    def both(pairs: list[tuple[str, str]]) -> str:
+        if not pairs:
+            return "False"
+        return (f"({' and '.join(t for t, _ in pairs)} and "
+                f"({' or '.join(f for _, f in pairs)}))")
+
+    w.add(f"u0 = {both([may[g] for g in node.gates])}")
+    unsure = ["u0"]
+    for i, (tier, needs) in enumerate(node.tiers, start=1):
+        if tier.id in sp.tiers:
+            unsure.append("True")
+            continue
+        pairs = [may[g] for g in needs]
+        if tier.min_ticks is not None:
+            pairs.append(_score_may(w, "ge", tier.min_ticks, lo["total"], hi["total"]))
+        w.add(f"u{i} = {both(pairs)}")
+        unsure.append(f"u{i}")
+    fixed = any(g in sp.gates for g in read) or any(t.id in sp.tiers for t, _ in node.tiers)
+    rests = "True" if fixed else " or ".join(f"{x} != 0" for x in varied) or "False"
+    key = "total" if c.ranking is None else c.ranking.key
+    w.add(f"return ({rests}), not ({' or '.join(unsure)}), {lo[key]}, {hi[key]}, not u0")
+
+
+def _score_may(w: _Writer, op: str, ticks: Any, lo: str, hi: str) -> tuple[str, str]:
+    """`_sure.score_may` as source: may `score <op> ticks` be true, may it be false."""
+    if lo == hi:
+        test = (f"({lo} in {w.const('s', ticks)})" if op == "in"
+                else f"({lo} {_OPS[op]} {_int(ticks)})")
+        return test, f"(not {test})"
+    if op in ("ge", "gt", "le", "lt"):
+        k = _int(ticks)
+        return {"ge": (f"({hi} >= {k})", f"({lo} < {k})"),
+                "gt": (f"({hi} > {k})", f"({lo} <= {k})"),
+                "le": (f"({lo} <= {k})", f"({hi} > {k})"),
+                "lt": (f"({lo} < {k})", f"({hi} >= {k})")}[op]
+    name = f"m{len(w.lines)}"
+    w.add(f"{name} = {w.const('y', score_may)}({w.const('o', op)}, "
+          f"{w.const('s', ticks)}, {lo}, {hi})")
+    return f"{name}[0]", f"{name}[1]"
+
+
+def _may(w: _Writer, node: CondNode, lo: dict[str, str], hi: dict[str, str],
+         F: str) -> tuple[str, str]:
+    """A condition as (may be true, may be false) source expressions (three-valued)."""
+    if isinstance(node, AllNode | AnyNode):
+        pairs = [_may(w, x, lo, hi, F) for x in node.items]
+        ts, fs = [t for t, _ in pairs], [f for _, f in pairs]
+        t = ("(" + " and ".join(ts) + ")") if ts else "True"
+        f = ("(" + " or ".join(fs) + ")") if fs else "False"
+        if isinstance(node, AnyNode):
+            t = ("(" + " or ".join(ts) + ")") if ts else "False"
+            f = ("(" + " and ".join(fs) + ")") if fs else "True"
+        name = f"m{len(w.lines)}"
+        w.add(f"{name} = ({t}, {f})")
+        return f"{name}[0]", f"{name}[1]"
+    if isinstance(node, NotNode):
+        t, f = _may(w, node.item, lo, hi, F)
+        return f, t
+    if isinstance(node, ScoreTest):
+        return _score_may(w, node.op, node.ticks, lo[node.score], hi[node.score])
+    assert isinstance(node, FactTest)
+    name = f"m{len(w.lines)}"
+    w.add(f"{name} = {w.const('q', record_test(node))}({F}, None)")
+    return name, f"(not {name})"
 
 
 def _condition(w: _Writer, node: CondNode, var: dict[str, str], F: str) -> str:

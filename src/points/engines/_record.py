@@ -211,7 +211,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         "_outcome_sure": None, "_flipped_by": (),
         "_sure": partial(_sure, plan, rp, facts, ticks, total, purpose),
         "_lines": None, "_groups": None, "_gates": None,
-        "_detail": _Detail(plan, rp, lines, facts, ticks, hits, total, purpose)})
+        "_detail": _Detail(plan, rp, lines, facts, ticks, hits, passes, total, purpose)})
 
 
 def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
@@ -233,9 +233,13 @@ def _scores(rp: RecordPlan, ticks: tuple[int, ...], total: int) -> dict[str, int
     return out
 
 
-def _sure(plan: _Plan, rp: RecordPlan, facts: Facts, ticks: tuple[int, ...], total: int,
-          purpose: str | None) -> tuple[bool, bool, tuple[tuple[str, str, str], ...]]:
-    return sure_of(plan.c, facts, _scores(rp, ticks, total), purpose)
+def _sure(plan: _Plan, rp: RecordPlan, facts: dict[str, Any], ticks: tuple[int, ...],
+          total: int, purpose: str | None
+          ) -> tuple[bool, bool, tuple[tuple[str, str, str], ...]]:
+    rests, sure = rp.sure(facts, ticks, total)[:2]
+    if sure:
+        return rests, True, ()
+    return sure_of(plan.c, facts, _scores(rp, ticks, total), purpose)  # which could flip it
 
 
 class _Detail:
@@ -244,17 +248,18 @@ class _Detail:
     The member each `highest` group chose and every gate's verdict are worked out here,
     from the same compiled form. A plain slotted class: made once per score."""
 
-    __slots__ = ("facts", "hits", "lines", "plan", "purpose", "rp", "ticks", "total")
+    __slots__ = ("facts", "hits", "lines", "passes", "plan", "purpose", "rp", "ticks", "total")
 
     def __init__(self, plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...], facts: Facts,
-                 ticks: tuple[int, ...], hits: tuple[bool, ...], total: int,
-                 purpose: str | None) -> None:
+                 ticks: tuple[int, ...], hits: tuple[bool, ...], passes: tuple[bool, ...],
+                 total: int, purpose: str | None) -> None:
         self.plan, self.rp, self.lines, self.facts = plan, rp, lines, facts
-        self.ticks, self.hits, self.total, self.purpose = ticks, hits, total, purpose
+        self.ticks, self.hits, self.passes = ticks, hits, passes
+        self.total, self.purpose = total, purpose
 
     def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
                                 tuple[GateResult, ...]]:
-        plan, c, facts = self.plan, self.plan.c, self.facts
+        plan, c = self.plan, self.plan.c
         ticks = _scores(self.rp, self.ticks, self.total)
         points = plan.points
         chosen: dict[str, str | None] = {}
@@ -272,7 +277,8 @@ class _Detail:
                 g.id, g.label_zh, g.label_en, g.combine, points(ticks[g.id]),
                 g.cap is not None and best > g.cap, g.parent)))
         with c.scope():
-            gates = tuple([self._gate(g, g.test(facts, ticks)) for g in c.gates.values()])
+            gates = tuple([self._gate(g, p) for g, p in zip(c.gates.values(), self.passes,
+                                                           strict=True)])
             return self._lines(chosen), tuple(groups), gates
 
     def _gate(self, g: Any, passed: bool) -> GateResult:

@@ -1,0 +1,147 @@
+"""Small tables take the row-by-row path (`points.batch._small`): the same scored table, to
+the column and dtype, and the same rejects as the column path, whichever path a table takes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+import points
+from points import Applicant
+from points.batch import _score, sample_frame, score_frame
+from points.batch._small import small_plan
+from points.testing import applicants, schedules
+from test_equivalence import frame
+
+ON = date(2024, 6, 1)
+SETTINGS = settings(max_examples=40, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def both_ways(table: pl.DataFrame, schedule: points.Schedule, purpose: str | None,
+              monkeypatch: pytest.MonkeyPatch, **kw: Any) -> None:
+    small = score_frame(table, schedule, purpose=purpose, on=ON, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(_score, "SMALL_ROWS", 0)
+        columns = score_frame(table, schedule, purpose=purpose, on=ON, **kw)
+    assert_frame_equal(small.scored, columns.scored)
+    assert_frame_equal(small.rejects, columns.rejects)
+    assert (small.rows_read, small.places, small.points_columns) == (
+        columns.rows_read, columns.places, columns.points_columns)
+
+
+@SETTINGS
+@given(schedule=schedules(), data=st.data())
+def test_small_tables_score_as_the_column_path(schedule: points.Schedule, data: st.DataObject,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    people = data.draw(st.lists(applicants(schedule), min_size=1, max_size=6))
+    table = frame(people)
+    as_text = data.draw(st.booleans())
+    if as_text:  # as read from a CSV: every column text
+        table = table.with_columns(pl.all().cast(pl.String))
+    for purpose in [None, *schedule.purposes]:
+        both_ways(table, schedule, purpose, monkeypatch)
+
+
+#: cells the small path must not decide: each hands the table to the column path
+ODD: list[tuple[str, Any, pl.DataType]] = [
+    ("permit_months", "12.0", pl.String()), ("permit_months", " 12", pl.String()),
+    ("permit_months", "-1", pl.String()), ("permit_months", 5000, pl.Int64()),
+    ("has_permit", "yes", pl.String()), ("has_permit", "是", pl.String()),
+    ("education", "本科及学士学位", pl.String()), ("education", "phd", pl.String()),
+    ("income_tax_3y", "12.345", pl.String()), ("income_tax_3y", "1e3", pl.String()),
+    ("invention_patent_share", "1/0", pl.String()), ("invention_patent_share", "0.5",
+                                                      pl.String()),
+    ("invention_patent_share", " 1/2", pl.String()),
+    ("birth_date", "1990-1-2", pl.String()), ("birth_date", "2030-01-01", pl.String()),
+    ("birth_date", "1990-02-30", pl.String()), ("age", 200, pl.Int64()),
+    ("applicant_id", "x" * 201, pl.String()),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "dtype"), ODD)
+def test_an_odd_cell_gives_the_column_paths_rejects(column: str, value: Any,
+                                                    dtype: pl.DataType,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = sample_frame(5, seed=3, on=ON).with_columns(pl.all().cast(pl.String))
+    table = table.with_columns(pl.Series(column, [value, *table[column].to_list()[1:]])
+                               .cast(dtype, strict=False) if dtype == pl.String()
+                               else pl.Series(column, [value] * 5, dtype=dtype))
+    both_ways(table, schedule, None, monkeypatch)
+
+
+def test_age_and_birth_date_that_disagree_are_rejected_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = pl.DataFrame({"age": [30, 31, None], "birth_date": [date(1994, 1, 1)] * 3,
+                          "age_years_begun": [None, None, 40]})
+    both_ways(table, schedule, None, monkeypatch)
+
+
+def test_typed_columns_of_every_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = sample_frame(50, seed=5, on=ON)
+    both_ways(table, schedule, None, monkeypatch)
+    both_ways(table.with_columns(pl.col("income_tax_3y").cast(pl.Decimal(20, 4))), schedule,
+              "school", monkeypatch)
+    both_ways(table.with_columns(applicant_id=pl.int_range(0, 50)), schedule, None,
+              monkeypatch)
+    nulls = table.with_columns(pl.when(pl.int_range(0, 50) % 3 == 0).then(None)
+                               .otherwise(pl.col(c)).alias(c)
+                               for c in ("permit_months", "education", "has_permit"))
+    both_ways(nulls, schedule, None, monkeypatch)
+
+
+def test_a_clean_small_table_takes_the_row_by_row_path() -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = sample_frame(20, seed=7, on=ON)
+    with points.compiled.compile_schedule(schedule).scope():
+        plan = small_plan(schedule, "settlement", ON, table.schema, lambda: score_frame(
+            table.head(0), schedule, on=ON).scored.schema)
+    assert plan is not None
+    assert plan.score(table, 1, None) is not None
+    person = Applicant(age=30, permit_months=36, income_tax_3y=Decimal("12345.60"))
+    assert score_frame(frame([person]), schedule, on=ON).scored["total"].to_list() == [
+        int(points.score(person, schedule, on=ON).total * 100)]
+
+
+# --- outputs: only the columns asked for ---------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [5, 1500])  # the row-by-row path and the column path
+def test_outputs_keep_the_asked_columns_with_the_same_values(rows: int) -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = sample_frame(rows, seed=11, on=ON)
+    full = score_frame(table, schedule, on=ON)
+    asked = ["tier", "total", "eligible", "gate.age_limit", "provisional"]
+    some = score_frame(table, schedule, on=ON, outputs=asked)
+    assert some.scored.columns == ["row", "applicant_id", "total", "gate.age_limit",
+                                   "eligible", "provisional", "tier"]
+    assert_frame_equal(some.scored, full.scored.select(some.scored.columns))
+    assert some.points()["total"].to_list() == full.points()["total"].to_list()
+
+
+def test_outputs_reject_the_same_rows() -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = pl.DataFrame({"age": ["30", "x", "41"], "permit_months": ["12", "24", "-3"]})
+    some = score_frame(table, schedule, on=ON, outputs=["total"])
+    full = score_frame(table, schedule, on=ON)
+    assert_frame_equal(some.rejects, full.rejects)
+    assert some.scored.columns == ["row", "applicant_id", "total"]
+    assert some.scored["row"].to_list() == [1]
+
+
+@pytest.mark.parametrize("outputs", [["totl"], "total", ["total", "gate.nope"]])
+def test_unknown_outputs_are_named(outputs: Any) -> None:
+    with pytest.raises(points.InputError) as info:
+        score_frame(pl.DataFrame({"age": [30]}), "guangzhou/2021", on=ON, outputs=outputs)
+    assert ("not one string" in str(info.value)) if isinstance(outputs, str) else \
+        "the scored columns are row, applicant_id, total" in str(info.value)
