@@ -145,3 +145,32 @@ def test_unknown_outputs_are_named(outputs: Any) -> None:
         score_frame(pl.DataFrame({"age": [30]}), "guangzhou/2021", on=ON, outputs=outputs)
     assert ("not one string" in str(info.value)) if isinstance(outputs, str) else \
         "the scored columns are row, applicant_id, total" in str(info.value)
+
+
+def test_text_whole_numbers_beyond_32_bits_keep_their_reasons(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # text counts are parsed as Int32 first: a value beyond it is still out of bounds, with
+    # the bound it passes as the reason, on both paths
+    table = pl.DataFrame({"age": ["30"] * 5, "permit_months": [
+        "12", "3000000000", "-3000000000", "99999999999999999999", "1201"]})
+    result = score_frame(table, "guangzhou/2021", on=ON)
+    assert result.rejects.select("row", "reason").rows() == [
+        (2, "is above the maximum 1200"), (3, "is below the minimum 0"),
+        (4, "is not a whole number"), (5, "is above the maximum 1200")]
+    both_ways(table, points.load_schedule("guangzhou/2021"), None, monkeypatch)
+
+
+def test_score_file_writes_only_the_asked_columns(tmp_path: Any) -> None:
+    from points.batch import score_file
+
+    source = tmp_path / "in.csv"
+    sample_frame(300, seed=13, on=ON).write_csv(source)
+    full = score_file(source, tmp_path / "full.csv", "guangzhou/2021", on=ON, chunk_rows=128)
+    some = score_file(source, tmp_path / "some.csv", "guangzhou/2021", on=ON, chunk_rows=128,
+                      outputs=["total", "tier"])
+    written = pl.read_csv(tmp_path / "some.csv")
+    assert written.columns == ["row", "applicant_id", "total", "tier"]
+    whole = pl.read_csv(tmp_path / "full.csv")
+    assert_frame_equal(written, whole.select(written.columns))
+    assert (some.tiers, some.eligible, some.rows_scored) == (
+        full.tiers, full.eligible, full.rows_scored)

@@ -67,6 +67,11 @@ __all__ = [
 #: Columns a batch accepts besides the `Applicant` fields (not facts of the applicant).
 BATCH_COLUMNS = ("applied_at",)
 
+#: the compact columns of `scored` and their types in `points()` (and in files)
+_WIDE: dict[str, pl.DataType] = {
+    "schedule_id": pl.String(), "schedule_hash": pl.String(), "purpose": pl.String(),
+    "tier": pl.String(), "tiers": pl.List(pl.String()), "services": pl.List(pl.String()),
+    "rank_key_low": pl.Int64(), "rank_key_high": pl.Int64()}
 _REJECTS_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String,
                    "reason": pl.String}
 
@@ -83,9 +88,13 @@ class BatchResult:
     given. `rejects` has one row per problem: `row`, `field`, `value`, `reason`.
     `rows_scored + rows_rejected == rows_read` always.
 
-    Points columns (`points_columns`) hold Int64 *ticks*: points × 10**`places` (the
-    schedule's precision; 54.00 points is 5400 at precision 0.01). `points()` gives the
-    table with exact `Decimal` points instead, `to_points(ticks)` one value.
+    Points columns (`points_columns`) hold integer *ticks*: points × 10**`places` (the
+    schedule's precision; 54.00 points is 5400 at precision 0.01), each in the narrowest
+    integer type its bounds allow (Int16, Int32 or Int64); `tier` is an `Enum` of the
+    purpose's tiers, `tiers` and `services` lists of enums, `schedule_id`, `schedule_hash`
+    and `purpose` one-value enums (a byte a row). `points()` gives the table with exact
+    `Decimal` points and those columns as text instead (as files hold them),
+    `to_points(ticks)` one value.
     """
 
     scored: pl.DataFrame
@@ -106,9 +115,13 @@ class BatchResult:
         return int(self.rejects["row"].n_unique())
 
     def points(self) -> pl.DataFrame:
-        """`scored` with every points column as exact `Decimal(38, places)` points."""
+        """`scored` with every points column as exact `Decimal(38, places)` points, and the
+        compact in-memory types widened as files hold them (tiers and services as text,
+        ranking keys as Int64)."""
         return self.scored.with_columns(
-            points_expr(c, self.places) for c in self.points_columns if c in self.scored.columns)
+            *(points_expr(c, self.places) for c in self.points_columns
+              if c in self.scored.columns),
+            *(pl.col(c).cast(_WIDE[c]) for c in _WIDE if c in self.scored.columns))
 
     def to_points(self, ticks: int) -> Decimal:
         """Ticks of this result's schedule as points: 5400 → Decimal("54.00")."""
@@ -208,9 +221,13 @@ def _int_field(name: str, dtype: pl.DataType, lo: Any, hi: Any) -> _Field:
         as_int = c.cast(pl.Int64, strict=False)
         p = pl.when(as_int.cast(dtype) == c).then(as_int)
     elif _is_text(dtype):
-        p = c.cast(pl.String).cast(pl.Int64, strict=False)
-        slow = {_p(name): _text(c).str.extract(r"^([+-]?\d+)(?:\.0*)?$", 1)
-                .cast(pl.Int64, strict=False)}
+        # parsed as Int32 when the bounds fit (twice as quick as Int64); a value beyond
+        # Int32 is out of bounds: the slow path keeps its side, for the bounds' reason
+        narrow = lo is not None and hi is not None and int(lo) >= -(2**31) \
+            and int(hi) < 2**31
+        p = c.cast(pl.String).cast(pl.Int32 if narrow else pl.Int64, strict=False)
+        whole = _text(c).str.extract(r"^([+-]?\d+)(?:\.0*)?$", 1).cast(pl.Int64, strict=False)
+        slow = {_p(name): whole.clip(-(2**31), 2**31 - 1) if narrow else whole}
     else:
         p = pl.lit(None, pl.Int64)
     pc = pl.col(_p(name))
