@@ -21,6 +21,11 @@ every applicant. Rows:
 function; the target for `points.score(Applicant)` is at least 1/1.2 = 0.83). "peak MiB" is
 the growth of peak memory during the first run, measured with `tracemalloc` (Python
 allocations only). The load average is printed: the machine may be shared.
+
+A second table times small batches through `points.batch.score_frame` (`--batch-rows`,
+typed columns as from Parquet, all-text as from CSV, and with `outputs=["total",
+"eligible", "tier"]`), best of `--calls` calls each, against the column path alone (as
+before small tables were scored row by row: the baseline) and `points.score` on each row.
 """
 
 from __future__ import annotations
@@ -86,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--batch-rows", default="1,100,1000",
+                        help="comma-separated sizes of the small-batch table (empty: none)")
+    parser.add_argument("--calls", type=int, default=30)
     args = parser.parse_args(argv)
 
     import points
@@ -145,7 +153,64 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reading the explanation costs {reading / scoring:.2f}× scoring "
           f"({reading / args.rows * 1e6:.1f} µs against {scoring / args.rows * 1e6:.1f} µs per "
           "card; target: at most 1.0×)")
+    sizes = [int(x) for x in args.batch_rows.split(",") if x.strip()]
+    if sizes:
+        print()
+        small_batches(schedule, sizes, args.calls, args.seed)
     return 0
+
+
+def small_batches(schedule: Any, sizes: list[int], calls: int, seed: int) -> None:
+    """Small tables through score_frame, against the column path alone and per record."""
+    import polars as pl
+
+    import points
+    from points.batch import _score, sample_frame, score_frame
+
+    def best(run: Callable[[], Any]) -> float:
+        run()
+        times = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"small batches through score_frame, best of {calls} calls, load average "
+          f"{load:.2f} (target: 100 rows in at most 2 ms)")
+    print(f"{'what':<52} {'rows':>6} {'ms':>8} {'rows/s':>10} {'ratio':>6}")
+    outputs = ["total", "eligible", "tier"]
+    for n in sizes:
+        typed = sample_frame(n, seed=seed, on=ON)
+        text = typed.with_columns(pl.all().cast(pl.String))
+        dicts = [{k: v for k, v in r.items() if v is not None}
+                 for r in text.rows(named=True)]
+        old = _score.SMALL_ROWS
+
+        def columns_only(frame: Any = typed, old: int = old) -> Any:
+            _score.SMALL_ROWS = 0
+            try:
+                return score_frame(frame, schedule, on=ON)
+            finally:
+                _score.SMALL_ROWS = old
+
+        def per_record(rows: list[dict[str, Any]] = dicts) -> None:
+            for r in rows:
+                points.score(r, schedule, on=ON)
+
+        base = best(columns_only)
+        cases = [
+            ("column path alone, typed (baseline)", base),
+            ("score_frame, typed", best(lambda f=typed: score_frame(f, schedule, on=ON))),
+            ("score_frame, all text", best(lambda f=text: score_frame(f, schedule, on=ON))),
+            ("score_frame, typed, outputs total/eligible/tier",
+             best(lambda f=typed: score_frame(f, schedule, on=ON, outputs=outputs))),
+            ("points.score on each row (dicts of text)", best(per_record)),
+        ]
+        for label, seconds in cases:
+            print(f"{label:<52} {n:>6,} {seconds * 1e3:>8.2f} {n / seconds:>10,.0f} "
+                  f"{base / seconds:>6.2f}")
 
 
 if __name__ == "__main__":

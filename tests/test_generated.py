@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import points
 from points import Applicant, ApplicantError
+from points.engines import _record
 from points.engines._generate import generate
 from points.engines._input import fast_facts
 from points.schedule.loader import bundled_ids
@@ -34,6 +35,11 @@ ON = date(2024, 6, 1)
 #: and `max`
 _NAME = re.compile(r"(F|T|make|run|sure|left|v|raw|total|ok|mask|max|[lu]?(total|[tdg]\d+)"
                    r"|[hpum]\d+|hd\d+|[kfcqxsbeyo]\d+)")
+
+
+#: the explanation's names: its own and the `_Detail` attributes it reads
+_EXPLAIN = re.compile(r"(D|F|P|CH|b|v|make|explain|facts|ticks|hits|passes|line|_gate|get"
+                      r"|[tchGLQ]\d+|ch\d+)")
 
 
 def _names_and_strings(source: str) -> tuple[set[str], list[str]]:
@@ -59,6 +65,13 @@ def test_generated_source_holds_only_its_own_names_and_numbers(sid: str) -> None
             n for n in names if not _NAME.fullmatch(n))
         for f in (*c.factors, *c.deductions):  # ids and labels stay data
             assert f.label_en not in rp.source
+    plan = _record._plan(schedule)
+    for purpose in [None, *schedule.purposes]:
+        explain = plan.record(purpose)[1]
+        names, strings = _names_and_strings(explain.source)
+        assert strings == [], (sid, purpose)
+        assert all(_EXPLAIN.fullmatch(n) for n in names), sorted(
+            n for n in names if not _EXPLAIN.fullmatch(n))
 
 
 HOSTILE = """

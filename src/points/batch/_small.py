@@ -38,7 +38,7 @@ from ..schedule.model import Schedule
 __all__ = ["SMALL_ROWS", "small_plan"]
 
 #: tables of at most this many rows are scored row by row (when every cell is plain)
-SMALL_ROWS = 1000
+SMALL_ROWS = 500
 
 _NO: Any = object()
 _SURE = frozenset({"provisional", "outcome_sure", "rank_key_low", "rank_key_high",

@@ -39,18 +39,21 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "dec", "gate_text", "lines", "model", "reads_years_begun", "records")
+    __slots__ = ("c", "dec", "gate_text", "group_results", "lines", "model",
+                 "reads_years_begun", "records")
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
         self.model = c.schedule.applicant_model()
-        self.records: dict[str | None, tuple[RecordPlan, tuple[Any, ...]]] = {}
+        #: per purpose: the generated function and the generated explanation
+        self.records: dict[str | None, tuple[RecordPlan, Any]] = {}
         self.reads_years_begun = "age_years_begun" in c.facts
         self.dec: dict[int, Decimal] = {}  # ticks → points
-        self.gate_text: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self.gate_text: dict[tuple[Any, ...], GateResult] = {}  # (id, verdict, values)
+        self.group_results: dict[tuple[str, int, bool], GroupResult] = {}
         self.lines: dict[str | None, tuple[Any, ...]] = {}
 
-    def record(self, purpose: str | None) -> tuple[RecordPlan, tuple[Any, ...]]:
+    def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
         """The generated function of `purpose` and the fixed parts of its lines."""
         hit = self.records.get(purpose)
         if hit is None:
@@ -69,7 +72,7 @@ class _Plan:
                     info is not None and info.parsed is None)
                 lines.append((simple, f, f.fact, (f.id, f.kind, f.label_zh, f.label_en, f.fact),
                               (f.rule_zh, f.rule_en), (f.group, f.ref, f.status), {}, above))
-            hit = self.records[purpose] = (rp, tuple(lines))
+            hit = self.records[purpose] = (rp, _explainer(self, rp, tuple(lines)))
         return hit
 
     def points(self, ticks: int) -> Decimal:
@@ -195,7 +198,7 @@ def score(
 def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
     c = plan.c
-    rp, lines = plan.records.get(purpose) or plan.record(purpose)
+    rp, explain = plan.records.get(purpose) or plan.record(purpose)
     total, raw, eligible, mask, ticks, passes, hits = rp.run(facts)
     tiers, labels, services = rp.tiers[mask]
     next_tier = None if mask == rp.full else _next_tier(plan, rp, mask, total, passes)
@@ -211,7 +214,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         "_outcome_sure": None, "_flipped_by": (),
         "_sure": partial(_sure, plan, rp, facts, ticks, total, purpose),
         "_lines": None, "_groups": None, "_gates": None,
-        "_detail": _Detail(plan, rp, lines, facts, ticks, hits, passes, total, purpose)})
+        "_detail": _Detail(plan, rp, explain, facts, ticks, hits, passes, total, purpose)})
 
 
 def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
@@ -248,68 +251,55 @@ class _Detail:
     The member each `highest` group chose and every gate's verdict are worked out here,
     from the same compiled form. A plain slotted class: made once per score."""
 
-    __slots__ = ("facts", "hits", "lines", "passes", "plan", "purpose", "rp", "ticks", "total")
+    __slots__ = ("explain", "facts", "hits", "passes", "plan", "purpose", "rp", "ticks",
+                 "total")
 
-    def __init__(self, plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...], facts: Facts,
+    def __init__(self, plan: _Plan, rp: RecordPlan, explain: Any, facts: Facts,
                  ticks: tuple[int, ...], hits: tuple[bool, ...], passes: tuple[bool, ...],
                  total: int, purpose: str | None) -> None:
-        self.plan, self.rp, self.lines, self.facts = plan, rp, lines, facts
+        self.plan, self.rp, self.explain, self.facts = plan, rp, explain, facts
         self.ticks, self.hits, self.passes = ticks, hits, passes
         self.total, self.purpose = total, purpose
 
     def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
                                 tuple[GateResult, ...]]:
-        plan, c = self.plan, self.plan.c
-        ticks = _scores(self.rp, self.ticks, self.total)
-        points = plan.points
-        chosen: dict[str, str | None] = {}
-        groups = []
-        for g in c.groups:
-            if g.combine == "highest":
-                best, pick = 0, None
-                for m in g.members:
-                    if ticks[m] > best:
-                        best, pick = ticks[m], m
-                chosen[g.id] = pick
-            else:
-                best = sum([ticks[m] for m in g.members])
-            groups.append(_new(GroupResult, (
-                g.id, g.label_zh, g.label_en, g.combine, points(ticks[g.id]),
-                g.cap is not None and best > g.cap, g.parent)))
-        with c.scope():
-            gates = tuple([self._gate(g, p) for g, p in zip(c.gates.values(), self.passes,
-                                                           strict=True)])
-            return self._lines(chosen), tuple(groups), gates
+        return self.explain(self)  # type: ignore[no-any-return]
 
     def _gate(self, g: Any, passed: bool) -> GateResult:
+        """A gate's result: the same verdict on the same values, the same result."""
         facts = self.facts
         key = (g.id, passed, *[facts[n] for n in g.facts])
-        texts = self.plan.gate_text.get(key)
-        if texts is None:
-            if len(self.plan.gate_text) > _CACHE_LIMIT:
-                self.plan.gate_text.clear()
-            texts = self.plan.gate_text[key] = (
-                ("passed: " if passed else "failed: ") + g.text + _actual(g.facts, facts),
-                gate_reason(passed, g.text_zh, g.facts, facts, "zh"))
-        return _new(GateResult, (g.id, g.label_zh, g.label_en, passed, texts[0], g.veto,
-                                 g.ref, g.status, texts[1]))
+        cache = self.plan.gate_text
+        result = cache.get(key)
+        if result is None:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            with self.plan.c.scope():
+                result = cache[key] = _new(GateResult, (
+                    g.id, g.label_zh, g.label_en, passed,
+                    ("passed: " if passed else "failed: ") + g.text + _actual(g.facts, facts),
+                    g.veto, g.ref, g.status,
+                    gate_reason(passed, g.text_zh, g.facts, facts, "zh")))
+        return result
 
-    def _lines(self, chosen: Mapping[str, str | None]) -> tuple[Line, ...]:
+    def line(self, spec: Any, t: int, capped: bool, chosen: Mapping[str, str | None]
+             ) -> Line:
+        """The line of a factor that may not apply or not count, or reads a derived fact."""
+        _, f, fact, head, rule, tail, texts, above = spec
         plan, facts, purpose = self.plan, self.facts, self.purpose
         c = plan.c
-        points = plan.points
-        out = []
-        for (simple, f, fact, head, rule, tail, texts, above), t, capped in zip(
-                self.lines, self.ticks, self.hits, strict=False):  # ticks: groups follow
-            value = facts[fact]
-            if simple:
-                words = texts.get(value)
-                if words is None:
-                    words = _words(c, fact, value, facts, texts)
-                out.append(_new(Line, (*head, value, *rule, points(t), capped, True, True,
-                                       *tail, None, None, *words)))
-                continue
-            why_not = why_zh = None
+        value = facts[fact]
+        info = c.vocab.get(fact)
+        key = None
+        if f.within is None and (info is None or info.parsed is None):
+            # the same value, points, cap, `when`, purpose and choice: the same line
+            on = f.when is None or bool(facts[f.when])
+            key = (value, t, capped, on, tuple([chosen.get(g) for g, _ in above]))
+            found = texts.get(key)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        why_not = why_zh = None
+        with c.scope():
             if f.within is not None and facts[_counted(f.id)] != value:
                 value = facts[_counted(f.id)]
                 group_zh = {g.id: g.label_zh for g in c.groups}
@@ -340,25 +330,121 @@ class _Detail:
                         why_not = f"group {g} counts only its highest member"
                         why_zh = why_not_text("highest", "zh", label=label)
                         break
-            info = c.vocab.get(fact)
-            if info is None or info.parsed is None:
-                words = texts.get(value) or _words(c, fact, value, facts, texts)
-            else:  # a derived fact's words name its inputs
-                words = (_value_text(c, fact, value, facts, "zh"),
-                         _value_text(c, fact, value, facts, "en"))
-            out.append(_new(Line, (*head, value, *rule, points(t), capped, applied, counted,
-                                   *tail, why_not, why_zh, *words)))
-        return tuple(out)
+        line = _new(Line, (*head, value, *rule, plan.points(t), capped, applied, counted,
+                           *tail, why_not, why_zh, *_words(c, fact, value, facts)))
+        if key is not None:
+            if len(texts) > 4096:
+                texts.clear()
+            texts[key] = line
+        return line
 
 
-def _words(c: CompiledSchedule, fact: str, value: Any, facts: Facts,
-           cache: dict[Any, tuple[str, str]]) -> tuple[str, str]:
-    """A given fact's value in words, zh and en, kept in `cache` (one per line)."""
-    words = (_value_text(c, fact, value, facts, "zh"), _value_text(c, fact, value, facts, "en"))
-    if len(cache) > 4096:
-        cache.clear()
-    cache[value] = words
-    return words
+def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
+    """The explanation of one purpose as a generated function of a `_Detail`: each group's
+    result (the member a `highest` group chose), each line, each gate, straight-line. A line
+    that always applies and counts is looked up by (value, ticks, cap hit) in its own cache
+    of built lines; the others, the gates and anything not cached yet go through helpers.
+    As in the scoring function, only generated names and whole numbers are in the source."""
+    c = plan.c
+    names: list[str] = []
+    values: list[Any] = []
+
+    def const(value: Any) -> str:
+        names.append(f"c{len(names)}")
+        values.append(value)
+        return names[-1]
+
+    body: list[str] = []
+    add = body.append
+    n_lines = len(lines)
+    ticks = [f"t{i}" for i in range(len(rp.score_ids))]
+    at = {sid: f"t{i}" for i, sid in enumerate(rp.score_ids)}
+    add("F = D.facts")
+    if ticks:
+        add(f"({''.join(t + ', ' for t in ticks)}) = D.ticks")
+    if n_lines:
+        add(f"({''.join(f'h{i}, ' for i in range(n_lines))}) = D.hits")
+
+    def build_group(k: int, g: Any) -> Any:
+        cache: dict[tuple[int, bool], GroupResult] = {}
+
+        def group(t: int, capped: bool) -> GroupResult:
+            if len(cache) > 4096:
+                cache.clear()
+            result = cache[(t, capped)] = _new(GroupResult, (
+                g.id, g.label_zh, g.label_en, g.combine, plan.points(t), capped, g.parent))
+            return result
+        return cache, group
+
+    chosen: list[tuple[str, str]] = []
+    for k, g in enumerate(c.groups):
+        members = [at[m] for m in g.members]
+        if g.combine == "highest":
+            add("b = 0")
+            add(f"ch{k} = None")
+            for m, member in zip(members, g.members, strict=True):
+                add(f"if {m} > b:")
+                add(f"    b = {m}")
+                add(f"    ch{k} = {const(member)}")
+            chosen.append((g.id, f"ch{k}"))
+        else:
+            add(f"b = {' + '.join(members) if members else '0'}")
+        capped = "False" if g.cap is None else f"b > {_int(g.cap)}"
+        cache, group = build_group(k, g)
+        add(f"G{k} = {const(cache)}.get(({at[g.id]}, {capped}))")
+        add(f"if G{k} is None:")
+        add(f"    G{k} = {const(group)}({at[g.id]}, {capped})")
+    if any(not spec[0] for spec in lines):
+        add("CH = {" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}")
+
+    def build_line(spec: Any) -> Any:
+        _, _, fact, head, rule, tail, texts, _ = spec
+
+        def line(value: Any, t: int, capped: bool) -> Line:
+            if len(texts) > 4096:
+                texts.clear()
+            result = texts[(value, t, capped)] = _new(Line, (
+                *head, value, *rule, plan.points(t), capped, True, True, *tail, None, None,
+                *_words(c, fact, value, {})))
+            return result
+        return line
+
+    for i, spec in enumerate(lines):
+        if spec[0]:  # a line is a value: the same value, points and cap, the same line
+            add(f"v = F[{const(spec[2])}]")
+            add(f"L{i} = {const(spec[6])}.get((v, t{i}, h{i}))")
+            add(f"if L{i} is None:")
+            add(f"    L{i} = {const(build_line(spec))}(v, t{i}, h{i})")
+        else:
+            add(f"L{i} = D.line({const(spec)}, t{i}, h{i}, CH)")
+    gates = list(c.gates.values())
+    if gates:
+        add("P = D.passes")
+    for j, gate in enumerate(gates):
+        add(f"Q{j} = D._gate({const(gate)}, P[{_int(j)}])")
+    add(f"return ({''.join(f'L{i}, ' for i in range(n_lines))}), "
+        f"({''.join(f'G{k}, ' for k in range(len(c.groups)))}), "
+        f"({''.join(f'Q{j}, ' for j in range(len(gates)))})")
+    source = (f"def make({', '.join(names)}):\n    def explain(D):\n"
+              + "".join(f"        {line}\n" for line in body) + "    return explain\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<points generated explanation>", "exec"), namespace)
+    explain = namespace["make"](*values)
+    explain.source = source  # for reading (the tests check what it holds)
+    return explain
+
+
+def _int(v: Any) -> str:
+    if type(v) is not int:  # pragma: no cover - caps are ticks
+        raise TypeError(f"not a whole number: {v!r}")
+    return repr(v)
+
+
+def _words(c: CompiledSchedule, fact: str, value: Any, facts: Facts) -> tuple[str, str]:
+    """A fact's value in words, zh and en."""
+    with c.scope():
+        return (_value_text(c, fact, value, facts, "zh"),
+                _value_text(c, fact, value, facts, "en"))
 
 
 def _value_text(c: CompiledSchedule, name: str, value: Any, facts: Facts, lang: str) -> str:
