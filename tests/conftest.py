@@ -25,6 +25,22 @@ settings.register_profile(
 settings.load_profile("points")
 
 
+@pytest.fixture(autouse=True)
+def _column_path_for_tables(request: pytest.FixtureRequest,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables go through the column engine in every test but those marked `row_by_row`.
+
+    `score_frame` scores small clean tables row by row with the per-record engine's generated
+    function; a test comparing a table's scores with `points.score` would then compare that
+    function with itself. So tests compare the per-record engine with the column engine (two
+    translations of the compiled form), and tests/test_batch_small.py (`row_by_row`) holds the
+    row-by-row path to the column path."""
+    if request.node.get_closest_marker("row_by_row") is None:
+        from points.batch import _score
+
+        monkeypatch.setattr(_score, "SMALL_ROWS", 0)
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working directory where `applicants.csv` is the bundled sample list."""

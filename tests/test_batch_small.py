@@ -21,6 +21,7 @@ from points.testing import applicants, schedules
 from test_equivalence import frame
 
 ON = date(2024, 6, 1)
+pytestmark = pytest.mark.row_by_row
 SETTINGS = settings(max_examples=40, derandomize=True, database=None, deadline=None,
                     suppress_health_check=list(HealthCheck))
 

@@ -33,7 +33,7 @@ from points.testing import applicants
 ON = date(2024, 6, 1)
 #: every name a generated function may hold: its own locals and closure cells, keywords,
 #: and `max`
-_NAME = re.compile(r"(F|T|make|run|sure|left|v|raw|total|ok|mask|max|[lu]?(total|[tdg]\d+)"
+_NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|[lu]?(total|[tdg]\d+)"
                    r"|[hpum]\d+|hd\d+|[kfcqxsbeyo]\d+)")
 
 

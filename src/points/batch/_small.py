@@ -237,6 +237,7 @@ class SmallPlan:
         eve = on - timedelta(days=1)
         if wanted is not None and _SURE.isdisjoint(wanted):  # unasked: not worked out
             sure = _unsure
+        ages: dict[date, tuple[int, int]] = {}  # birth date → (full years, years begun)
         results = []
         ids: list[Any] = []
         ties: list[list[Any]] = [[] for _ in self.ties]
@@ -245,10 +246,14 @@ class SmallPlan:
             facts.update(zip(names, values, strict=True))
             birth, age, begun = facts["birth_date"], facts["age"], facts["age_years_begun"]
             if birth is not None:
-                years = _full_years(birth, on)
+                known = ages.get(birth)
+                if known is None:
+                    years = _full_years(birth, on)
+                    known = ages[birth] = (years, years + (years == _full_years(birth, eve))
+                                           if on != birth else years)
+                years, later = known
                 if years > age_max or (age is not None and age != years):
                     return None
-                later = years + (years == _full_years(birth, eve)) if on != birth else years
                 if begun is not None and begun != later:
                     return None
                 facts["age"], begun = years, later
@@ -270,6 +275,8 @@ class SmallPlan:
                row_offset: int, n: int, wanted: frozenset[str] | None) -> pl.DataFrame:
         rp, c = self.rp, self.c
         masks = [r[3] for r in results]
+        by_score = list(zip(*[r[4] for r in results], strict=True)) if results else []
+        by_gate = list(zip(*[r[5] for r in results], strict=True)) if results else []
         tier_ids = [t for t, _, _ in rp.tiers]
         by_index = {"total": 0, "eligible": 2, "provisional": 7, "outcome_sure": 8,
                     "rank_key_low": 9, "rank_key_high": 10, "rank_pool_sure": 11}
@@ -282,11 +289,9 @@ class SmallPlan:
                 continue
             values: Any
             if name in self.score_index:
-                j = self.score_index[name]
-                values = [r[4][j] for r in results]
+                values = by_score[self.score_index[name]] if results else []
             elif name in self.gate_index:
-                j = self.gate_index[name]
-                values = [r[5][j] for r in results]
+                values = by_gate[self.gate_index[name]] if results else []
             elif name in by_index:
                 j = by_index[name]
                 values = [r[j] for r in results]

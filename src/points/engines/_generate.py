@@ -70,6 +70,9 @@ class RecordPlan:
     #: per mask of unlocked tiers: the tier ids, their (id, zh, en) labels, the services
     tiers: tuple[tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], tuple[str, ...]], ...]
     full: int  # the mask with every tier of the purpose unlocked
+    #: per mask (but `full`): the first tier locked, its index and the gates it needs, each
+    #: with its place in `passes`
+    locked: tuple[Any, ...]
     purpose_label: tuple[str, str] | None
 
 
@@ -230,7 +233,15 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
         score_ids=tuple(f.id for f in (*c.factors, *c.deductions)) + tuple(
             g.id for g in c.groups),
         gate_ids=tuple(c.gates), tiers=tuple(tiers), full=(1 << len(node.tiers)) - 1,
+        locked=tuple(_first_locked(node, m, tuple(c.gates)) for m in range(len(tiers))),
         purpose_label=c.purposes[purpose].label if purpose in c.purposes else None)
+
+
+def _first_locked(node: Any, mask: int, gates: tuple[str, ...]) -> Any:
+    for i, (tier, needs) in enumerate(node.tiers):
+        if not mask >> i & 1:
+            return i, tier, tuple((g, gates.index(g)) for g in needs)
+    return None
 
 
 def _sure_source(w: _Writer, c: CompiledSchedule, node: Any, var: dict[str, str],
@@ -357,7 +368,7 @@ def _may(w: _Writer, node: CondNode, lo: dict[str, str], hi: dict[str, str],
         return _score_may(w, node.op, node.ticks, lo[node.score], hi[node.score])
     assert isinstance(node, FactTest)
     name = f"m{len(w.lines)}"
-    w.add(f"{name} = {w.const('q', record_test(node))}({F}, None)")
+    w.add(f"{name} = {_fact_test(w, node, F)}")
     return name, f"(not {name})"
 
 
@@ -378,7 +389,22 @@ def _condition(w: _Writer, node: CondNode, var: dict[str, str], F: str) -> str:
             return f"({score} in {w.const('s', node.ticks)})"
         return f"({score} {_OPS[node.op]} {_int(node.ticks)})"
     assert isinstance(node, FactTest)
-    return f"{w.const('q', record_test(node))}({F}, None)"
+    return _fact_test(w, node, F)
+
+
+def _fact_test(w: _Writer, node: FactTest, F: str) -> str:
+    """`record_test(node)` as a source expression: the comparison written out with the fact's
+    key and the value as closure values (an ordered comparison of levels: the test itself)."""
+    if node.rank is not None:
+        return f"{w.const('q', record_test(node))}({F}, None)"
+    fact = f"{F}[{w.key(node.fact)}]"
+    if node.op == "in":
+        return f"({fact} in {w.const('s', set(node.value))})"
+    op = _OPS[node.op]
+    value = w.const("s", node.value)
+    if node.kind in ("int", "decimal", "fraction"):  # an absent number compares false
+        return f"((x := {fact}) is not None and x {op} {value})"
+    return f"({fact} {op} {value})"
 
 
 def _branches(c: CompiledSchedule) -> Callable[[dict[str, Any]], None]:

@@ -11,7 +11,6 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
@@ -19,7 +18,8 @@ from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import InputError, UnknownPurpose
-from ..facts import ApplicantBase
+from ..facts import ApplicantBase, age_on
+from ..facts import years_begun as years_begun_of
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 from ._generate import RecordPlan, counted_key, generate
@@ -39,7 +39,7 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "dec", "gate_text", "group_results", "lines", "model",
+    __slots__ = ("c", "dec", "gate_text", "group_results", "lines", "model", "next_tiers",
                  "reads_years_begun", "records")
 
     def __init__(self, c: CompiledSchedule) -> None:
@@ -51,6 +51,7 @@ class _Plan:
         self.dec: dict[int, Decimal] = {}  # ticks → points
         self.gate_text: dict[tuple[Any, ...], GateResult] = {}  # (id, verdict, values)
         self.group_results: dict[tuple[str, int, bool], GroupResult] = {}
+        self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
         self.lines: dict[str | None, tuple[Any, ...]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
@@ -148,8 +149,32 @@ class _View:
         return self.facts.get(name)
 
 
+#: (birth date, evaluation date) → (full years, years begun): births repeat in a service
+_AGES: dict[tuple[date, date], tuple[int, int]] = {}
+
+
 def _with_age(facts: dict[str, Any], on: date, years_begun: bool) -> dict[str, Any]:
-    view = _View(facts)
+    """`facts` with `age` on `on` (and `age_years_begun` when read), by the rules of
+    `ApplicantBase.age_on` / `years_begun_on` (whose errors a disagreement raises)."""
+    birth, age, begun = facts.get("birth_date"), facts.get("age"), facts.get("age_years_begun")
+    if birth is None:
+        if age is not None:
+            if years_begun:
+                facts["age_years_begun"] = begun if begun is not None else age
+            return facts
+    else:
+        known = _AGES.get((birth, on))
+        if known is None:
+            known = (age_on(birth, on), years_begun_of(birth, on))  # raise as the model does
+            if len(_AGES) > _CACHE_LIMIT:
+                _AGES.clear()
+            _AGES[(birth, on)] = known
+        if (age is None or age == known[0]) and (begun is None or begun == known[1]):
+            facts["age"] = known[0]
+            if years_begun:
+                facts["age_years_begun"] = known[1]
+            return facts
+    view = _View(facts)  # a disagreement: the model's rules say which
     age = view.age_on(on)  # type: ignore[misc]
     if years_begun:
         facts["age_years_begun"] = view.years_begun_on(on)  # type: ignore[misc]
@@ -202,6 +227,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
     total, raw, eligible, mask, ticks, passes, hits = rp.run(facts)
     tiers, labels, services = rp.tiers[mask]
     next_tier = None if mask == rp.full else _next_tier(plan, rp, mask, total, passes)
+    detail = _Detail(plan, rp, explain, facts, ticks, hits, passes, total, purpose)
     return ScoreCard._of({
         "schedule_id": c.id, "schedule_hash": c.hash, "library_version": __version__,
         "purpose": purpose, "on": on,
@@ -212,37 +238,32 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         "tiers": tiers, "services": services, "next_tier": next_tier, "tier_labels": labels,
         "purpose_label": rp.purpose_label, "_rests_on_provisional": None,
         "_outcome_sure": None, "_flipped_by": (),
-        "_sure": partial(_sure, plan, rp, facts, ticks, total, purpose),
-        "_lines": None, "_groups": None, "_gates": None,
-        "_detail": _Detail(plan, rp, explain, facts, ticks, hits, passes, total, purpose)})
+        "_sure": detail.sure, "_lines": None, "_groups": None, "_gates": None,
+        "_detail": detail})
 
 
 def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
                passes: tuple[bool, ...]) -> NextTier | None:
-    """The first tier of the purpose not unlocked: points missing and gates failing."""
-    passed = dict(zip(rp.gate_ids, passes, strict=True))
-    for i, (tier, needs) in enumerate(plan.c.purpose(rp.purpose).tiers):
-        if not mask >> i & 1:
-            short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
-            return NextTier(id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
-                            min_score=tier.min_score, missing=plan.points(short),
-                            failed_gates=tuple([g for g in needs if not passed[g]]))
-    return None  # pragma: no cover - `full` says every tier is unlocked
+    """The first tier of the purpose not unlocked: points missing and gates failing (the same
+    for the same numbers: one object, kept)."""
+    i, tier, needs = rp.locked[mask]
+    short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
+    failed = tuple([g for g, at in needs if not passes[at]])
+    key = (rp.purpose, i, short, failed)
+    found = plan.next_tiers.get(key)
+    if found is None:
+        if len(plan.next_tiers) > _CACHE_LIMIT:
+            plan.next_tiers.clear()
+        found = plan.next_tiers[key] = NextTier(
+            id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
+            min_score=tier.min_score, missing=plan.points(short), failed_gates=failed)
+    return found
 
 
 def _scores(rp: RecordPlan, ticks: tuple[int, ...], total: int) -> dict[str, int]:
     out = dict(zip(rp.score_ids, ticks, strict=True))
     out["total"] = total
     return out
-
-
-def _sure(plan: _Plan, rp: RecordPlan, facts: dict[str, Any], ticks: tuple[int, ...],
-          total: int, purpose: str | None
-          ) -> tuple[bool, bool, tuple[tuple[str, str, str], ...]]:
-    rests, sure = rp.sure(facts, ticks, total)[:2]
-    if sure:
-        return rests, True, ()
-    return sure_of(plan.c, facts, _scores(rp, ticks, total), purpose)  # which could flip it
 
 
 class _Detail:
@@ -264,6 +285,14 @@ class _Detail:
     def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
                                 tuple[GateResult, ...]]:
         return self.explain(self)  # type: ignore[no-any-return]
+
+    def sure(self) -> tuple[bool, bool, tuple[tuple[str, str, str], ...]]:
+        """Sure or not: the generated test first, `sure_of` for what could flip it."""
+        rests, sure = self.rp.sure(self.facts, self.ticks, self.total)[:2]  # type: ignore[arg-type]
+        if sure:
+            return rests, True, ()
+        return sure_of(self.plan.c, self.facts, _scores(self.rp, self.ticks, self.total),
+                       self.purpose)
 
     def _gate(self, g: Any, passed: bool) -> GateResult:
         """A gate's result: the same verdict on the same values, the same result."""
