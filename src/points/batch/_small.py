@@ -41,12 +41,9 @@ __all__ = ["SMALL_ROWS", "small_plan"]
 SMALL_ROWS = 500
 
 _NO: Any = object()
+#: the columns the generated `sure` gives: worked out only when one is asked for
 _SURE = frozenset({"provisional", "outcome_sure", "rank_key_low", "rank_key_high",
                    "rank_pool_sure"})
-
-
-def _unsure(facts: Any, ticks: Any, total: int) -> tuple[bool, bool, int, int, bool]:
-    return False, True, 0, 0, True
 _INT_TEXT = re.compile(r"0|[1-9][0-9]{0,8}")
 _SHARE = re.compile(r"([0-9]{1,9})(?:/([0-9]{1,9}))?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -190,6 +187,11 @@ def _cell(name: str, dtype: pl.DataType, on: date) -> Column | None:
     if info is None or info.kind not in _CELLS:
         return None
     return _CELLS[info.kind](info, dtype)
+
+
+def _unsure(facts: Any, ticks: Any, total: int) -> tuple[bool, bool, int, int, bool]:
+    """Stands for `sure` when none of its columns is asked for (never shown)."""
+    return False, True, 0, 0, True
 
 
 def _full_years(birth: date, day: date) -> int:

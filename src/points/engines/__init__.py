@@ -1,6 +1,7 @@
 """The engines: translators of the compiled form.
 
-- per record (`score`): one applicant, explained;
+- per record (`score`): one applicant, explained, by Python generated once per schedule
+  and purpose from the compiled form (only names and whole numbers in its source);
 - columns (`compile_columns`, run by `points.batch.score_frame`): a whole table in Polars.
   Loaded on first use, so that scoring one applicant never imports Polars.
 """

@@ -1,7 +1,11 @@
 """The per-record engine: one applicant, scored and explained, from the compiled form.
 
-It translates the compiled form into plain tuples once per schedule (`_plan`) and runs them
-over integer ticks; the explanation (lines, groups, gate reasons) is built only when read.
+Once per schedule and purpose (`_plan(schedule).record(purpose)`) the compiled form is
+written out as generated Python (`._generate`: the scores over integer ticks, the gates,
+eligibility and tiers; here `_explainer`: the explanation). A mapping of plain values is
+validated by the fast path of `._input`, anything else by pydantic. A card is made at once
+from the generated function's result; its explanation (lines, group and gate results) is
+built by the generated explanation only when read, from the ticks and cap hits kept.
 """
 
 from __future__ import annotations
