@@ -17,6 +17,7 @@ path gives (its schema, taken once per input schema from an empty table).
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -275,47 +276,49 @@ class SmallPlan:
 
     def _frame(self, results: list[tuple[Any, ...]], ids: list[Any], ties: list[list[Any]],
                row_offset: int, n: int, wanted: frozenset[str] | None) -> pl.DataFrame:
+        """The scored rows in the column path's columns and types (one row-wise build, then
+        the tier lists looked up by mask)."""
         rp, c = self.rp, self.c
-        masks = [r[3] for r in results]
-        by_score = list(zip(*[r[4] for r in results], strict=True)) if results else []
-        by_gate = list(zip(*[r[5] for r in results], strict=True)) if results else []
-        tier_ids = [t for t, _, _ in rp.tiers]
-        by_index = {"total": 0, "eligible": 2, "provisional": 7, "outcome_sure": 8,
-                    "rank_key_low": 9, "rank_key_high": 10, "rank_pool_sure": 11}
-        constant = {"schedule_id": c.id, "schedule_hash": c.hash, "purpose": rp.purpose,
-                    "in_force": self.in_force}
-        tie_of = dict(self.ties)
-        series = []
-        for name, dtype in self.schema.items():
-            if wanted is not None and name not in wanted:
-                continue
-            values: Any
-            if name in self.score_index:
-                values = by_score[self.score_index[name]] if results else []
-            elif name in self.gate_index:
-                values = by_gate[self.gate_index[name]] if results else []
-            elif name in by_index:
-                j = by_index[name]
-                values = [r[j] for r in results]
-            elif name in constant:
-                values = [constant[name]] * n
-            elif name == "row":
-                values = range(row_offset, row_offset + n)
-            elif name == "applicant_id":
-                values = ids
-            elif name == "tier":
-                values = [tier_ids[m][-1] if tier_ids[m] else None for m in masks]
-            elif name in ("tiers", "services"):
-                lookup = self.tier_lists if name == "tiers" else self.service_lists
-                series.append(lookup.gather(pl.Series(masks, dtype=pl.UInt32)).alias(name))
-                continue
-            else:  # a tie-break fact: a share as a float, as the column path gives it
-                fact = tie_of[name]
-                values = ties[[f for _, f in self.ties].index(fact)]
-                if c.vocab[fact].kind == "fraction":
-                    values = [None if v is None else float(v) for v in values]
-            series.append(pl.Series(name, values, dtype=dtype))
-        return pl.DataFrame(series)
+        names = [k for k in self.schema if wanted is None or k in wanted]
+        scalar = [k for k in names if k not in ("tiers", "services")]
+        # each row flat: row, id, tier, constants, tie facts, the generated results
+        ties_at = len(_FLAT_HEAD)
+        at = dict(zip(_FLAT_HEAD, range(ties_at), strict=True))
+        at.update({col: ties_at + i for i, (col, _) in enumerate(self.ties)})
+        base = ties_at + len(self.ties)
+        at.update({k: base + i for i, k in enumerate(_FLAT_RESULTS)})
+        base += len(_FLAT_RESULTS)
+        at.update({k: base + j for k, j in self.score_index.items()})
+        base += len(rp.score_ids)
+        at.update({k: base + j for k, j in self.gate_index.items()})
+        pick = operator.itemgetter(*[at[k] for k in scalar])
+        last = [ids[-1] if ids else None for ids in (t for t, _, _ in rp.tiers)]
+        fixed = (c.id, c.hash, rp.purpose, self.in_force)
+        fraction = [c.vocab[fact].kind == "fraction" for _, fact in self.ties]
+        tie_rows = list(zip(*ties, strict=True)) if ties else [()] * n
+        rows = []
+        for i, (r, tie) in enumerate(zip(results, tie_rows, strict=True)):
+            if any(fraction):  # a share as a float, as the column path gives it
+                tie = tuple(float(v) if f and v is not None else v
+                            for v, f in zip(tie, fraction, strict=True))
+            rows.append(pick((row_offset + i, ids[i], last[r[3]], *fixed, *tie, r[0], r[2],
+                              r[7], r[8], r[9], r[10], r[11], *r[4], *r[5])))
+        frame = pl.DataFrame(rows, schema={k: self.schema[k] for k in scalar}, orient="row")
+        if len(scalar) < len(names):
+            masks = pl.Series([r[3] for r in results], dtype=pl.UInt32)
+            for k in ("tiers", "services"):
+                if k in names:
+                    lookup = self.tier_lists if k == "tiers" else self.service_lists
+                    frame.insert_column(names.index(k), lookup.gather(masks).alias(k))
+        return frame
+
+
+#: the first values of a flat row, then the tie-break facts, then `_FLAT_RESULTS`, then the
+#: ticks and the gates
+_FLAT_HEAD = ("row", "applicant_id", "tier", "schedule_id", "schedule_hash", "purpose",
+              "in_force")
+_FLAT_RESULTS = ("total", "eligible", "provisional", "outcome_sure", "rank_key_low",
+                 "rank_key_high", "rank_pool_sure")
 
 
 _PLANS: OrderedDict[tuple[Any, ...], SmallPlan | None] = OrderedDict()
