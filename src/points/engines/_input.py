@@ -64,9 +64,14 @@ def _decimal(info: FactInfo) -> Check:
 def _fraction(info: FactInfo) -> Check:
     lo, hi = Fraction(info.minimum or 0), Fraction(info.maximum or 0)
 
+    seen: dict[str, Any] = {}  # shares repeat: "1/2", "1/3"
+
     def check(v: Any) -> Any:
         t = type(v)
         if t is str:
+            found = seen.get(v)
+            if found is not None:
+                return found
             m = _SHARE.fullmatch(v)
             if m is None:
                 return _NO
@@ -74,7 +79,13 @@ def _fraction(info: FactInfo) -> Check:
             den = 1 if bottom is None else int(bottom)
             if den == 0:
                 return _NO
-            v = Fraction(int(top), den)
+            share = Fraction(int(top), den)
+            if not lo <= share <= hi:
+                return _NO
+            if len(seen) > 4096:
+                seen.clear()
+            seen[v] = share
+            return share
         elif t is int:
             v = Fraction(v)
         elif t is not Fraction:
@@ -103,14 +114,24 @@ def _level(info: FactInfo) -> Check:
 
 
 def _date(info: FactInfo) -> Check:
+    seen: dict[str, date] = {}  # birth dates repeat
+
     def check(v: Any) -> Any:
         if type(v) is date:
             return v
-        if type(v) is str and _DATE.fullmatch(v):
-            try:
-                return date.fromisoformat(v)
-            except ValueError:
-                return _NO
+        if type(v) is str:
+            found = seen.get(v)
+            if found is not None:
+                return found
+            if _DATE.fullmatch(v):
+                try:
+                    d = date.fromisoformat(v)
+                except ValueError:
+                    return _NO
+                if len(seen) > 65536:
+                    seen.clear()
+                seen[v] = d
+                return d
         return _NO
     return check
 
@@ -130,6 +151,9 @@ class _Model:
         self.checks: dict[str, Check] | None = {"applicant_id": _applicant_id}
         self.defaults: dict[str, Any] = {}
         self.required: frozenset[str] = frozenset()
+        #: whole-number facts and their bounds, true/false facts: checked inline
+        self.ints: dict[str, tuple[int, int]] = {}
+        self.flags: frozenset[str] = frozenset()
         required = []
         for name, field in model.model_fields.items():
             default = field.default
@@ -147,7 +171,11 @@ class _Model:
             if info.optional:
                 check = _optional(check)
             self.checks[name] = check
+            if info.kind == "int":
+                self.ints[name] = (int(info.minimum or 0), int(info.maximum or 0))
         self.required = frozenset(required)
+        self.flags = frozenset(n for n in self.checks if n in model.vocabulary
+                               and model.vocabulary[n].kind == "bool")
 
 
 def _optional(check: Check) -> Check:
@@ -168,7 +196,17 @@ def fast_facts(model: type[ApplicantBase], data: Mapping[str, Any]) -> dict[str,
     if checks is None or type(data) is not dict:
         return None
     out = m.defaults.copy()
+    ints, flags = m.ints, m.flags
     for name, value in data.items():
+        t = type(value)
+        if t is int:  # the usual cases without a call: a count within bounds, a flag
+            bounds = ints.get(name)
+            if bounds is not None and bounds[0] <= value <= bounds[1]:
+                out[name] = value
+                continue
+        elif t is bool and name in flags:
+            out[name] = value
+            continue
         check = checks.get(name)
         if check is None:
             return None
