@@ -28,7 +28,7 @@ from points.engines import _record
 from points.engines._generate import generate
 from points.engines._input import fast_facts
 from points.schedule.loader import bundled_ids
-from points.testing import applicants
+from points.testing import applicants, schedules
 
 ON = date(2024, 6, 1)
 #: every name a generated function may hold: its own locals and closure cells, keywords,
@@ -38,7 +38,7 @@ _NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|[lu]?(tot
 
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
-_EXPLAIN = re.compile(r"(D|F|P|CH|b|v|make|explain|facts|ticks|hits|passes|line|_gate|get"
+_EXPLAIN = re.compile(r"(D|F|P|b|v|bool|make|explain|facts|ticks|hits|passes|line|_gate|get"
                       r"|[tchGLQ]\d+|ch\d+)")
 
 
@@ -204,3 +204,23 @@ def test_a_card_made_the_fast_way_has_every_attribute() -> None:
     assert set(vars(card)) == {a.name for a in attrs.fields(points.ScoreCard)}
     again = points.ScoreCard.from_dict(card.to_dict())
     assert again == card
+
+
+# --- the explanation's caches: a line, group or gate result is shared only when equal ------
+
+
+@settings(max_examples=30, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(schedule=schedules(), data=st.data())
+def test_cached_explanations_equal_fresh_ones(schedule: points.Schedule,
+                                              data: st.DataObject) -> None:
+    # every card's explanation is the same whether its lines were built for it or found in
+    # the caches another applicant filled: score in one order, then afresh in the other
+    people = data.draw(st.lists(applicants(schedule), min_size=2, max_size=6))
+    for purpose in [None, *schedule.purposes]:
+        _record._PLANS.clear()
+        first = [points.score(a, schedule, purpose=purpose, on=ON).to_dict() for a in people]
+        _record._PLANS.clear()
+        again = [points.score(a, schedule, purpose=purpose, on=ON).to_dict()
+                 for a in reversed(people)]
+        assert first == list(reversed(again))

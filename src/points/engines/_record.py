@@ -322,9 +322,8 @@ class _Detail:
         plan, facts, purpose = self.plan, self.facts, self.purpose
         c = plan.c
         value = facts[fact]
-        info = c.vocab.get(fact)
         key = None
-        if f.within is None and (info is None or info.parsed is None):
+        if _line_key(c, f):
             # the same value, points, cap, `when`, purpose and choice: the same line
             on = f.when is None or bool(facts[f.when])
             key = (value, t, capped, on, tuple([chosen.get(g) for g, _ in above]))
@@ -427,8 +426,8 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
         add(f"G{k} = {const(cache)}.get(({at[g.id]}, {capped}))")
         add(f"if G{k} is None:")
         add(f"    G{k} = {const(group)}({at[g.id]}, {capped})")
-    if any(not spec[0] for spec in lines):
-        add("CH = {" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}")
+    chosen_var = dict(chosen)
+    ch = "{" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}"
 
     def build_line(spec: Any) -> Any:
         _, _, fact, head, rule, tail, texts, _ = spec
@@ -448,13 +447,24 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
             add(f"L{i} = {const(spec[6])}.get((v, t{i}, h{i}))")
             add(f"if L{i} is None:")
             add(f"    L{i} = {const(build_line(spec))}(v, t{i}, h{i})")
+        elif _line_key(c, spec[1]):  # the key `_Detail.line` keeps it under, written out
+            f, above = spec[1], spec[7]
+            on = "True" if f.when is None else f"bool(F[{const(f.when)}])"
+            path = "".join(f"{chosen_var[g]}, " for g, _ in above)
+            add(f"L{i} = {const(spec[6])}.get((F[{const(spec[2])}], t{i}, h{i}, {on}, "
+                f"({path})))")
+            add(f"if L{i} is None:")
+            add(f"    L{i} = D.line({const(spec)}, t{i}, h{i}, {ch})")
         else:
-            add(f"L{i} = D.line({const(spec)}, t{i}, h{i}, CH)")
+            add(f"L{i} = D.line({const(spec)}, t{i}, h{i}, {ch})")
     gates = list(c.gates.values())
     if gates:
         add("P = D.passes")
-    for j, gate in enumerate(gates):
-        add(f"Q{j} = D._gate({const(gate)}, P[{_int(j)}])")
+    for j, gate in enumerate(gates):  # the key `_Detail._gate` keeps it under
+        key = "".join(f"F[{const(n)}], " for n in gate.facts)
+        add(f"Q{j} = {const(plan.gate_text)}.get(({const(gate.id)}, P[{_int(j)}], {key}))")
+        add(f"if Q{j} is None:")
+        add(f"    Q{j} = D._gate({const(gate)}, P[{_int(j)}])")
     add(f"return ({''.join(f'L{i}, ' for i in range(n_lines))}), "
         f"({''.join(f'G{k}, ' for k in range(len(c.groups)))}), "
         f"({''.join(f'Q{j}, ' for j in range(len(gates)))})")
@@ -465,6 +475,13 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     explain = namespace["make"](*values)
     explain.source = source  # for reading (the tests check what it holds)
     return explain
+
+
+def _line_key(c: CompiledSchedule, f: Any) -> bool:
+    """Whether a line is kept by (value, ticks, cap hit, `when`, the choices above it): its
+    value is its fact's own (no `within` share) and its words do not name other facts."""
+    info = c.vocab.get(f.fact)
+    return f.within is None and (info is None or info.parsed is None)
 
 
 def _int(v: Any) -> str:
