@@ -30,8 +30,7 @@ import attrs
 import polars as pl
 
 from ..compiled import CompiledSchedule, compile_schedule
-from ..engines._columns import _tier_lookup
-from ..engines._generate import RecordPlan, generate
+from ..engines import RecordPlan, generate_record, tier_lookup
 from ..errors import ApplicantError
 from ..facts import FactInfo, vocabulary
 from ..schedule.model import Schedule
@@ -359,9 +358,9 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
     base: dict[str, Any] = {n: attrs.evolve(i, required=False).default for n, i in vocab.items()
                             if i.expr is None}
     base.update(applicant_id=None, birth_date=None, age=None, age_years_begun=None)
-    rp = generate(c, purpose)
+    rp = generate_record(c, purpose)
     node = c.purpose(purpose)
-    tier_lists, service_lists = _tier_lookup([t for t, _ in node.tiers])
+    tier_lists, service_lists = tier_lookup([t for t, _ in node.tiers])
     groups = {g.id for g in c.groups}
     out = columns()
     ties = tuple((col, col.removeprefix("fact.")) for col in out if col.startswith("fact."))

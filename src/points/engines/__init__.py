@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._generate import RecordPlan
+from ._generate import generate as generate_record
 from ._record import evaluation_date, facts_of, score
 
 if TYPE_CHECKING:
@@ -20,13 +22,16 @@ if TYPE_CHECKING:
         den_col,
         fact_col,
         points_expr,
+        tick_dtypes,
+        tier_lookup,
     )
 
-__all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "evaluation_date",
-           "fact_col", "facts_of", "points_expr", "score"]
+__all__ = ["ColumnPlan", "RecordPlan", "compile_columns", "decimal_places", "den_col",
+           "evaluation_date", "fact_col", "facts_of", "generate_record", "points_expr", "score",
+           "tick_dtypes", "tier_lookup"]
 
 _COLUMNS = frozenset({"ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
-                      "points_expr"})
+                      "points_expr", "tick_dtypes", "tier_lookup"})
 
 
 def __getattr__(name: str) -> Any:

@@ -38,7 +38,7 @@ from ..schedule.model import Schedule
 from ._sure_columns import sure_stages
 
 __all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
-           "points_expr", "tick_dtypes"]
+           "points_expr", "tick_dtypes", "tier_lookup"]
 
 
 def fact_col(name: str) -> str:
@@ -243,7 +243,7 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
 
     # 6. outputs: ticks in the narrowest integers their bounds allow; tiers and services
     # as enums (one byte a row), the schedule's id and hash as constants
-    tier_lists, service_lists = _tier_lookup(tiers)
+    tier_lists, service_lists = tier_lookup(tiers)
     tier_dtype = pl.Enum([t.id for t in tiers])
     if tiers:
         mask = pl.sum_horizontal([pl.col(f"_u.{i}").cast(pl.UInt32) * (1 << i)
@@ -314,7 +314,7 @@ def _within_columns(c: CompiledSchedule) -> dict[str, FactColumn]:
     return out
 
 
-def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
+def tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
     """For every set of unlocked tiers (a bit mask), the tier ids and the services granted,
     as lists of enums (of the tier ids, of the services in order of first mention)."""
     n = len(tiers)
