@@ -19,6 +19,7 @@ import points
 from points import FACTS, Applicant, analysis, load_schedule, loads_schedule, score
 from points.cli import app
 from points.schedule.model import Schedule, when_names
+from points.testing import consistent
 
 HEAD = """
 [schedule]
@@ -530,7 +531,11 @@ def targeted_best(s: Schedule, nodes: list[str], facts: set[str], purpose: str |
               suppress_health_check=list(HealthCheck))
     @given(st.fixed_dictionaries({f: natural(f) for f in sorted(facts)}))
     def search(values: dict[str, Any]) -> None:
-        card = score({"age": 30, **values}, s, purpose=purpose, on=on)
+        row = consistent({"age": 30, **values})  # facts drawn apart may contradict
+        for n, info in s.vocabulary.items():  # a required fact (sex) is always given
+            if info.required and row.get(n) is None:
+                row[n] = info.levels[0]
+        card = score(row, s, purpose=purpose, on=on)
         pts = sum((card.points(n) for n in nodes), Decimal(0))
         pull = sum(levels[f].index(v) if f in levels else _size(v) for f, v in values.items())
         target(float(sense * pts) + 1e-9 * sense * pull)

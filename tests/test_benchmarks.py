@@ -68,3 +68,16 @@ def test_distributed_benchmark_runs_at_a_tiny_size(tmp_path: Path, job: str) -> 
     assert [line.split()[:2] for line in table] == [["points", f"{job}_file"],
                                                     ["dask", "2"]]
     assert all(f"{job}_file" in line and " 300 " in line for line in table)
+
+
+def test_records_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(BENCHMARKS / "bench_records.py"), "--applicants",
+                          "300", "--cache-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[1] == "checked: hand-written and library facts agree on 300 applicants"
+    header = next(i for i, line in enumerate(lines) if line.startswith("what"))
+    table = lines[header + 1:]
+    assert [line.split()[0] for line in table] == ["hand-written", "points", "points"]
+    assert all(" 300 " in line for line in table)

@@ -23,23 +23,26 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "commands"
 pytestmark = pytest.mark.docs
 
 #: Examples per command, run by the tests in a folder holding `applicants.csv` (the bundled
-#: sample) and `applicant.json`.
+#: sample), `applicant.json` and `export/` (a record export: 200 applicants, seed 7).
 EXAMPLES: dict[str, list[str]] = {
     "score": ["points score", "points score applicants.csv --on 2024-06-01 -o scored.csv",
               "points score applicants.csv --on 2024-06-01 --outputs total,eligible,tier "
               "-o totals.csv",
               "points score applicants.csv --schedule guangzhou/2018 --on 2024-06-01 "
-              "--out-of-force -o history.csv"],
+              "--out-of-force -o history.csv",
+              "points score --records export --on 2024-06-01"],
     "rank": ["points rank applicants.csv --schedule guangzhou-settlement/2023 --on 2024-06-01 "
              "--quota 500 -o ranked.csv"],
     "explain": ["points explain", "points explain applicant.json --on 2024-06-01 --lang zh",
-                "points explain applicant.json --on 2024-06-01 --json"],
+                "points explain applicant.json --on 2024-06-01 --json",
+                "points explain --records export --id S007-0000001 --on 2024-06-01 --what-if"],
     "check": ["points check guangzhou/2021"],
     "show": ["points show shenzhen/2020", "points show nantong/2020 --lang zh --markdown"],
     "schedules": ["points schedules", "points schedules --on 2024-06-01"],
     "schema": ["points schema", "points schema --applicant standard",
                "points schema --applicant guangzhou/2021"],
-    "sample": ["points sample --rows 100 --seed 7 -o some.csv"],
+    "sample": ["points sample --rows 100 --seed 7 -o some.csv",
+               "points sample --records export --rows 200 --seed 7"],
     "diff": ["points diff guangzhou/2018 guangzhou/2021 --population applicants.csv "
              "--on 2021-11-01 --purpose settlement --html report.html"],
 }
@@ -106,6 +109,10 @@ def test_every_command_has_an_example() -> None:
 @pytest.mark.parametrize("line", [e for lines in EXAMPLES.values() for e in lines])
 def test_example_runs(line: str, workdir: Path) -> None:
     (workdir / "applicant.json").write_text(APPLICANT, encoding="utf-8")
+    if "--records export" in line and not line.startswith("points sample"):
+        from points.records import write_sample
+
+        write_sample(workdir / "export", 200, seed=7)
     args = shlex.split(line)[1:]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -136,7 +136,15 @@ def test_the_model_of_a_schedule(own: points.Schedule) -> None:
     model = own.applicant_model()
     assert model is own.applicant_model()  # built once
     assert {"language_listening", "job_offers", "savings"} <= set(model.model_fields)
-    assert points.load_schedule("guangzhou/2021").applicant_model() is Applicant
+    plain = points.loads_schedule(HEAD.replace('required_facts = ["sex"]\n', "") + RULES.split(
+        "[factors.listening]")[0] + "[factors.male]" + RULES.split("[factors.male]")[1])
+    assert plain.applicant_model() is Applicant  # nothing of its own, nothing asked
+    # Guangzhou reads the count of criminal penalties in 5 years: its model asks for it
+    # from an applicant with a criminal record
+    gz = points.load_schedule("guangzhou/2021").applicant_model()
+    with pytest.raises(ApplicantError, match="criminal_records_5y: with a criminal record"):
+        gz.parse({"age": 30, "criminal_record": True})
+    assert Applicant.parse({"age": 30, "criminal_record": True}).criminal_record
     with pytest.raises(ApplicantError, match="job_offers: is required by the schedule"):
         model.parse({"age": 30, "sex": "male"})
     with pytest.raises(ApplicantError, match="sex: is required by the schedule"):
@@ -212,3 +220,69 @@ def test_applicant_schema_of_a_schedule(own: points.Schedule) -> None:
     assert "language_listening" not in standard["properties"]
     bad = CliRunner().invoke(app, ["schema", "--applicant", "nowhere/2020"])
     assert bad.exit_code == 1 and "nowhere/2020" in bad.output
+
+
+NEGATIVE = """
+[facts.x]
+label = { zh = "x", en = "x" }
+kind = "decimal"
+places = 0
+min = -3000000000
+max = 5
+
+[factors.rate]
+label = { zh = "r", en = "r" }
+rule = "rate"
+fact = "x"
+rate = 2
+whole = false
+ref = "t"
+status = "confirmed"
+
+[gates.deep]
+label = { zh = "g", en = "g" }
+condition = { fact = "x", lt = -2500000000 }
+ref = "t"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize("x,total,deep", [(-1, "0", False), (-2900000000, "0", True),
+                                          (3, "6", False)])
+def test_an_own_fact_below_zero_scores_alike_in_batches(
+        tmp_path: Path, x: int, total: str, deep: bool) -> None:
+    # found by tests/test_properties_constructs.py: the column engine took every number fact
+    # to be >= 0 and bounded by its maximum (a rate went negative; -2.9e9 overflowed Int32)
+    s = _load(tmp_path, HEAD.replace('required_facts = ["sex"]\n', "") + NEGATIVE)
+    card = points.score({"age": 30, "x": x}, s, on=ON)
+    assert (card.total, card.gates[0].passed) == (Decimal(total), deep)
+    row = score_frame(pl.DataFrame({"age": [30], "x": [x]}), s, on=ON).points().row(
+        0, named=True)
+    assert (row["total"], row["gate.deep"]) == (Decimal(total), deep)
+
+
+@pytest.mark.parametrize("rule", ['rule = "count"\neach = 2', 'rule = "count"\neach = 2\ncap = 5',
+                                  'rule = "rate"\nrate = 2', 'rule = "rate"\nrate = 2\nper = 2'])
+@pytest.mark.parametrize("n,total", [(-3, "0"), (-1, "0"), (0, "0"), (2, None)])
+def test_a_count_below_zero_scores_nothing_in_both_engines(
+        tmp_path: Path, rule: str, n: int, total: str | None) -> None:
+    # found by tests/test_properties_constructs.py: per record, `count` and the whole-number
+    # `rate` took an integer fact to be >= 0 and scored a negative count below 0
+    s = _load(tmp_path, HEAD.replace('required_facts = ["sex"]\n', "") + f"""
+[facts.n]
+label = {{ zh = "n", en = "n" }}
+kind = "count"
+min = -5
+max = 5
+
+[factors.x]
+label = {{ zh = "x", en = "x" }}
+fact = "n"
+{rule}
+ref = "t"
+status = "confirmed"
+""")
+    expected = Decimal(total) if total is not None else Decimal(2 if "per = 2" in rule else 4)
+    assert points.score({"age": 30, "n": n}, s, on=ON).total == expected
+    table = pl.DataFrame({"age": [30], "n": [n]})
+    assert score_frame(table, s, on=ON).points()["total"].to_list() == [expected]

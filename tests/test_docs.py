@@ -120,10 +120,12 @@ def facts_markdown() -> str:
     """docs/facts.md: every fact of `points.FACTS`, then the levels of each level type."""
     out = [
         "# Facts", "", _GENERATED.format(what="points.FACTS"), "",
-        "A fact is one field of `points.Applicant`: what a schedule's factors, gates and",
-        "tie-breaks can read. Durations are whole months, money is yuan, and a name ending in",
-        "`_5y` or `_3y` counts events in a look-back window of that many years. `age` is",
-        "derived from `birth_date` on the evaluation date when it is not given.", "",
+        "The standard vocabulary: every fact a schedule may read without declaring it, one",
+        "entry each in the bundled file `points/_data/facts.toml` (a schedule declares its",
+        "own facts in the same format, see [schedule-format.md](schedule-format.md)). A fact",
+        "is one field of `points.Applicant`. Durations are whole months, money is yuan, and a",
+        "name ending in `_5y` or `_3y` counts events in a look-back window of that many years.",
+        "`age` is derived from `birth_date` on the evaluation date when it is not given.", "",
         "| fact | kind | unit | min | max | window (years) | 中文 | English |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -144,7 +146,29 @@ def facts_markdown() -> str:
             more = ", ".join(f"`{a}`" for a, v in LEVEL_ALIASES[kind].items()
                              if v == name and a != zh)
             out.append(f"| `{name}` | {_cell(zh)} | {_cell(en)} | {_cell(more)} |")
+    out += ["", "## Consistency checks", "",
+            "One real-world thing is one fact. Where two facts tell of the same thing, an",
+            "applicant whose facts contradict each other is refused (`ApplicantError`; in a",
+            "batch the row goes to the rejects with the field below). A check applies when",
+            "every fact it reads is given; a check that asks for a fact (`unless given`)",
+            "applies only under a schedule that reads that fact. `points.testing.consistent`",
+            "mends drawn facts with the fix.", "",
+            "| check | contradiction | unless given | field | reason | fix |",
+            "|---|---|---|---|---|---|"]
+    for c in points.facts.CHECKS:
+        fix = ", ".join(f"{k} := {v}" for k, v in c.fix_text)
+        out.append("| " + " | ".join(_cell(v) for v in (
+            f"`{c.id}`", f"`{c.expr.text}`", ", ".join(f"`{u}`" for u in sorted(c.unless)),
+            f"`{c.field}`", c.en, fix)) + " |")
+    out += ["", "Earlier names keep their meaning, with two clarifications: an administrative",
+            "detention (`detention_records_5y`) is also one of the public-security penalties",
+            "(`public_security_penalties_5y`), and a criminal penalty in the last five years",
+            "(`criminal_records_5y`) is also a criminal record (`criminal_record`). 中专 is the",
+            "education level `high_school` (every bundled table scores it so);",
+            "`vocational_secondary` is the settlement routes' fact of having enrolled at or",
+            "graduated from such a school."]
     return "\n".join(out) + "\n"
+
 
 
 _WRAP = """\

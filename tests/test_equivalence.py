@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 import points
 from points import FACTS, Applicant, ApplicantError
+from points._gen_base import _toml
 from points.batch import score_frame
 from points.schedule.kinds import KINDS
-from points.testing import _toml, applicants, schedules
+from points.testing import applicants, schedules
 
 ON = date(2024, 6, 1)
 

@@ -17,7 +17,7 @@ from points._explain import _wrap, cell_width
 from test_schedule_errors import BASE, edit
 
 ON = date(2024, 6, 1)
-SAMPLE = {"applicant_id": "A-1", "age": 42, "has_permit": True, "permit_months": 2,
+SAMPLE = {"applicant_id": "A-1", "age": 42, "sex": "male", "has_permit": True, "permit_months": 2,
           "housing": "rental", "rental_months": 7, "employed": True, "pension_months": 3,
           "education": "master", "income_tax_3y": "116186", "hardship_industry": False}
 

@@ -31,6 +31,7 @@ from points.families import (
     to_toml,
 )
 from points.schedule._locate import key_lines
+from points.testing import consistent
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -690,7 +691,7 @@ APPLICANTS = st.fixed_dictionaries({
     **{f"merit_{c}_class": _few for c in ("first", "second", "third")},
     "credit_records_under_90d": _few, "credit_records_over_90d": _few,
     "tax_evasion_records_5y": _few, "public_security_penalties_5y": _few,
-})
+}).map(consistent)
 
 
 @pytest.fixture(scope="module")

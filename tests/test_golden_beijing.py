@@ -75,7 +75,8 @@ CAPPED: Facts = {
 
 # Deductions, no floor: detention −30; 2 tax violations −24. age 50 → 0.
 # total = 0 − 30 − 24 = −54
-RECORDS: Facts = {"age": 50, "detention_records_5y": 1, "tax_evasion_records_5y": 2}
+RECORDS: Facts = {"age": 50, "sex": "male", "detention_records_5y": 1,
+                  "tax_evasion_records_5y": 2}
 
 # A female worker of 50 is at retirement age; a female cadre of 50 is not.
 # employment 96 → 24; age 50 > 45 → 0; bachelor (no degree) → 10.5 (大专 level reached).
@@ -158,12 +159,17 @@ def test_all_five_insurance_types_are_needed() -> None:
     pytest.param("female", False, 50, False, id="woman-worker-50"),
     pytest.param("female", True, 54, True, id="woman-cadre-54"),
     pytest.param("female", True, 55, False, id="woman-cadre-55"),
-    pytest.param(None, False, 30, False, id="sex-not-given"),
 ])
 def test_retirement_age_gate(sex: str | None, cadre: bool, age: int, passes: bool) -> None:
     c = card({"has_permit": True, "employed": True, "sex": sex, "cadre": cadre, "age": age,
               **insured(96)})
     assert ("below_retirement" not in failed(c)) is passes
+
+
+def test_sex_is_required() -> None:
+    # the retirement age differs by sex: an applicant without it is refused, not guessed
+    with pytest.raises(points.ApplicantError, match="sex: is required by the schedule"):
+        card({"has_permit": True, "employed": True, "cadre": False, "age": 30, **insured(96)})
 
 
 def test_other_gates() -> None:

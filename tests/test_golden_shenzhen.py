@@ -109,11 +109,16 @@ def test_deductions() -> None:
     pytest.param("male", 55, False, id="man-55"),
     pytest.param("female", 49, True, id="woman-49"),
     pytest.param("female", 50, False, id="woman-50"),
-    pytest.param(None, 30, False, id="sex-not-given"),
 ])
 def test_sex_dependent_age_gate(sex: str | None, age: int, passes: bool) -> None:
     c = card({**D3_EXAMPLE, "sex": sex, "age": age})
     assert ("age_limit" not in failed(c)) is passes
+
+
+def test_sex_is_required() -> None:
+    # the age limit differs by sex: an applicant without it is refused, not guessed
+    with pytest.raises(points.ApplicantError, match="sex: is required by the schedule"):
+        card({**{k: v for k, v in D3_EXAMPLE.items() if k != "sex"}, "age": 30})
 
 
 @pytest.mark.parametrize(("facts", "gate"), [

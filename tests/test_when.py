@@ -203,3 +203,122 @@ def test_a_when_gate_may_not_read_scores(tmp_path: Path) -> None:
                         'condition = { score = "total", ge = 10 }')
     with pytest.raises(ScheduleError, match="names a gate that reads scores"):
         _load(tmp_path, text)
+
+
+def test_points_check_leaves_out_applicants_two_branches_would_both_take(
+        tmp_path: Path) -> None:
+    # members whose `when`s can hold together: married and employed; nobody may be in
+    # both, nor in neither, so the most is 20 (employed, unmarried), not 10 + 20
+    s = _load(tmp_path, """
+[groups.a]
+label = { zh = "甲", en = "A" }
+when = "married"
+ref = "t"
+status = "confirmed"
+
+[groups.b]
+label = { zh = "乙", en = "B" }
+when = "employed"
+ref = "t"
+status = "confirmed"
+
+[branches.family]
+label = { zh = "家庭", en = "Family" }
+members = ["a", "b"]
+ref = "t"
+status = "confirmed"
+
+[factors.fa]
+label = { zh = "甲分", en = "A points" }
+rule = "bands"
+fact = "age"
+group = "a"
+bands = [{ min = 18, points = 10 }]
+ref = "t"
+status = "confirmed"
+
+[factors.fb]
+label = { zh = "乙分", en = "B points" }
+rule = "bands"
+fact = "age"
+group = "b"
+bands = [{ min = 18, points = 20 }]
+ref = "t"
+status = "confirmed"
+""")
+    b = analysis.bounds(s)
+    assert (b.minimum, b.maximum, b.exact) == (Decimal("0.00"), Decimal("20.00"), True)
+    for which in ("lowest", "highest"):  # both witnesses are in exactly one branch
+        points.score(b.applicant(which), s, on=ON)
+
+
+def test_a_gate_on_an_own_level_fact_is_explained(tmp_path: Path) -> None:
+    s = _load(tmp_path, """
+[facts.band]
+label = { zh = "级别", en = "band" }
+kind = "level"
+levels = [{ id = "low", zh = "低", en = "low" }, { id = "high", zh = "高", en = "high" }]
+
+[gates.strong]
+label = { zh = "强", en = "Strong" }
+condition = { fact = "band", ge = "high" }
+ref = "t"
+status = "provisional"
+
+[factors.x]
+label = { zh = "分", en = "Points" }
+rule = "levels"
+fact = "band"
+points = { high = 5 }
+ref = "t"
+status = "provisional"
+""")
+    card = points.score({"age": 30, "band": "high"}, s, on=ON)
+    assert card.total == 5 and "Strong" in card.explain()
+
+
+
+def test_a_when_ordering_an_own_level_scores_per_record(tmp_path: Path) -> None:
+    # found by tests/test_properties_constructs.py: the per-record plan looked the levels of
+    # `own` up outside the schedule's vocabulary (KeyError)
+    s = _load(tmp_path, """
+[facts.own]
+label = { zh = "o", en = "o" }
+kind = "level"
+levels = [{ id = "a", zh = "甲", en = "A" }, { id = "b", zh = "乙", en = "B" }]
+
+[factors.f]
+label = { zh = "f", en = "f" }
+rule = "flag"
+fact = "married"
+points = 1
+when = { fact = "own", ge = "b" }
+ref = "t"
+status = "confirmed"
+""")
+    for level, total in (("a", 0), ("b", 1), ("乙", 1)):
+        facts = {"age": 30, "married": True, "own": level}
+        assert points.score(facts, s, on=ON).total == total
+        assert score_frame(pl.DataFrame([facts]), s, on=ON).points()["total"].to_list() == \
+            [total]
+
+
+
+def test_a_gate_ordering_an_own_level_is_explained(tmp_path: Path) -> None:
+    # found by the example of schedules(constructs=True) in docs/testing-a-policy.md: the
+    # sure-or-not plan looked the levels of `own` up outside the schedule's vocabulary
+    s = _load(tmp_path, """
+[facts.own]
+label = { zh = "o", en = "o" }
+kind = "level"
+levels = [{ id = "a", zh = "甲", en = "A" }, { id = "b", zh = "乙", en = "B" }]
+
+[gates.high]
+label = { zh = "高", en = "High" }
+condition = { fact = "own", ge = "b" }
+ref = "t"
+status = "confirmed"
+""")
+    card = points.score({"age": 30, "own": "乙"}, s, on=ON)
+    assert card.gates[0].passed and card.outcome_sure
+    assert "High" in card.explain("en")

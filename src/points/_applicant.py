@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from ._vocab import ApplicantBase, FactInfo, Share, field_of, read_standard
+from ._vocab import ApplicantBase, Check, FactInfo, Share, field_of, read_standard
 
 __all__ = ["Applicant", "Education", "Housing", "Relative", "Sex", "SkillGrade", "Title", "Veteran"]
 
@@ -43,6 +43,7 @@ class Applicant(ApplicantBase):
     """
 
     vocabulary: ClassVar[dict[str, FactInfo]] = _FACTS
+    checks: ClassVar[tuple[Check, ...]] = read_standard().always
     birth_date: date | None = field_of(_FACTS["birth_date"])
     age: int | None = field_of(_FACTS["age"])
     age_years_begun: int | None = field_of(_FACTS["age_years_begun"])

@@ -16,13 +16,82 @@ import attrs
 
 from ._explain import _WORDS, DEFAULT_WIDTH, _pad, _rpad, _wrap, cell_width
 
-__all__ = ["FORMAT", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard"]
+__all__ = ["FORMAT", "DerivedFact", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard",
+           "value_text"]
 
 FORMAT = "points.scorecard/1"
 
 Detail = tuple[tuple["Line", ...], tuple["GroupResult", ...], tuple["GateResult", ...]]
 
 
+
+
+def value_text(v: Any) -> str:
+    """A value as the rejects file and messages show it (None as empty text)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+@attrs.frozen
+class DerivedFact:
+    """One fact derived from records (`points.records`): its value, the rule applied and
+    the records behind it.
+
+    `text_en` / `text_zh` say it in words ("permit_months 48: continuous months ... :
+    2020-06-15..2024-06-14"); `records` are the ids of the records used; `given` is the value
+    the applicant's own facts held when the records replaced a different one.
+    """
+
+    fact: str
+    value: Any
+    derive: str
+    records: tuple[str, ...]
+    rule_en: str
+    rule_zh: str
+    detail_en: str
+    detail_zh: str
+    provisional: bool
+    note: str
+    given: Any = None
+
+    def text(self, lang: str = "en") -> str:
+        """`fact value: rule; detail` in `lang` ("en" or "zh")."""
+        zh = lang == "zh"
+        rule, detail = (self.rule_zh, self.detail_zh) if zh else (self.rule_en, self.detail_en)
+        sep = "：" if zh else ": "
+        out = f"{self.fact} {value_text(self.value)}{sep}{rule}"
+        if detail:
+            out += ("；" if zh else "; ") + detail
+        if self.given is not None:
+            out += (f"（替换申请人填报的 {value_text(self.given)}）" if zh
+                    else f" (replaces the given {value_text(self.given)})")
+        if self.provisional:
+            out += "（待核实规则）" if zh else " (provisional rule)"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "value": _json(self.value), "derive": self.derive,
+                "records": list(self.records), "rule": {"zh": self.rule_zh, "en": self.rule_en},
+                "detail": {"zh": self.detail_zh, "en": self.detail_en},
+                "provisional": self.provisional, "note": self.note,
+                "given": _json(self.given)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DerivedFact:
+        return cls(fact=d["fact"], value=d["value"], derive=d["derive"],
+                   records=tuple(d["records"]), rule_en=d["rule"]["en"],
+                   rule_zh=d["rule"]["zh"], detail_en=d["detail"]["en"],
+                   detail_zh=d["detail"]["zh"], provisional=d["provisional"], note=d["note"],
+                   given=d.get("given"))
+
+
+def _json(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    return str(v)
 
 
 class Line(NamedTuple):
@@ -141,6 +210,8 @@ class ScoreCard:
         default=None, alias="groups", repr=False)
     _gates: tuple[GateResult, ...] | None = attrs.field(default=None, alias="gates", repr=False)
     _detail: Callable[[], Detail] | None = attrs.field(default=None, alias="detail", repr=False)
+    #: the facts derived from records (`points.score(..., records=...)`), each explained
+    derivations: tuple[DerivedFact, ...] = attrs.field(default=(), repr=False)
 
     @classmethod
     def _of(cls, values: dict[str, Any]) -> ScoreCard:
@@ -242,7 +313,14 @@ class ScoreCard:
     # --- JSON ----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The card as JSON-ready data, in the documented `points.scorecard/1` shape."""
+        """The card as JSON-ready data, in the documented `points.scorecard/1` shape (with
+        `derivations` only when facts were derived from records)."""
+        out = self._dict()
+        if self.derivations:
+            out["derivations"] = [d.to_dict() for d in self.derivations]
+        return out
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "provenance": {
@@ -311,7 +389,9 @@ class ScoreCard:
             raise InputError(f"not a {FORMAT} score card", value=data.get("format"))
         p = data["provenance"]
         nt = data["next_tier"]
+        derived = tuple(DerivedFact.from_dict(d) for d in data.get("derivations") or ())
         return cls(
+            derivations=derived,
             schedule_id=p["schedule"], schedule_hash=p["schedule_hash"],
             library_version=p["library_version"], on=date.fromisoformat(p["on"]),
             in_force=p["in_force"], applicant_id=data["applicant_id"],
@@ -481,6 +561,11 @@ def explain_text(card: ScoreCard, lang: str = "en", width: int | None = None) ->
         label = card.purpose_label[0 if zh else 1] if card.purpose_label else card.purpose
         add(f"{w['purpose']}{colon}{label}" + (f" ({card.purpose})" if label != card.purpose
                                                else ""))
+    if card.derivations:
+        out.append("")
+        out.append("由记录得出的事实：" if zh else "Facts from records:")
+        for d in card.derivations:
+            add("  " + d.text(lang), 4)
     out.append("")
     labels = [ln.label(lang) for ln in card.lines] + \
         [g.label_zh if zh else g.label_en for g in card.groups]

@@ -12,8 +12,9 @@ model validates with.
 from __future__ import annotations
 
 import difflib
+import functools
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -27,6 +28,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -42,6 +44,8 @@ __all__ = [
     "FLAG_WORDS",
     "KIND_OF",
     "ApplicantBase",
+    "Check",
+    "CheckDecl",
     "FactDecl",
     "FactInfo",
     "LevelDecl",
@@ -50,9 +54,11 @@ __all__ = [
     "age_on",
     "annotation_of",
     "applicant_error",
+    "expr_type",
     "fact_info",
     "field_of",
     "level_aliases",
+    "mend",
     "near_miss",
     "read_standard",
     "years_begun",
@@ -260,18 +266,77 @@ def field_of(info: FactInfo) -> Any:
 
 @attrs.frozen
 class StandardVocabulary:
-    """The bundled vocabulary: facts in file order and the level lists by name."""
+    """The bundled vocabulary: facts in file order, the level lists by name, the checks."""
 
     facts: dict[str, FactInfo]
     levels: dict[str, list[LevelDecl]]
     declarations: dict[str, FactDecl]
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def always(self) -> tuple[Check, ...]:
+        """The checks every applicant model applies: those without `unless_given` (a check
+        asking for a fact applies only for a schedule that reads that fact)."""
+        return tuple(c for c in self.checks if not c.unless)
+
+
+def expr_type(info: FactInfo) -> Any:
+    """How an expression sees a fact (None: it cannot read it, a share or a date)."""
+    from .expression import ExprType
+
+    if info.kind in ("int", "decimal"):
+        return ExprType("number", lo=Fraction(info.minimum or 0), hi=Fraction(info.maximum or 0),
+                        places=info.places, optional=info.optional)
+    if info.kind == "bool":
+        return ExprType("bool", optional=info.optional)
+    if info.kind == "level":
+        return ExprType("level", levels=info.levels, aliases=info.aliases, optional=info.optional)
+    return None
+
+
+class CheckDecl(_Strict):
+    """A consistency check: `expr` true means the facts contradict each other."""
+
+    id: _Name
+    expr: str = Field(min_length=1, max_length=1000)
+    field: _Name
+    message: _Label
+    unless_given: list[_Name] = Field(default_factory=list, max_length=8)
+    fix: dict[_Name, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=4)
+
+
+@attrs.frozen
+class Check:
+    """A consistency check, compiled: it applies when every fact in `needs` is given and
+    none in `unless`; then `test(facts)` true is a contradiction, reported at `field`."""
+
+    id: str
+    field: str
+    zh: str
+    en: str
+    needs: frozenset[str]
+    unless: frozenset[str]
+    expr: Any = attrs.field(repr=False)  # a `points.expression.Expr`
+    test: Callable[[Mapping[str, Any]], Any] = attrs.field(repr=False, eq=False)
+    #: how to mend a contradiction: each fact and a function of the facts giving its value
+    fix: tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...] = attrs.field(
+        default=(), repr=False, eq=False)
+    fix_text: tuple[tuple[str, str], ...] = ()  # the fix as written: (fact, expression)
+
+    def applies(self, given: Iterable[str]) -> bool:
+        """Whether the check applies to an applicant giving these facts."""
+        g = set(given)
+        return self.needs <= g and not self.unless & g
 
 
 class _VocabularyFile(_Strict):
     levels: dict[_Name, list[LevelDecl]]
     facts: dict[_Name, FactDecl]
+    checks: list[CheckDecl] = Field(default_factory=list)
 
 
+@functools.cache
 def read_standard() -> StandardVocabulary:
     """Read and check `_data/facts.toml` (an error here is a bug of the library)."""
     text = resources.files("points").joinpath("_data/facts.toml").read_text("utf-8")
@@ -285,7 +350,24 @@ def read_standard() -> StandardVocabulary:
                                      and decl.levels not in doc.levels):
             raise RuntimeError(f"points/_data/facts.toml: {name}")  # pragma: no cover
         facts[name] = fact_info(name, decl, doc.levels)
-    return StandardVocabulary(facts=facts, levels=doc.levels, declarations=doc.facts)
+    from .expression import parse_expression, record_fn
+
+    names = {k: t for k, i in facts.items() if (t := expr_type(i)) is not None}
+    checks = []
+    for c in doc.checks:
+        expr = parse_expression(c.expr, names)
+        fix: list[tuple[str, Callable[[Mapping[str, Any]], Any]]] = []
+        for fact, text in c.fix.items():
+            if text[:1] == "'" and text[-1:] == "'" and text[1:-1] in facts[fact].levels:
+                fix.append((fact, functools.partial(_constant, text[1:-1])))
+            else:
+                fix.append((fact, record_fn(parse_expression(text, names))))
+        checks.append(Check(id=c.id, field=c.field, zh=c.message.zh, en=c.message.en,
+                            needs=frozenset(expr.reads), unless=frozenset(c.unless_given),
+                            expr=expr, test=record_fn(expr), fix=tuple(fix),
+                            fix_text=tuple(c.fix.items())))
+    return StandardVocabulary(facts=facts, levels=doc.levels, declarations=doc.facts,
+                              checks=tuple(checks))
 
 
 # --- applicant models ----------------------------------------------------------------------
@@ -305,6 +387,8 @@ class ApplicantBase(BaseModel):
                               validate_default=False)
     #: the facts of this model by name
     vocabulary: ClassVar[Mapping[str, FactInfo]] = {}
+    #: the consistency checks of the vocabulary (`[[checks]]` of facts.toml)
+    checks: ClassVar[tuple[Check, ...]] = ()
     _numbers: ClassVar[frozenset[str]] = frozenset()
 
     applicant_id: str | None = Field(
@@ -312,7 +396,16 @@ class ApplicantBase(BaseModel):
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        cls._numbers = frozenset(n for n, i in cls.vocabulary.items()
+        cls.use(cls.vocabulary)
+
+    @classmethod
+    def use(cls, vocabulary: Mapping[str, FactInfo],
+            checks: tuple[Check, ...] | None = None) -> None:
+        """Make `vocabulary` (and `checks`, if given) what this model knows of."""
+        cls.vocabulary = vocabulary
+        if checks is not None:
+            cls.checks = checks
+        cls._numbers = frozenset(n for n, i in vocabulary.items()
                                  if i.kind in ("int", "decimal", "fraction"))
 
     @model_validator(mode="before")
@@ -352,6 +445,18 @@ class ApplicantBase(BaseModel):
     def _age_or_birth_date(self: _A) -> _A:
         if getattr(self, "age", None) is None and getattr(self, "birth_date", None) is None:
             raise PydanticCustomError("age_missing", "give age or birth_date")
+        return self
+
+    @model_validator(mode="after")
+    def _consistent(self: _A, info: ValidationInfo) -> _A:
+        # the vocabulary's consistency checks (skipped with context {"checks": False})
+        if info.context is not None and info.context.get("checks") is False:
+            return self
+        given = self.model_fields_set
+        for c in self.checks:
+            if c.applies(given) and c.test(self.__dict__):
+                raise PydanticCustomError("inconsistent", "{message}",
+                                          {"message": c.en, "field": c.field, "check": c.id})
         return self
 
     @classmethod
@@ -422,6 +527,28 @@ def years_begun(birth: date, on: date) -> int:
     return full if before < full else full + 1
 
 
+def _constant(value: Any, _facts: Mapping[str, Any]) -> Any:
+    return value
+
+
+def mend(facts: dict[str, Any], defaults: Mapping[str, Any],
+         checks: Iterable[Check]) -> dict[str, Any]:
+    """`facts` with every contradiction the checks find mended by their `fix`, facts not
+    given read as their `defaults` (so that the facts stay consistent written out in full,
+    as a table row has them); a check asking for a fact applies only while it is not given.
+    """
+    checks = tuple(checks)
+    for _ in range(len(checks) + 1):
+        for c in checks:
+            if (c.applies(facts) if c.unless else True) and c.test({**defaults, **facts}):
+                env = {**defaults, **facts}
+                facts = {**facts, **{f: fn(env) for f, fn in c.fix}}
+                break
+        else:
+            return facts
+    return facts  # pragma: no cover - the fixes of the bundled checks converge
+
+
 def near_miss(name: str, known: Iterable[str]) -> str:
     """`; did you mean X?` when a known name is close to `name`, else ``."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
@@ -439,7 +566,7 @@ def applicant_error(exc: ValidationError, vocabulary: Mapping[str, FactInfo], *,
         loc = ".".join(str(p) for p in err["loc"]) or "(applicant)"
         if err["type"] == "age_missing":
             loc = "age"
-        elif err["type"] == "bool_not_number":
+        elif err["type"] in ("bool_not_number", "inconsistent"):
             loc = str(err.get("ctx", {}).get("field", loc))
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -448,5 +575,8 @@ def applicant_error(exc: ValidationError, vocabulary: Mapping[str, FactInfo], *,
                    else "unknown field" + near_miss(loc, [*vocabulary, "applicant_id"]))
         elif err["type"] == "missing":
             msg = "is required by the schedule"
-        problems.append((loc, err.get("input"), msg))
+        value = err.get("input")
+        if err["type"] == "inconsistent" and isinstance(value, Mapping):
+            value = value.get(loc)
+        problems.append((loc, value, msg))
     return ApplicantError(problems, row=row, source=source)

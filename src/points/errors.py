@@ -18,6 +18,8 @@ __all__ = [
     "NoScheduleInForce",
     "OutputError",
     "PointsError",
+    "RecordSpecError",
+    "RecordsError",
     "ScheduleError",
     "ScheduleNotFound",
     "ScheduleSyntaxError",
@@ -167,3 +169,27 @@ class InputError(PointsError):
         if value is not _MISSING:
             text += f" (got {_show(value)})"
         super().__init__(text)
+
+
+class RecordSpecError(ScheduleValidationError):
+    """A record kinds and derivations file (`records.toml`) breaks its format; `problems`
+    holds each problem (a `ScheduleError` naming file, line, key path and value)."""
+
+
+class RecordsError(PointsError):
+    """An applicant's records cannot give facts: `problems` is a tuple of
+    `(record_id, kind, field, value, reason)`; `applicant_id` names the applicant."""
+
+    def __init__(self, problems: Sequence[tuple[str | None, str | None, str | None, Any, str]],
+                 *, applicant_id: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.applicant_id = applicant_id
+        who = f"applicant {applicant_id}: " if applicant_id else ""
+        shown = "; ".join(
+            ": ".join(str(x) for x in (rid, kind, field) if x) + f": {reason}"
+            + ("" if value is None else f" (got {_show(value)})")
+            for rid, kind, field, value, reason in self.problems[:5])
+        more = len(self.problems) - 5
+        if more > 0:
+            shown += f"; and {more} more"
+        super().__init__(f"{who}records refused: {shown}")

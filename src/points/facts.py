@@ -29,17 +29,20 @@ from ._applicant import Applicant, Education, Housing, SkillGrade, Title
 from ._vocab import (
     FLAG_WORDS,
     ApplicantBase,
+    Check,
     FactInfo,
     LevelDecl,
     age_on,
     annotation_of,
     field_of,
+    level_aliases,
     near_miss,
     read_standard,
     years_begun,
 )
 
 __all__ = [
+    "CHECKS",
     "FACTS",
     "FLAG_WORDS",
     "INT_SCAN",
@@ -49,6 +52,7 @@ __all__ = [
     "VOCABULARY",
     "Applicant",
     "ApplicantBase",
+    "Check",
     "Education",
     "FactInfo",
     "Housing",
@@ -61,7 +65,6 @@ __all__ = [
     "fact_step",
     "fact_value",
     "near_miss",
-    "optional",
     "standard_levels",
     "vocabulary",
     "vocabulary_scope",
@@ -69,6 +72,8 @@ __all__ = [
 ]
 
 _STANDARD = read_standard()
+#: The consistency checks of the standard vocabulary.
+CHECKS = _STANDARD.checks
 #: Every fact of the standard vocabulary, `birth_date` included, in file order.
 VOCABULARY: dict[str, FactInfo] = _STANDARD.facts
 #: Every fact a rule may read in the standard vocabulary (dates are not read by rules).
@@ -80,8 +85,7 @@ LEVELS: dict[str, dict[str, tuple[str, str]]] = {
 #: aliases (`大专`, `高职`, `五级`, `初级工`). `本科` alone is the course without a degree (a
 #: degree is `本科及学士学位`, `本科+学士` or `学士`).
 LEVEL_ALIASES: dict[str, dict[str, str]] = {
-    name: dict(next(iter(i for i in FACTS.values() if i.level_type == name)).aliases)
-    for name in LEVELS}
+    name: level_aliases(values) for name, values in _STANDARD.levels.items()}
 
 
 _SCOPE: ContextVar[Mapping[str, FactInfo] | None] = ContextVar("points_vocabulary",
@@ -111,7 +115,8 @@ def standard_levels() -> dict[str, list[LevelDecl]]:
 
 
 def extend_model(name: str, facts: Mapping[str, FactInfo], required: tuple[str, ...] = (),
-                 vocabulary: Mapping[str, FactInfo] | None = None) -> type[ApplicantBase]:
+                 vocabulary: Mapping[str, FactInfo] | None = None,
+                 checks: tuple[Check, ...] | None = None) -> type[ApplicantBase]:
     """`Applicant` extended by given facts (`facts`: a schedule's own, not derived), with
     `required` standard facts made required; `vocabulary` (default: the standard facts and
     `facts`) is what its messages know of (a derived fact is named as such)."""
@@ -122,9 +127,7 @@ def extend_model(name: str, facts: Mapping[str, FactInfo], required: tuple[str, 
         fields[n] = (annotation_of(strict), field_of(strict))
     vocab = {**VOCABULARY, **(facts if vocabulary is None else vocabulary)}
     model = create_model(name, __base__=Applicant, **fields)
-    model.vocabulary = vocab
-    model._numbers = frozenset(n for n, i in vocab.items()
-                               if i.kind in ("int", "decimal", "fraction"))
+    model.use(vocab, checks)
     return model
 
 
@@ -141,7 +144,7 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from ._vocab import ApplicantBase, FactInfo, Share, field_of, read_standard
+from ._vocab import ApplicantBase, Check, FactInfo, Share, field_of, read_standard
 
 __all__ = ["Applicant"]
 
@@ -160,6 +163,7 @@ class Applicant(ApplicantBase):
     """
 
     vocabulary: ClassVar[dict[str, FactInfo]] = _FACTS
+    checks: ClassVar[tuple[Check, ...]] = read_standard().always
 '''
 
 
@@ -228,11 +232,6 @@ def fact_value(info: FactInfo, v: Any) -> Any:
 
 
 # --- words -------------------------------------------------------------------------------
-
-
-def optional(name: str) -> bool:
-    """Whether the fact (in the vocabulary in scope) may be absent (None) on an applicant."""
-    return vocabulary()[name].optional
 
 
 def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:

@@ -6,9 +6,12 @@ Strategies (plural nouns of what they make):
   and levels in `FACTS` (never by filtering). Any field can be fixed to a value or given its
   own strategy. With a schedule, each fact it reads is drawn half the time from the values on
   both sides of the schedule's cuts (band edges, per-unit multiples ± 1, gate comparison
-  values ± 1), so every level and both sides of every gate come up.
-- `schedules()`: small random valid schedules using every rule kind, groups, deductions,
-  gates, purposes and tiers — for testing the engine and analysts' own tooling.
+  values ± 1), so every level and both sides of every gate come up; the schedule's own
+  given facts are drawn too, into its `applicant_model()`.
+- `schedules(constructs=False)`: small random valid schedules using every rule kind, groups,
+  deductions, gates, purposes and tiers — for testing the engine and analysts' own tooling;
+  with `constructs=True` also facts of their own, derived facts, `when` conditions, branches
+  and rules over several facts.
 
 `st.from_type(Applicant)` works with no set-up: the package registers `applicants()` through
 Hypothesis's plugin entry point.
@@ -23,7 +26,7 @@ your own `@given` tests:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 
 def _hypothesis_setup_hook() -> None:
@@ -52,11 +55,19 @@ from hypothesis.errors import InvalidArgument  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from ._card import ScoreCard  # noqa: E402
+from ._vocab import mend  # noqa: E402
 from .compiled import ScoreTest, compile_schedule, walk  # noqa: E402
 from .engines import facts_of, score  # noqa: E402
-from .facts import FACTS, Applicant, FactInfo, vocabulary  # noqa: E402
-from .schedule.kinds import KINDS, kind_of  # noqa: E402
-from .schedule.loader import load_schedule, loads_schedule, service_catalogue  # noqa: E402
+from .facts import (  # noqa: E402
+    CHECKS,
+    FACTS,
+    Applicant,
+    ApplicantBase,
+    FactInfo,
+    vocabulary,
+)
+from .schedule.kinds import kind_of  # noqa: E402
+from .schedule.loader import load_schedule  # noqa: E402
 from .schedule.model import Schedule  # noqa: E402
 
 __all__ = [
@@ -66,6 +77,7 @@ __all__ = [
     "assert_monotone",
     "assert_no_one_loses",
     "assert_tiers_nested",
+    "consistent",
     "schedules",
 ]
 
@@ -79,39 +91,32 @@ def _load(schedule: ScheduleRef) -> Schedule:
 # --- applicants --------------------------------------------------------------------------
 
 
-def _places(name: str) -> int:
-    for m in Applicant.model_fields[name].metadata:
-        places = getattr(m, "decimal_places", None)
-        if places is not None:
-            return int(places)
-    return 0
-
-
 #: Shares are drawn as multiples of 1/840 = 1/lcm(1, ..., 8): any split among 8 inventors.
 _SHARE = 840
+#: Optional facts drawn without None: age and years begun follow `birth_date` when absent.
+_NEVER_NONE = frozenset({"age", "age_years_begun"})
 
 
 def _fact_strategy(info: FactInfo, marks: list[Any] | None) -> st.SearchStrategy[Any]:
     base: st.SearchStrategy[Any]
+    absent = info.optional and info.name not in _NEVER_NONE
     if info.kind == "bool":
-        return st.booleans()
+        return st.none() | st.booleans() if absent else st.booleans()
     if info.kind == "level":
         levels = st.sampled_from(info.levels)
-        optional = type(None) in getattr(Applicant.model_fields[info.name].annotation,
-                                         "__args__", ())
-        return st.none() | levels if optional else levels
+        return st.none() | levels if absent else levels
     lo, hi = info.minimum, info.maximum
     if info.kind == "int":
         base = st.integers(int(lo or 0), int(hi or 0))
     elif info.kind == "decimal":
-        base = st.decimals(min_value=lo, max_value=hi, places=_places(info.name),
+        base = st.decimals(min_value=lo, max_value=hi, places=info.places,
                            allow_nan=False, allow_infinity=False)
     else:  # shares: sums of 1/n for up to 8 inventors, as multiples of 1/840 (fast to draw)
         base = st.integers(int(lo or 0) * _SHARE, int(hi or 0) * _SHARE).map(
             lambda k: Fraction(k, _SHARE))
     if marks:
-        return st.one_of(st.sampled_from(marks), base)
-    return base
+        base = st.one_of(st.sampled_from(marks), base)
+    return st.none() | base if absent else base
 
 
 _MARKS: dict[tuple[str, str], dict[str, list[Any]]] = {}
@@ -129,290 +134,131 @@ def _marks(schedule: Schedule) -> dict[str, list[Any]]:
     return _MARKS[key]
 
 
+def _model_of(schedules: list[Schedule]) -> tuple[type[ApplicantBase], dict[str, FactInfo]]:
+    """The applicant model to draw for `schedules`, and every fact they know (by name).
+
+    Several schedules must declare the same given facts of their own (the applicant is then
+    valid for each); a fact one of them requires is required of the draw.
+    """
+    vocab: dict[str, FactInfo] = dict(FACTS)
+    model: type[ApplicantBase] = Applicant
+    own: set[str] | None = None
+    for s in schedules:
+        given = {n for n, i in s.vocabulary.items() if i.declaration is not None
+                 and i.expr is None}
+        if own is not None and given != own:
+            raise InvalidArgument(
+                "applicants(): the schedules declare different facts of their own "
+                f"({', '.join(sorted(own)) or 'none'} against "
+                f"{', '.join(sorted(given)) or 'none'}); draw applicants for each")
+        own = given
+        if model is Applicant:
+            model = s.applicant_model()
+        for n, i in s.vocabulary.items():
+            if i.expr is not None:
+                continue
+            if n in vocab and vocab[n].required and not i.required:
+                continue  # required by an earlier schedule: stays required
+            vocab[n] = i
+    return model, vocab
+
+
 def applicants(
     schedule: ScheduleRef | Sequence[ScheduleRef] | None = None, **fixed: Any,
 ) -> st.SearchStrategy[Applicant]:
-    """Valid applicants, drawn from the facts' bounds and levels (never by filtering).
+    """Valid applicants, drawn from the facts' bounds and levels (never by filtering; facts
+    that contradict each other are mended by the vocabulary's checks, see docs/facts.md).
 
     Without `schedule`, every fact is drawn. With a schedule (a `Schedule`, an id or a
     path) or several (to compare a revision, pass both), only the facts they read are
     drawn, and each half the time from the values on both sides of their cuts (see
     `points.analysis.thresholds`); the other facts keep their defaults, which those
     schedules ignore — so examples are faster to draw and shrink to what matters.
+    A schedule's own given facts (`[facts.NAME]`) and the facts it requires are always
+    drawn, and the applicants are instances of `schedule.applicant_model()`; derived facts
+    are computed by the schedule, never drawn.
     Each keyword fixes a field to a value or gives it its own strategy:
     `applicants(age=30, housing=st.just("owned"))`. Age is always drawn (as `age`); fix
     `birth_date` to draw by birth date instead.
     """
-    unknown = sorted(set(fixed) - set(Applicant.model_fields))
-    if unknown:
-        raise InvalidArgument(
-            f"applicants() got unknown fields {', '.join(unknown)}; "
-            f"fields are those of points.Applicant")
-    for name, value in fixed.items():
-        if isinstance(value, st.SearchStrategy):
-            continue
-        probe: dict[str, Any] = {"age": 30, name: value}
-        if name == "age" and value is None:
-            probe["birth_date"] = date(2000, 1, 1)
-        try:
-            Applicant.model_validate(probe)
-        except ValidationError as exc:
-            msg = exc.errors(include_url=False)[0]["msg"]
-            raise InvalidArgument(f"applicants({name}={value!r}): {msg}") from None
-    marks: dict[str, list[Any]] | None = None
+    refs: list[ScheduleRef] = []
     if schedule is not None:
         refs = [schedule] if isinstance(schedule, Schedule | str) else list(schedule)
         if not refs:
             raise InvalidArgument("applicants(schedule=[]): give at least one schedule")
+    loaded = [_load(ref) for ref in refs]
+    model, vocab = _model_of(loaded)
+    unknown = sorted(set(fixed) - set(model.model_fields))
+    if unknown:
+        whose = "points.Applicant" if model is Applicant else "the schedule's applicant model"
+        raise InvalidArgument(
+            f"applicants() got unknown fields {', '.join(unknown)}; "
+            f"fields are those of {whose}")
+    needed = {n: _example(i) for n, i in vocab.items() if i.required and n in model.model_fields}
+    for name, value in fixed.items():
+        if isinstance(value, st.SearchStrategy):
+            continue
+        probe: dict[str, Any] = {**needed, "age": 30, name: value}
+        if name == "age" and value is None:
+            probe["birth_date"] = date(2000, 1, 1)
+        try:
+            model.model_validate(probe)
+        except ValidationError as exc:
+            msg = exc.errors(include_url=False)[0]["msg"]
+            raise InvalidArgument(f"applicants({name}={value!r}): {msg}") from None
+    marks: dict[str, list[Any]] | None = None
+    if loaded:
         marks = {}
-        for ref in refs:
-            for name, values in _marks(_load(ref)).items():
-                marks[name] = sorted({*marks.get(name, ()), *values}, key=_order(name))
+        for s in loaded:
+            for name, values in _marks(s).items():
+                marks[name] = sorted({*marks.get(name, ()), *values},
+                                     key=_order(vocab.get(name) or s.vocabulary[name]))
     fields: dict[str, st.SearchStrategy[Any]] = {}
-    for name in Applicant.model_fields:
+    for name in model.model_fields:
+        info = vocab.get(name)
         if name in fixed:
             value = fixed[name]
             fields[name] = value if isinstance(value, st.SearchStrategy) else st.just(value)
-        elif name in vocabulary() and (marks is None or name in marks or name == "age"):
-            fields[name] = _fact_strategy(vocabulary()[name], None if marks is None
-                                          else marks.get(name))
+        elif info is not None and (marks is None or name in marks or name == "age"
+                                   or info.required or info.declaration is not None):
+            fields[name] = _fact_strategy(info, None if marks is None else marks.get(name))
     if "birth_date" in fixed and "age" not in fixed:
         fields["age"] = st.none()
     if "birth_date" in fixed and "age_years_begun" not in fixed:
         fields["age_years_begun"] = st.none()
-    return st.fixed_dictionaries(fields).map(lambda d: Applicant(**d))
+    applicant_model = cast("type[Applicant]", model)  # a schedule's model extends Applicant
+    return st.fixed_dictionaries(fields).map(lambda d: applicant_model(**consistent(d)))
 
 
-def _order(name: str) -> Callable[[Any], Any]:
-    info = vocabulary()[name]
+def consistent(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """`facts` with each contradiction the vocabulary's checks find mended by the check's
+    `fix` (facts drawn apart may contradict each other): map fact-dictionary strategies.
+
+    >>> consistent({"criminal_records_5y": 1, "criminal_record": False})["criminal_record"]
+    True
+    """
+    return mend(dict(facts), _DEFAULTS, CHECKS)
+
+
+_DEFAULTS = {n: i.default for n, i in FACTS.items()}
+
+
+def _example(info: FactInfo) -> Any:
+    """Some valid value of a fact (to check a fixed field while the others are required)."""
+    if info.kind == "level":
+        return info.levels[0]
+    if info.kind == "bool":
+        return False
+    return info.minimum if info.minimum is not None else 0
+
+
+def _order(info: FactInfo) -> Callable[[Any], Any]:
     if info.kind == "level":
         return lambda v: info.levels.index(v)
     return lambda v: v
 
 
-# --- schedules ---------------------------------------------------------------------------
-
-_INT = [n for n, i in FACTS.items() if i.kind == "int"]
-_NUMERIC = [n for n, i in FACTS.items() if i.kind in ("int", "decimal", "fraction")]
-_LEVEL = [n for n, i in FACTS.items() if i.kind == "level" and n != "sex"]
-_BOOL = [n for n, i in FACTS.items() if i.kind == "bool"]
-_MONTHS = [n for n, i in FACTS.items() if i.kind == "int" and i.unit == "month"]
-_PERS: dict[str, list[Any]] = {
-    "int": [1, 2, 12, 50], "decimal": [Decimal("0.5"), 1, 10000], "fraction": [1]}
-
-
-def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else f'"{k}"'
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, str):
-        import json
-
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {v!r} as TOML")  # pragma: no cover
-
-
-def _toml(doc: Mapping[str, Any]) -> str:
-    """TOML text of a schedule document (tables of tables, and `[[tiers]]`)."""
-    out = ["[schedule]"]
-    out += [f"{_key(k)} = {_toml_value(v)}" for k, v in doc["schedule"].items()]
-    for section in ("groups", "factors", "deductions", "gates", "purposes"):
-        for key, table in doc.get(section, {}).items():
-            out.append(f"\n[{section}.{key}]")
-            out += [f"{_key(k)} = {_toml_value(v)}" for k, v in table.items()]
-    for tier in doc.get("tiers", []):
-        out.append("\n[[tiers]]")
-        out += [f"{_key(k)} = {_toml_value(v)}" for k, v in tier.items()]
-    return "\n".join(out) + "\n"
-
-
-def _label(text: str) -> dict[str, str]:
-    return {"zh": text, "en": text}
-
-
-_SOURCED = {"ref": "generated by points.testing.schedules()", "status": "provisional"}
-
-
-@st.composite
-def _amounts(draw: st.DrawFn, unit: Decimal, top: int = 40, sign: int = 1) -> Decimal:
-    n = draw(st.integers(0, int(top / unit)))
-    return sign * n * unit
-
-
-@st.composite
-def _rule(draw: st.DrawFn, unit: Decimal, sign: int) -> dict[str, Any]:
-    """One factor (sign 1) or deduction (sign -1) of a random rule kind."""
-    kind = KINDS[draw(st.sampled_from(sorted(KINDS)))]
-    spec = draw(kind.strategy(unit, sign))
-    if draw(st.booleans()):
-        spec["when"] = draw(st.sampled_from(_BOOL))
-    return spec
-
-
-@st.composite
-def _condition(draw: st.DrawFn, scores: list[str], unit: Decimal, safe: bool,
-               depth: int = 0) -> dict[str, Any]:
-    """A gate condition; `safe` ones only rise with the score (fit for tiers and purposes)."""
-    shape = draw(st.sampled_from(["fact", "fact", "score", "all", "any", "not"]
-                                 if depth < 2 else ["fact", "score"]))
-    if shape in ("all", "any"):
-        subs = draw(st.lists(_condition(scores, unit, safe, depth + 1), min_size=1, max_size=3))
-        return {shape: subs}
-    if shape == "not":
-        inner = _fact_condition() if safe else _condition(scores, unit, safe, depth + 1)
-        return {"not": draw(inner)}
-    if shape == "score":
-        ops = ["ge", "gt"] if safe else ["lt", "le", "gt", "ge", "eq", "ne", "in"]
-        op = draw(st.sampled_from(ops))
-        value = _amounts(unit, top=60, sign=1) | _amounts(unit, top=20, sign=-1)
-        target: Any = draw(st.lists(value, min_size=1, max_size=3)) if op == "in" \
-            else draw(value)
-        return {"score": draw(st.sampled_from(scores)), op: target}
-    return draw(_fact_condition())
-
-
-@st.composite
-def _fact_condition(draw: st.DrawFn) -> dict[str, Any]:
-    fact = draw(st.sampled_from([*_BOOL, *_LEVEL, *_NUMERIC]))
-    info = vocabulary()[fact]
-    if info.kind == "bool":
-        return {"fact": fact, draw(st.sampled_from(["eq", "ne"])): draw(st.booleans())}
-    op = draw(st.sampled_from(["lt", "le", "gt", "ge", "eq", "ne", "in"]))
-    value: st.SearchStrategy[Any]
-    if info.kind == "level":
-        value = st.sampled_from(info.levels)
-    else:
-        value = st.integers(int(info.minimum or 0), min(int(info.maximum or 0), 200))
-    target = draw(st.lists(value, min_size=1, max_size=3, unique=True)) if op == "in" \
-        else draw(value)
-    return {"fact": fact, op: target}
-
-
-@st.composite
-def _schedule_doc(draw: st.DrawFn, max_factors: int) -> dict[str, Any]:
-    unit = Decimal(draw(st.sampled_from(["1", "0.1", "0.01"])))
-    doc: dict[str, Any] = {"schedule": {
-        "id": "generated/1", "place": "generated", "title": _label("generated"),
-        "document": "generated", "effective_from": date(2020, 1, 1),
-        "precision": format(unit, "f"),
-        "rounding": draw(st.sampled_from(["half_up", "half_even", "down", "up"])),
-    }}
-    floor = draw(st.none() | st.just(Decimal(0)) | _amounts(unit, top=20, sign=-1))
-    if floor is not None:
-        doc["schedule"]["floor"] = floor
-
-    groups: dict[str, dict[str, Any]] = {}
-    for i in range(draw(st.integers(0, 3))):
-        g: dict[str, Any] = {"label": _label(f"group {i + 1}"),
-                             "combine": draw(st.sampled_from(["sum", "highest"]))}
-        if (c := draw(st.none() | _amounts(unit))) is not None:
-            g["cap"] = c
-        parents = sorted(k for k, v in groups.items() if "within" not in v)
-        if parents and bool(draw(st.booleans())):
-            g["group"] = draw(st.sampled_from(parents))
-        elif draw(st.integers(0, 3)) == 0:  # members share a number of months
-            g["within"] = draw(st.sampled_from(_MONTHS))
-        groups[f"g{i + 1}"] = {**g, **_SOURCED}
-    factors: dict[str, dict[str, Any]] = {}
-    for i in range(draw(st.integers(1, max_factors))):
-        spec = draw(_rule(unit, 1))
-        if groups and bool(draw(st.booleans())):
-            gid = draw(st.sampled_from(sorted(groups)))
-            if "within" not in groups[gid] or spec["fact"] in _MONTHS:
-                spec["group"] = gid
-        factors[f"f{i + 1}"] = {"label": _label(f"factor {i + 1}"), **spec, **_SOURCED}
-    members = {f.get("group") for f in factors.values()} | {g.get("group") for g in
-                                                             groups.values()}
-    for gid, g in groups.items():
-        if gid in members:
-            continue
-        fill: dict[str, Any] = {"rule": "flag", "fact": draw(st.sampled_from(_BOOL)),
-                                "points": draw(_amounts(unit))}
-        if "within" in g:
-            fill = {"rule": "rate", "fact": draw(st.sampled_from(_MONTHS)),
-                    "rate": draw(_amounts(unit)), "per": 12}
-        factors[f"fill_{gid}"] = {"label": _label(f"member of {gid}"), **fill, "group": gid,
-                                  **_SOURCED}
-    purposes = [f"p{i + 1}" for i in range(draw(st.integers(0, 2)))]
-    deductions: dict[str, dict[str, Any]] = {}
-    for i in range(draw(st.integers(0, 2))):
-        spec = draw(_rule(unit, -1))
-        if purposes and bool(draw(st.booleans())):
-            spec["purposes"] = draw(st.lists(st.sampled_from(purposes), min_size=1,
-                                             unique=True))
-        deductions[f"d{i + 1}"] = {"label": _label(f"deduction {i + 1}"), **spec, **_SOURCED}
-    scores = ["total", *factors, *groups, *deductions]
-    gates: dict[str, dict[str, Any]] = {}
-    safe: list[str] = []
-    for i in range(draw(st.integers(0, 3))):
-        is_safe = draw(st.booleans())
-        gid = f"gate{i + 1}"
-        gates[gid] = {"label": _label(f"gate {i + 1}"),
-                      "condition": draw(_condition(scores, unit, is_safe)),
-                      "veto": draw(st.booleans()), **_SOURCED}
-        if is_safe:
-            safe.append(gid)
-    gate_list = st.lists(st.sampled_from(safe), unique=True, max_size=2) if safe \
-        else st.just([])
-    purpose_docs = {p: {"label": _label(f"purpose {p}"), "gates": draw(gate_list), **_SOURCED}
-                    for p in purposes}
-    if purposes and bool(draw(st.booleans())):
-        doc["schedule"]["default_purpose"] = draw(st.sampled_from(purposes))
-    services = sorted(service_catalogue())
-    tiers = []
-    threshold = Decimal(0)
-    for i in range(draw(st.integers(0, 3))):
-        tier: dict[str, Any] = {"id": f"t{i + 1}", "label": _label(f"tier {i + 1}")}
-        threshold += draw(_amounts(unit, top=30))
-        tier_gates = draw(gate_list)
-        if i > 0 or draw(st.booleans()):
-            tier["min_score"] = threshold
-        if tier_gates:
-            tier["gates"] = tier_gates
-        if i > 0 and "min_score" not in tier and not tier_gates:
-            tier["min_score"] = threshold
-        if purposes and bool(draw(st.booleans())):
-            tier["purposes"] = draw(st.lists(st.sampled_from(purposes), min_size=1,
-                                             unique=True))
-        tier["services"] = draw(st.lists(st.sampled_from(services), min_size=1, max_size=2,
-                                         unique=True))
-        tiers.append({**tier, **_SOURCED})
-    doc.update(groups=groups, factors=factors, deductions=deductions, gates=gates,
-               purposes=purpose_docs, tiers=tiers)
-    return doc
-
-
-def schedules(*, max_factors: int = 6) -> st.SearchStrategy[Schedule]:
-    """Small random valid schedules, loaded through the real loader from generated TOML.
-
-    Each has 1 to `max_factors` factors of random rule kinds (plus one per group that would
-    otherwise be empty), up to 3 groups (`sum`/`highest`, capped or not, nested, some
-    sharing a number of months among their members with `within`), up to 2
-    deductions scoped to purposes or not, up to 3 gates of fact and score comparisons under
-    all/any/not, up to 2 purposes and up to 3 tiers. Gates that tiers or purposes use only
-    rise with the score, so generated tiers are nested (other gates may compare any way).
-    """
-    if max_factors < 1:
-        raise InvalidArgument(f"schedules(max_factors={max_factors}) needs at least 1")
-
-    def load(doc: dict[str, Any]) -> Schedule:
-        return loads_schedule(_toml(doc), source="<generated>")
-
-    return _schedule_doc(max_factors).map(load)
-
+from ._gen_schedules import schedules  # noqa: E402
 
 # --- property helpers --------------------------------------------------------------------
 

@@ -25,10 +25,16 @@ facts of at most 20,000 values value by value, other numbers at the bounds and b
 every cut (`RuleKind.cuts` and the gates' comparisons; exact while no two rules on the fact
 pull in opposite directions between cuts, for every value of the facts linked to it) —
 and for a maximum only its Pareto-best outcomes can matter (Pareto-worst for a minimum).
-Facts named by `when` are enumerated together (fixing that fact within its
-variable); a `within` group (members sharing one number of months) is searched as one
-variable: the largest budget of each region of its shared fact, and the least value of
-each points level of its members. Conditions are put in disjunctive normal form;
+A consistency check of the vocabulary (`[[checks]]`) whose facts the schedule all reads
+links them too, and the combinations it refuses are left out (a witness applicant is not
+checked against the others). A derived fact is searched through the facts it reads: a rule
+or a comparison on it reads those facts (linked into one variable), and its value is
+computed from them; when one of them is an amount sampled at cuts, the answer is not proven
+exact. The facts `when`s read (directly, or through a condition or a derived fact) are
+enumerated together (fixing that fact within its variable); a `within` group (members
+sharing one number of months) is searched as one variable: the largest budget of each region
+of its shared fact, and the least value of each points level of its members. Conditions are
+put in disjunctive normal form;
 comparisons on facts filter outcomes, comparisons on scores are checked on the combined
 result. When a search would exceed its limit of combinations (`PRODUCT_LIMIT`, also the
 most values one variable may take) the answer is flagged `exact = False`, as it is when a

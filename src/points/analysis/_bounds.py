@@ -48,7 +48,8 @@ def bounds_of(space: Space, purpose: str | None) -> Bounds:
         bottom = score(applicant_of(lo.facts, model), c.schedule, purpose=purpose,
                        on=c.effective_from).total
     return Bounds(purpose=purpose, minimum=bottom, maximum=top,
-                  lowest=lo.facts, highest=hi.facts, exact=hi.exact and lo.exact)
+                  lowest=lo.facts, highest=hi.facts, exact=hi.exact and lo.exact,
+                  model=c.schedule.applicant_model())
 
 
 @scoped(0)

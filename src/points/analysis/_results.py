@@ -28,7 +28,9 @@ class Bounds:
 
     `lowest` and `highest` hold the facts (only those the schedule reads, plus `age`) of an
     applicant scoring `minimum` and `maximum`; `exact` is false when the search hit its limit
-    (then `maximum`/`minimum` are totals some applicant reaches, not proven extremes).
+    (then `maximum`/`minimum` are totals some applicant reaches, not proven extremes; but
+    when a derived fact reads an amount of money they are bounds no applicant can pass, not
+    proven tight).
     """
 
     purpose: str | None
@@ -37,10 +39,12 @@ class Bounds:
     lowest: Mapping[str, Any]
     highest: Mapping[str, Any]
     exact: bool = True
+    #: the schedule's applicant model (its own facts included)
+    model: type[ApplicantBase] = attrs.field(default=Applicant, eq=False, repr=False)
 
     def applicant(self, which: Literal["lowest", "highest"]) -> ApplicantBase:
         """The applicant reaching the minimum (`"lowest"`) or maximum (`"highest"`)."""
-        return applicant_of(self.lowest if which == "lowest" else self.highest)
+        return applicant_of(self.lowest if which == "lowest" else self.highest, self.model)
 
 
 @attrs.frozen
@@ -184,7 +188,9 @@ def applicant_of(facts: Mapping[str, Any], model: type[ApplicantBase] = Applican
             if (v is not None or k == "sex") and k in model.model_fields}
     if "age" not in data:
         data["age"] = 30  # any valid age: the schedule does not read it
-    return model(**data)
+    # the consistency checks between facts the schedule reads held in the search; those
+    # with facts it does not read are not applied to a witness
+    return model.model_validate(data, context={"checks": False})
 
 
 def plain(v: Any) -> str:

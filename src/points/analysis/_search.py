@@ -78,13 +78,16 @@ def _search_term(space: Space, purpose: str | None, term: Term, sense: int) -> I
         assignments = itertools.islice(assignments, HUB_LIMIT)
     for assignment in assignments:
         hub = dict(zip(hubs, assignment, strict=True))
+        if space.branches and not space.branches_hold(hub):
+            continue  # an applicant in no branch, or in two, is refused: no score to find
         yield _search_hubs(space, purpose, hub, lits, score_lits, sense, reduce, hub_exact)
 
 
 def _options(space: Space, fact: str, mask: tuple[bool, ...], fixed: tuple[Any, ...],
              want: tuple[Lit, ...], reduce: int) -> list[Option]:
     """The outcomes of `fact`'s variable that satisfy `want`, with the `when` facts in it
-    at their `fixed` values (`FREE`: free), Pareto-reduced (cached)."""
+    among their `fixed` values (a set of values a `when` test reads alike; `FREE`: free),
+    Pareto-reduced (cached)."""
     var = space.var(fact)
     key = (space.var_index(fact), mask, fixed, want, reduce)
     if key in space.option_cache:
@@ -93,7 +96,7 @@ def _options(space: Space, fact: str, mask: tuple[bool, ...], fixed: tuple[Any, 
     outcomes: Iterable[tuple[Vec, tuple[bool, ...], tuple[Any, ...]]] = var.distinct
     if any(x is not FREE for x in fixed):
         outcomes = [(sig[0], sig[2], v) for v, sig in zip(var.values, var.sigs, strict=True)
-                    if all(x is FREE or x == y for x, y in zip(fixed, v, strict=True))]
+                    if all(x is FREE or y in x for x, y in zip(fixed, v, strict=True))]
     options: dict[Vec, dict[str, Any]] = {}
     for ticks, truths, v in outcomes:
         if all(truths[pos[i]] != neg for i, neg in want):
@@ -135,8 +138,9 @@ def _search_hubs(space: Space, purpose: str | None, hub: dict[str, Any],
         exact = exact and var.exact
         mask = tuple(active(i) for i in var.factors)
         want = tuple(lit for x in names for lit in lits.get(x, ()))
-        opts = _options(space, names[0], mask, tuple(hub.get(x, FREE) for x in names), want,
-                        reduce)
+        held: tuple[Any, ...] = tuple(space.hub_sets[x][hub[x]] if x in hub else FREE
+                                      for x in names)
+        opts = _options(space, names[0], mask, held, want, reduce)
         if not opts:
             return Best(None, {}, exact)
         add(var.factors, opts)

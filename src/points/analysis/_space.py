@@ -30,7 +30,8 @@ from ..compiled import (
     record_test,
     walk,
 )
-from ..facts import candidates, vocabulary
+from ..expression import record_fn
+from ..facts import CHECKS, candidates, vocabulary
 from ._thresholds import cuts, monotone_pieces, read_facts
 
 __all__ = ["PRODUCT_LIMIT", "Atom", "Lit", "Space", "Term", "Var", "Vec", "Within", "conjoin"]
@@ -46,13 +47,21 @@ Sig = tuple[Vec, tuple[bool, ...], tuple[bool, ...]]  # ticks, cap hits, atom tr
 
 @attrs.frozen
 class Atom:
-    """One comparison of a gate: on a fact (tested on its value) or a score (on ticks)."""
+    """One comparison of a gate: on a fact (tested on its value) or a score (on ticks).
+
+    A comparison of a derived fact reads the facts it is derived from (`reads`, `name` the
+    first of them) and `test` takes their values."""
 
     kind: Literal["fact", "score"]
     name: str
     op: str
     value: Any
-    test: Callable[[Any], bool]
+    test: Callable[..., bool]
+    reads: tuple[str, ...] = ()
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return self.reads or (self.name,)
 
 
 @attrs.frozen
@@ -104,39 +113,55 @@ class Space:
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
-        self.factors: tuple[FactorNode, ...] = (*c.factors, *c.deductions)
+        #: derived facts are searched through the facts they are derived from
+        self.derived = {name: (expr.reads, record_fn(expr)) for name, expr in c.derived}
+        self.facts = tuple(x for x in read_facts(c) if x not in self.derived)
+        self.factors: tuple[FactorNode, ...] = tuple(
+            self._through_derived(f) for f in (*c.factors, *c.deductions))
         self.index = {f.id: i for i, f in enumerate(self.factors)}
         self.atoms: list[Atom] = []
         self._atom_of: dict[int, int] = {}
         for g in c.gates.values():
             for t in walk(g.condition):
                 self._register(t)
-        self.facts = read_facts(c)
         #: the facts `when`s read (a named true/false fact, or the facts of a condition):
         #: enumerated together, each at its candidate values
         self.when_tests: dict[str, Callable[[Mapping[str, Any]], bool]] = {}
+        self._conditions = dict(c.conditions)
         hubs: set[str] = set()
-        for f in self.factors:
-            if f.when is None:
-                continue
-            if f.when_node is None or not f.when.startswith("when:"):
-                hubs.add(f.when)
-            else:
-                test = record_test(f.when_node)
-                self.when_tests[f.when] = lambda hub, t=test: t(hub, {})  # type: ignore[misc]
-                hubs.update(facts_read(f.when_node))
+        keys = [f.when for f in self.factors if f.when is not None]
+        keys += [k for b in c.branches for k in b.keys]
+        for key in keys:
+            hubs.update(self._when_test(key))
         self.hubs = tuple(sorted(hubs, key=self.facts.index))
-        self.hub_values = tuple(
-            tuple(candidates(vocabulary()[h], cuts(c, h))[0]) for h in self.hubs)
-        self.variables = _link(self.facts, self.factors)
+        #: per branch: how many members may apply ("one": exactly 1), and their tests
+        self.branches = tuple((b.exactly, tuple(self.when_tests.get(k) or _fact_is(k)
+                                                for k in b.keys)) for b in c.branches)
+        #: per `when` fact: its values grouped into classes that every `when` test reads
+        #: alike (a fact read through a derived fact: each value a class of its own), each
+        #: class by its first value; the search enumerates the classes
+        self.hub_sets: dict[str, dict[Any, frozenset[Any]]] = {
+            h: self._classes(h, candidates(vocabulary()[h], cuts(c, h))[0])
+            for h in self.hubs}
+        self.hub_values = tuple(tuple(self.hub_sets[h]) for h in self.hubs)
+        #: the consistency checks on facts all read here: combinations they refuse are left
+        #: out (a check about whether a fact is given does not apply to a search)
+        self.checks = tuple(ch for ch in CHECKS if not ch.unless and ch.needs <= set(self.facts))
+        self.variables = _link(self.facts, [f.facts for f in self.factors]
+                               + [a.reads for a in self.atoms if a.reads]
+                               + [tuple(sorted(ch.needs)) for ch in self.checks])
+        #: facts derived facts read that are sampled, not enumerated: not proven exact
+        self.sampled_inputs = {x for reads, _ in self.derived.values() for x in
+                               self.inputs_of(reads)[0] if not candidates(
+                                   vocabulary()[x], set())[1]}
         self._var_index = {f: k for k, v in enumerate(self.variables) for f in v}
         self._vars: dict[int, Var] = {}
         #: False when a `within` group's facts are linked to others by a rule: it is then
         #: searched fact by fact, without its budget, and nothing is proven
         self.budgets_exact = True
-        #: derived facts are searched as free facts within their bounds (not yet through the
-        #: facts they are derived from): the bounds then hold but are not proven exact
-        self.derived_free = bool(c.derived)
+        #: derived facts are searched as free facts within their bounds when one of the
+        #: facts they read is sampled at cuts (a money amount): not proven exact then
+        self.derived_free = bool(self.sampled_inputs)
         self.within = tuple(self._within_groups())
         self.option_cache: dict[tuple[Any, ...], list[tuple[Vec, dict[str, Any]]]] = {}
         self.within_cache: dict[tuple[Any, ...], tuple[
@@ -144,9 +169,99 @@ class Space:
 
     # conditions -------------------------------------------------------------------------
 
+    def _when_test(self, key: str) -> tuple[str, ...]:
+        """Register the test of a `when` key (a true/false fact, derived or given, or a
+        condition `when:<id>`) on the `when` facts; the given facts it reads."""
+        if key not in self.derived and key not in self._conditions:
+            return (key,)
+        node = self._conditions.get(key)
+        inputs, derive = self.inputs_of(facts_read(node) if node is not None else (key,))
+        test = record_test(node) if node is not None else None
+
+        def holds(hub: Mapping[str, Any]) -> bool:
+            env = derive(*[hub[x] for x in inputs])
+            return bool(test(env, {}) if test is not None else env[key])
+        self.when_tests[key] = holds
+        return inputs
+
+    def _classes(self, fact: str, values: list[Any]) -> dict[Any, frozenset[Any]]:
+        """`values` of a `when` fact grouped by what the `when` tests see of them."""
+        through_derived = any(fact in self.inputs_of((d,))[0] for d in self.derived)
+        tests: list[Callable[[Any], bool]] = []
+        for node in self._conditions.values():
+            for t in walk(node):
+                if isinstance(t, FactTest) and t.fact == fact:
+                    test = record_test(t)
+                    tests.append(lambda v, t=test: bool(t({fact: v}, {})))  # type: ignore[misc]
+        out: dict[tuple[Any, ...], list[Any]] = {}
+        for v in values:
+            key = (v,) if through_derived or not tests else (
+                tuple(t(v) for t in tests) if self._only_tested(fact) else (v,))
+            out.setdefault(key, []).append(v)
+        return {vs[0]: frozenset(vs) for vs in out.values()}
+
+    def _only_tested(self, fact: str) -> bool:
+        """Whether `when`s read `fact` only through comparisons (not as a named flag)."""
+        return not any(f.when == fact for f in self.factors) and not any(
+            fact in b.keys for b in self.c.branches)
+
+    def branches_hold(self, hub: Mapping[str, Any]) -> bool:
+        """Whether the `when` facts at `hub` apply exactly one member of each branch (at
+        most one for `at_most_one`): other applicants are refused, never scored."""
+        for exactly, tests in self.branches:
+            n = sum(1 for t in tests if t(hub))
+            if n > 1 or (n == 0 and exactly == "one"):
+                return False
+        return True
+
+    def inputs_of(self, reads: tuple[str, ...]) -> tuple[tuple[str, ...],
+                                                        Callable[..., dict[str, Any]]]:
+        """The given facts behind `reads` (derived facts replaced by what they read, in
+        `facts` order) and a function of their values giving every value `reads` needs."""
+        inputs: set[str] = set()
+        needed: set[str] = set()
+        stack = list(reads)
+        while stack:
+            x = stack.pop()
+            if x in self.derived:
+                if x not in needed:
+                    needed.add(x)
+                    stack += self.derived[x][0]
+            else:
+                inputs.add(x)
+        order = tuple(sorted(inputs, key=self._order))
+        steps = [(n, fn) for n, (_, fn) in self.derived.items() if n in needed]
+
+        def derive(*values: Any) -> dict[str, Any]:
+            env = dict(zip(order, values, strict=True))
+            for n, fn in steps:
+                env[n] = fn(env)
+            return env
+        return order, derive
+
+    def _order(self, name: str) -> int:
+        return self.facts.index(name) if name in self.facts else len(self.facts)
+
+    def _through_derived(self, f: FactorNode) -> FactorNode:
+        """`f` as a rule of given facts: a derived fact it reads replaced by its inputs."""
+        if not any(x in self.derived for x in f.facts):
+            return f
+        inputs, derive = self.inputs_of(f.facts)
+        reads, fn = f.facts, f.fn
+
+        def through(*values: Any) -> tuple[int, bool]:
+            env = derive(*values)
+            return fn(*[env[x] for x in reads])
+        return attrs.evolve(f, facts=inputs, fn=through, fact=inputs[0])
+
     def _register(self, t: CondNode) -> None:
         test = record_test(t)
-        if isinstance(t, FactTest):
+        if isinstance(t, FactTest) and t.fact in self.derived:
+            inputs, derive = self.inputs_of((t.fact,))
+            name = t.fact
+            atom = Atom("fact", inputs[0], t.op, t.value,
+                        lambda *v: test(derive(*v), {}), reads=inputs)
+        elif isinstance(t, FactTest):
             name = t.fact
             atom = Atom("fact", name, t.op, t.value, lambda v: test({name: v}, {}))
         else:
@@ -192,9 +307,14 @@ class Space:
             complete.append(full)
         exact = math.prod(len(p) for p in per) <= PRODUCT_LIMIT
         values = tuple(itertools.islice(itertools.product(*per), PRODUCT_LIMIT))
+        checks = [ch for ch in self.checks if ch.needs <= set(facts)]
+        if checks:
+            values = tuple(v for v in values if not any(
+                ch.test(dict(zip(facts, v, strict=True))) for ch in checks))
         reads = [(self.factors[i].fn, tuple(facts.index(x) for x in self.factors[i].facts))
                  for i in factors]
-        tests = [(self.atoms[a].test, facts.index(self.atoms[a].name)) for a in atoms]
+        tests = [(self.atoms[a].test, tuple(facts.index(x) for x in self.atoms[a].facts))
+                 for a in atoms]
         sigs: list[Sig] = []
         for v in values:
             ticks, hits = [], []
@@ -202,10 +322,13 @@ class Space:
                 t, h = fn(*[v[p] for p in where])
                 ticks.append(t)
                 hits.append(h)
-            sigs.append((tuple(ticks), tuple(hits), tuple(test(v[p]) for test, p in tests)))
+            sigs.append((tuple(ticks), tuple(hits),
+                         tuple(test(*[v[p] for p in ps]) for test, ps in tests)))
         var = Var(facts=facts, factors=factors, atoms=atoms, values=values, sigs=tuple(sigs),
                   exact=exact, distinct=())
         for x, full in zip(facts, complete, strict=True):
+            if x in self.sampled_inputs:  # cut where the rule cuts its derived fact: unknown
+                exact = False
             if exact and not full:  # sampled at the cuts: enough if no piece pulls two ways
                 exact = all(monotone_pieces([var.sigs[i] for i in line]) for line in var.lines(x))
         distinct: dict[tuple[Vec, tuple[bool, ...]], tuple[Any, ...]] = {}
@@ -231,7 +354,8 @@ class Space:
         rule reading it and the truth of every comparison on it."""
         at = {**facts, fact: value}
         ticks = tuple(f.fn(*[at[x] for x in f.facts])[0] for f in self.factors if fact in f.facts)
-        truths = tuple(a.test(value) for a in self.atoms if a.kind == "fact" and a.name == fact)
+        truths = tuple(a.test(*[at[x] for x in a.facts]) for a in self.atoms
+                       if a.kind == "fact" and fact in a.facts)
         return ticks, truths
 
     # within -----------------------------------------------------------------------------
@@ -243,7 +367,8 @@ class Space:
         shared_facts = {f for f, n in seen.items() if n > 1}  # in two groups: not separable
         for b in self.c.budgets:
             facts = tuple(f.fact for f in b.members)
-            if any(len(self.variables[self._var_index[x]]) > 1 for x in (b.fact, *facts)):
+            if any(x not in self._var_index or len(self.variables[self._var_index[x]]) > 1
+                   for x in (b.fact, *facts)):
                 self.budgets_exact = False
                 continue
             readers = [f for f in self.factors if set(f.facts) & set(facts) and f.group != b.group]
@@ -269,8 +394,13 @@ class Space:
         return s
 
 
-def _link(facts: tuple[str, ...], factors: tuple[FactorNode, ...]) -> tuple[tuple[str, ...], ...]:
-    """The facts grouped into variables: union-find over the facts each rule reads."""
+def _fact_is(name: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda hub: bool(hub[name])
+
+
+def _link(facts: tuple[str, ...], links: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """The facts grouped into variables: union-find over the facts each rule (and each
+    comparison of a derived fact) reads."""
     parent = {f: f for f in facts}
 
     def root(f: str) -> str:
@@ -279,9 +409,9 @@ def _link(facts: tuple[str, ...], factors: tuple[FactorNode, ...]) -> tuple[tupl
             f = parent[f]
         return f
 
-    for factor in factors:
-        for x in factor.facts[1:]:
-            a, b = root(factor.facts[0]), root(x)
+    for read in links:
+        for x in read[1:]:
+            a, b = root(read[0]), root(x)
             if a != b:
                 parent[b] = a
     groups: dict[str, list[str]] = {}

@@ -85,7 +85,7 @@ def cuts(c: CompiledSchedule, fact: str) -> set[Any]:
     raw: set[Any] = set()
     for f in (*c.factors, *c.deductions):
         if fact in f.facts:
-            raw |= f.rule.cuts(f.spec, MULTIPLES).get(fact, set())
+            raw |= f.cuts(MULTIPLES).get(fact, set())
     out: set[Any] = set()
     for v in raw | gate_cuts(c, fact):
         if isinstance(v, tuple):  # just above a compared value

@@ -10,7 +10,8 @@ from typing import Any
 
 from ..compiled import compile_schedule
 from ..engines import evaluation_date, facts_of, score
-from ..facts import Applicant, candidates, vocabulary
+from ..errors import ApplicantError
+from ..facts import Applicant, ApplicantBase, candidates, vocabulary
 from ..schedule.model import Schedule
 from ._results import Change, WhatIf
 from ._space import Space
@@ -80,7 +81,13 @@ def what_if(
     duration while it is above 0; back-paid insurance months never.
     """
     s = load(schedule)
-    a = applicant if isinstance(applicant, Applicant) else Applicant.parse(applicant)
+    model = s.applicant_model()
+    if isinstance(applicant, model):
+        a: Any = applicant
+    elif isinstance(applicant, ApplicantBase):
+        a = model.parse(applicant.model_dump(exclude_unset=True))
+    else:
+        a = model.parse(applicant)
     when = evaluation_date(on)
     card = score(a, s, purpose=purpose, on=when)
     accruing = _accruing(a)
@@ -123,7 +130,9 @@ def _smallest_change(space: Space, a: Applicant, fact: str, target: str,
                  if k == 0 or sig[below[len(below) - k]] != sig[v]]
         tries = sorted([*ups, *downs], key=lambda v: abs(v - current))
     for v in tries:
-        trial = a.model_copy(update={fact: v})
+        trial = _changed(a, {fact: v})
+        if trial is None:  # a change that contradicts another fact is not a change alone
+            continue
         card = score(trial, space.c.schedule, purpose=purpose, on=on)
         if target in card.tiers:
             return Change(fact=fact, old=current, new=v, total=card.total)
@@ -146,8 +155,19 @@ def _by_time(a: Applicant, s: Schedule, purpose: str | None, on: date, target: s
             update["age"] = min(age0 + m // 12, 120)
             if a.age_years_begun is not None:
                 update["age_years_begun"] = min(a.age_years_begun + m // 12, 121)
-        card = score(a.model_copy(update=update), s, purpose=purpose, on=when)
+        trial = _changed(a, update)
+        if trial is None:
+            continue
+        card = score(trial, s, purpose=purpose, on=when)
         if target in card.tiers:
             return when, card.total
     return None, None
+
+
+def _changed(a: ApplicantBase, update: dict[str, Any]) -> ApplicantBase | None:
+    """`a` with `update`, validated (its consistency checks too); None if refused."""
+    try:
+        return type(a).parse({**a.model_dump(exclude_unset=True), **update})
+    except ApplicantError:
+        return None
 

@@ -54,6 +54,10 @@ from ..errors import InputError, UnknownPurpose
 from ..facts import FLAG_WORDS, vocabulary, vocabulary_scope
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
+from ._checks import branch_rejects, check_problems
+from ._problem import REJECTS_SCHEMA as _REJECTS_SCHEMA
+from ._problem import Problem as _Problem
+from ._problem import parsed as _p
 from ._result import BatchResult, output_names, points_columns
 from ._small import SMALL_ROWS, small_plan
 
@@ -66,9 +70,6 @@ __all__ = [
 
 #: Columns a batch accepts besides the `Applicant` fields (not facts of the applicant).
 BATCH_COLUMNS = ("applied_at",)
-
-_REJECTS_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String,
-                   "reason": pl.String}
 
 
 # --- validating the input ----------------------------------------------------------------
@@ -84,16 +85,6 @@ _BOOL_WORDS.update({w: False for w in ("0", "off", "f", "false", "n", "no")})
 _BOOL_WORDS.update(FLAG_WORDS)  # 是 / 否
 
 
-@attrs.frozen(eq=False)
-class _Problem:
-    row: pl.Expr  # true on a row with the problem (null counts as false)
-    reason: str | pl.Expr
-    column: pl.Expr | None = None  # true when some row may have it (default: row.any())
-
-    def anywhere(self) -> pl.Expr:
-        return (self.row.any() if self.column is None else self.column).fill_null(False)
-
-
 @attrs.frozen
 class _Field:
     """One input column: how to parse it and the problems a cell can have."""
@@ -102,10 +93,6 @@ class _Field:
     parse: dict[str, pl.Expr]  # `_p.*` columns, null when the cell is null or bad
     problems: list[_Problem]  # the first one that holds is the cell's reason
     slow: dict[str, pl.Expr] | None = None  # for the rows whose first `parse` column is null
-
-
-def _p(name: str, part: str = "") -> str:
-    return f"_p.{name}{part}"
 
 
 def _is_text(dtype: pl.DataType) -> bool:
@@ -407,8 +394,8 @@ def _normalised(name: str, present: bool, nulls: bool) -> list[pl.Expr]:
     if info.kind == "int":
         dtype = _int_type(name)
         value: Any = int(default)
-    elif info.kind == "bool":
-        dtype, value = pl.Boolean(), bool(default)
+    elif info.kind == "bool":  # an optional flag not given stays absent (null)
+        dtype, value = pl.Boolean(), None if info.optional else bool(default)
     elif info.kind == "level":
         dtype, value = pl.Enum(list(info.levels)), default
     elif info.kind == "decimal":
@@ -560,6 +547,7 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
     age, row_problems = _age_problems(present, on)
     begun, begun_problems = _years_begun(present, on)
     row_problems += begun_problems
+    row_problems += check_problems(schedule.applicant_model().checks, present)
 
     # parse every column, then find the columns that may hold a bad cell
     parsed = _parsed(frame, fields, row_offset)
@@ -592,7 +580,7 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
                    .alias(f"_b.{b.id}") for b in plan.branches]
     lf = lf.select(*keep, *outputs, *tail, *branch_cols)
     scored = lf.collect()
-    wrong = _branch_rejects(scored, plan.branches) if plan.branches else None
+    wrong = branch_rejects(scored, plan.branches) if plan.branches else None
     if wrong is not None:
         scored = scored.filter(~pl.col("row").is_in(wrong["row"].implode()))
     scored = scored.drop([f"_b.{b.id}" for b in plan.branches])
@@ -617,23 +605,6 @@ def _fraction_top(parsed: pl.DataFrame) -> int | None:
     if top is None or top < 2**15:
         return 2**15
     return 2**31 if top < 2**31 else None
-
-
-def _branch_rejects(scored: pl.DataFrame, branches: Any) -> pl.DataFrame | None:
-    """The rows matching none (where one must apply) or several members of a branch, one
-    reject per branch broken: an applicant's branch is an error, not a silent 0."""
-    parts = []
-    for b in branches:
-        n = pl.col(f"_b.{b.id}")
-        bad = (n > 1) | (n == 0) if b.exactly == "one" else n > 1
-        reason = pl.when(n > 1).then(
-            pl.format("matches {} of its members; at most one may apply", n)).otherwise(
-            pl.lit(f"matches none of {', '.join(b.members)}; exactly one must apply"))
-        parts.append(scored.lazy().filter(bad).select(
-            pl.col("row"), pl.lit(f"branches.{b.id}").alias("field"),
-            n.cast(pl.String).alias("value"), reason.alias("reason")))
-    out = pl.concat(pl.collect_all(parts)).cast(_REJECTS_SCHEMA)  # type: ignore[arg-type]
-    return out if out.height else None
 
 
 def _rejects(parsed: pl.DataFrame, checks: list[tuple[str, _Problem]]) -> pl.DataFrame:

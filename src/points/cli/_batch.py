@@ -50,6 +50,7 @@ from ._common import (
     err,
     out,
 )
+from ._records import RecordsOpt, sample_records, score_records
 
 InputArg = Annotated[str | None, typer.Argument(
     help="Applicant list: a .csv, .parquet, .jsonl or .xlsx file, a directory of such files "
@@ -195,6 +196,7 @@ def score(
     engine: EngineOpt = "local",
     master: MasterOpt = None,
     scheduler: SchedulerOpt = None,
+    records: RecordsOpt = None,
 ) -> None:
     """Score an applicant list; write scored rows and rejects; print a summary.
 
@@ -202,8 +204,24 @@ def score(
     and prints the summary and a few explained score cards; it writes the scored list only
     when -o is given. Says on stderr whether the schedule is in force on the evaluation date
     (the scored file has an in_force column), and refuses one that is not unless
-    --out-of-force is given.
+    --out-of-force is given. With --records DIR, scores a record export instead: the facts the
+    records give replace the applicants' own (refused records go to OUT.record_rejects.EXT).
     """
+    if records is not None:
+        with _batch_errors():
+            if input is not None or engine != "local":
+                raise InputError("--records takes the place of INPUT, on the local engine")
+            sched = load_schedule(schedule)
+            when = _date(on, date.today())
+            force = _in_force(sched, when, out_of_force)
+            done = score_records(records, output, sched, when=when, purpose=purpose,
+                                 rejects=rejects, to=to, ignore_extra=ignore_extra)
+            _say(force)
+        if strict and (done.applicants_rejected or done.records_refused):
+            err.print(f"[bold red]strict:[/] {done.applicants_rejected:,} applicants "
+                      f"rejected, {done.records_refused:,} records refused", markup=True)
+            raise typer.Exit(EXIT_REJECTED)
+        return
     sample = input is None
     with _batch_errors():
         sched = load_schedule(schedule)
@@ -359,10 +377,18 @@ def sample(
         show_default=False)] = None,
     to: ToOpt = None,
     bom: BomOpt = True,
+    records: Annotated[Path | None, typer.Option(
+        "--records", help="Write a synthetic record export to this folder instead: "
+        "applicants plus one file per record kind (--to csv or parquet), about 40 records "
+        "an applicant.", show_default=False)] = None,
 ) -> None:
     """Write a seeded list of realistic synthetic applicants (for demos, tests, benchmarks)."""
     from ..batch import sample_frames, write_table
 
+    if records is not None:
+        with _batch_errors():
+            sample_records(records, rows, seed, _date(on, SAMPLE_ON), to)
+        return
     with _batch_errors():
         when = _date(on, SAMPLE_ON)
         with _Progress("drawing") as progress:

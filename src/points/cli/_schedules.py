@@ -15,7 +15,7 @@ from rich.table import Table
 
 from .._data import SAMPLE_ON, sample_path
 from ..engines import score as score_one
-from ..errors import PointsError
+from ..errors import InputError, PointsError
 from ..facts import Applicant
 from ..schedule.loader import bundled_ids, dates_provisional, load_schedule, serves
 
@@ -43,6 +43,7 @@ from ._common import (
     err,
     out,
 )
+from ._records import IdOpt, RecordsOpt, explain_records
 
 
 def explain(
@@ -58,12 +59,30 @@ def explain(
         "--what-if", help="Also show the smallest changes that reach the next tier, and the "
         "date time alone gets there.")] = False,
     out_of_force: OutOfForceOpt = False,
+    records: RecordsOpt = None,
+    applicant_id: IdOpt = None,
 ) -> None:
     """Score one applicant and explain every point.
 
     Says on stderr whether the schedule is in force on the evaluation date, and refuses one
-    that is not unless --out-of-force is given.
+    that is not unless --out-of-force is given. With --records DIR (and --id), explains an
+    applicant of a record export: each fact the records give, with the records behind it;
+    --what-if then gives the date time alone reaches the next tier, the records read afresh.
     """
+    if records is not None:
+        try:
+            if applicant is not None:
+                raise InputError("--records takes the place of APPLICANT")
+            sched = load_schedule(schedule)
+            when = _date(on, date.today())
+            force = _in_force(sched, when, out_of_force)
+            explain_records(records, applicant_id, sched, when=when, purpose=purpose,
+                            lang=lang, as_json=as_json, what_if=what_if)
+        except PointsError as exc:
+            _fail(exc)
+            return
+        _say(force)
+        return
     try:
         sched = load_schedule(schedule)
         if applicant is None:

@@ -65,6 +65,18 @@ class FactorNode:
     when_node: CondNode | None = None  # the condition behind `when`
     when_zh: str = ""  # it in words
     when_en: str = ""
+    #: a rule over several facts (`facts = [...]`): the rule's spec for each fact, in order;
+    #: `fn` adds their points (or keeps the highest: `combine`)
+    parts: tuple[Any, ...] = ()
+    combine: str = "sum"
+
+    def cuts(self, multiples: int) -> dict[str, set[Any]]:
+        """Per fact read, where the rule's points may change (`RuleKind.cuts`)."""
+        out: dict[str, set[Any]] = {}
+        for spec in self.parts or (self.spec,):
+            for fact, values in self.rule.cuts(spec, multiples).items():
+                out.setdefault(fact, set()).update(values)
+        return out
 
 
 @attrs.frozen
@@ -233,7 +245,8 @@ def _compile(s: Schedule) -> CompiledSchedule:
         return compile_condition(w, scale)
 
     def when_of(key: str, spec: Any) -> tuple[CondNode | None, str | None]:
-        """The condition a factor or group needs (its own and its groups'), and its key."""
+        """The condition a factor, deduction or group needs (its own and its groups'), and
+        its key among the facts: the fact itself for one true/false fact, else `when:<key>`."""
         if key in effective:
             return effective[key]
         parent = spec.group
@@ -250,6 +263,16 @@ def _compile(s: Schedule) -> CompiledSchedule:
         effective[key] = (node, name)
         return node, name
 
+    def each(parts: tuple[Any, ...], combine: str, lang: str) -> str:
+        """`, for each of a, b (added up)` for a rule over several facts."""
+        if not parts:
+            return ""
+        names = [p.fact for p in parts]
+        if lang == "zh":
+            return f"（{'、'.join(names)}分别计，{'取最高' if combine == 'highest' else '相加'}）"
+        how = "the highest counts" if combine == "highest" else "added up"
+        return f", for each of {', '.join(names)} ({how})"
+
     def words(w: Any, lang: str) -> str:
         """A `when` that is a gate or a condition, in words (a fact is worded by the rule)."""
         if w is None or (isinstance(w, str) and w not in gate_nodes):
@@ -259,22 +282,42 @@ def _compile(s: Schedule) -> CompiledSchedule:
         text = describe(node, lang)
         return f"（须{text}）" if lang == "zh" else f" (only if: {text})"
 
+    def multi(kind: type[RuleKind], parts: tuple[Any, ...], sign: int,
+              combine: str) -> RuleFn:
+        fns = [kind.record(p, arith, sign) for p in parts]
+        if combine == "highest":
+            pick = max if sign > 0 else min
+
+            def best(*values: Any) -> tuple[int, bool]:
+                got = [fn(v) for fn, v in zip(fns, values, strict=True)]
+                top = pick(t for t, _ in got)
+                return top, any(hit for t, hit in got if t == top)
+            return best
+
+        def total(*values: Any) -> tuple[int, bool]:
+            got = [fn(v) for fn, v in zip(fns, values, strict=True)]
+            return sum(t for t, _ in got), any(hit for _, hit in got)
+        return total
+
     def factor(key: str, spec: Any, sign: int) -> FactorNode:
         kind = kind_of(spec)
-        node, when = when_of(key, spec) if sign > 0 else (own(spec.when), None)
-        if sign < 0 and node is not None:
-            when = (node.fact if isinstance(node, FactTest) and node.op == "eq"
-                    and node.value is True and node.kind == "bool" else f"when:{key}")
-            if when.startswith("when:"):
-                conditions[when] = node
+        parts = () if spec.facts is None else tuple(
+            spec.model_copy(update={"fact": x, "facts": None, "combine": None})
+            for x in spec.facts)
+        combine = spec.combine or "sum"
+        node, when = when_of(key, spec)  # a deduction has no group: its own `when` only
         return FactorNode(
             id=key, kind="factor" if sign > 0 else "deduction", sign=sign, rule=kind,
-            spec=spec, fact=spec.fact, facts=kind.facts(spec), when=when,
+            spec=spec, fact=spec.fact, facts=tuple(spec.facts) if parts else kind.facts(spec),
+            when=when,
             group=spec.group, purposes=None if spec.purposes is None else frozenset(spec.purposes),
-            fn=kind.record(spec, arith, sign), within=within_of.get(spec.group or ""),
+            fn=multi(kind, parts, sign, combine) if parts else kind.record(spec, arith, sign),
+            within=within_of.get(spec.group or ""), parts=parts, combine=combine,
             label_zh=spec.label.zh, label_en=spec.label.en,
-            rule_zh=describe_rule(spec, "zh") + words(spec.when, "zh"),
-            rule_en=describe_rule(spec, "en") + words(spec.when, "en"),
+            rule_zh=describe_rule(parts[0] if parts else spec, "zh") + each(parts, combine, "zh")
+            + words(spec.when, "zh"),
+            rule_en=describe_rule(parts[0] if parts else spec, "en") + each(parts, combine, "en")
+            + words(spec.when, "en"),
             ref=spec.ref, status=spec.status, when_node=node,
             when_zh="" if node is None else describe(node, "zh"),
             when_en="" if node is None else describe(node))

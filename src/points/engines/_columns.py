@@ -66,12 +66,13 @@ def _fact_column(name: str, fraction_top: int | None = None) -> FactColumn:
     """The normalised column(s) of fact `name`, as the rules read them."""
     info = vocabulary()[name]
     col = pl.col(fact_col(name))
-    if info.kind == "int":
-        return FactColumn(col, 1, None if info.maximum is None else int(info.maximum), 0)
-    if info.kind == "decimal":
-        scale = 10 ** decimal_places(name)
-        top = None if info.maximum is None else int(Decimal(info.maximum) * scale)
-        return FactColumn(col, scale, top, 0)
+    if info.kind in ("int", "decimal"):
+        # a declared or derived fact may go below 0: `low` and `top` follow its bounds
+        scale = 1 if info.kind == "int" else 10 ** decimal_places(name)
+        low = 0 if info.minimum is None else math.floor(Decimal(info.minimum) * scale)
+        top = None if info.maximum is None else max(
+            math.ceil(Decimal(info.maximum) * scale), -low)
+        return FactColumn(col, scale, top, low)
     if info.kind == "fraction":  # numerator and denominator: validated Int64, >= 0
         return FactColumn(col, pl.col(den_col(name)), fraction_top, 0)
     return FactColumn(col)
@@ -107,10 +108,12 @@ def _condition_column(node: CondNode, score_col: dict[str, str],
         if op == "eq":
             return col.cast(pl.String).eq_missing(pl.lit(value, pl.String))
         return col.cast(pl.String).ne_missing(pl.lit(value, pl.String))
-    if node.kind == "bool":
+    if node.kind == "bool":  # an absent optional flag: `ne` holds, the rest do not
         if op == "in":
-            return fact.num.is_in([bool(v) for v in value])
-        return getattr(fact.num, f"__{op}__")(bool(value))  # type: ignore[no-any-return]
+            return fact.num.is_in([bool(v) for v in value]).fill_null(False)
+        if op == "ne":
+            return fact.num.ne_missing(pl.lit(bool(value)))
+        return fact.num.eq_missing(pl.lit(bool(value)))
     if op == "in":
         return pl.any_horizontal([compare_column(fact, "eq", v) for v in value])
     return compare_column(fact, op, value)
@@ -174,7 +177,14 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
             cols: tuple[FactColumn, ...] = (counted[f.id],)
         else:
             cols = tuple(_fact_column(name, fraction_top) for name in f.facts)
-        expr = f.rule.column(f.spec, c.arith, f.sign, cols)
+        if f.parts:
+            each = [f.rule.column(p, c.arith, f.sign, (col,))
+                    for p, col in zip(f.parts, cols, strict=True)]
+            pick = pl.max_horizontal if f.sign > 0 else pl.min_horizontal
+            expr = (pick(each) if f.combine == "highest" else pl.sum_horizontal(each)
+                    ).cast(pl.Int64)
+        else:
+            expr = f.rule.column(f.spec, c.arith, f.sign, cols)
         if f.when is not None:
             expr = pl.when(pl.col(fact_col(f.when))).then(expr).otherwise(0)
         return expr

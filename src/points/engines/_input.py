@@ -6,7 +6,8 @@ web service sends: a whole number (not a flag) within the fact's bounds, a flag 
 level by its id or a Chinese name, money as a `Decimal`, a whole number or plain digits with
 at most the fact's decimal places, a share as `Fraction`, a whole number or "a/b", a date or
 "YYYY-MM-DD", a text applicant id. Anything else — an unknown key, a missing required fact,
-neither age nor birth date, "12.0", " 12", a float, an out-of-range value — returns None,
+neither age nor birth date, "12.0", " 12", a float, an out-of-range value, facts one of the
+model's consistency checks finds contradicting — returns None,
 and the caller validates with pydantic, which reports the errors: the fast path never
 accepts what pydantic would refuse, and never decides an error message.
 """
@@ -154,6 +155,8 @@ class _Model:
         #: whole-number facts and their bounds, true/false facts: checked inline
         self.ints: dict[str, tuple[int, int]] = {}
         self.flags: frozenset[str] = frozenset()
+        #: the consistency checks the model applies: (needs, unless, test)
+        self.consistency = tuple((c.needs, c.unless, c.test) for c in model.checks)
         required = []
         for name, field in model.model_fields.items():
             default = field.default
@@ -218,4 +221,13 @@ def fast_facts(model: type[ApplicantBase], data: Mapping[str, Any]) -> dict[str,
         return None
     if out.get("age") is None and out.get("birth_date") is None:
         return None
+    # the model's consistency checks: a check applies when the mapping gives every fact it
+    # reads and none of its `unless_given` (pydantic's `model_fields_set`: the keys)
+    for needs, unless, test in m.consistency:
+        if needs <= data.keys() and unless.isdisjoint(data):
+            try:
+                if test(out):
+                    return None  # a contradiction: pydantic reports it
+            except Exception:  # whatever it is, pydantic decides
+                return None
     return out

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
@@ -72,7 +74,7 @@ class _Plan:
                 above = tuple(_ancestors(f, highest, parent))
                 info = c.vocab.get(f.fact)
                 # the usual line: applies, counts, its value's words depend on it alone
-                simple = f.when is None and f.within is None and not above and (
+                simple = f.when is None and f.within is None and not above and not f.parts and (
                     f.purposes is None or purpose in f.purposes) and (
                     info is not None and info.parsed is None)
                 lines.append((simple, f, f.fact, (f.id, f.kind, f.label_zh, f.label_en, f.fact),
@@ -192,6 +194,7 @@ def score(
     *,
     purpose: str | None = None,
     on: date | str | None = None,
+    records: Any = None,
 ) -> ScoreCard:
     """Score one applicant: every factor, group, deduction, gate and tier, explained.
 
@@ -199,13 +202,23 @@ def score(
     input); `schedule` a loaded `Schedule` or a bundled id or path; `purpose` one of the
     schedule's purposes (default: its `default_purpose`); `on` the evaluation date (default:
     today; a `datetime` counts as its date, a string must be ISO `YYYY-MM-DD`), used for age
-    from `birth_date` and recorded in the card.
+    from `birth_date` and recorded in the card. `records`: the applicant's dated records
+    (see `points.records.facts_from_records`); the facts they give on `on` replace the
+    applicant's own, and the card's `derivations` explain each.
     """
     if not isinstance(schedule, Schedule):
         schedule = load_schedule(schedule)
     hit = _PLANS.get(id(schedule))
     plan = hit[1] if hit is not None and hit[0] is schedule else _plan(schedule)
     model = plan.model
+    if type(on) is not date:
+        on = evaluation_date(on)
+    if purpose is None:
+        purpose = schedule.schedule.default_purpose
+    elif purpose not in schedule.purposes:
+        raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    if records is not None:  # the facts records give replace the applicant's own
+        return _with_records(plan, applicant, records, purpose, on)
     if type(applicant) is model:
         facts = dict(applicant.__dict__)
     elif isinstance(applicant, ApplicantBase):  # another schedule's model: its own facts
@@ -214,14 +227,27 @@ def score(
     else:  # a mapping: plain well-formed values quickly, anything else through pydantic
         fast = fast_facts(model, applicant)
         facts = fast if fast is not None else dict(model.parse(applicant).__dict__)
-    if type(on) is not date:
-        on = evaluation_date(on)
-    if purpose is None:
-        purpose = schedule.schedule.default_purpose
-    elif purpose not in schedule.purposes:
-        raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
     return _score(plan, _with_age(facts, on, plan.reads_years_begun), facts["applicant_id"],
                   purpose, on)
+
+
+def _with_records(plan: _Plan, applicant: ApplicantBase | Mapping[str, Any], records: Any,
+                  purpose: str | None, on: date) -> ScoreCard:
+    """`score` with records: the applicant validated by its model (which facts it gave
+    matters), the facts the records give in place of its own, the card's `derivations`."""
+    from ..records import with_records
+
+    model = plan.model
+    if isinstance(applicant, model):
+        given = applicant
+    elif isinstance(applicant, ApplicantBase):  # another schedule's model: its own facts
+        given = model.parse(applicant.model_dump(exclude_unset=True))
+    else:
+        given = model.parse(applicant)
+    given, derived = with_records(given, records, on)
+    card = _score(plan, _with_age(dict(given.__dict__), on, plan.reads_years_begun),
+                  given.applicant_id, purpose, on)
+    return attrs.evolve(card, derivations=derived)
 
 
 def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
@@ -243,7 +269,7 @@ def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
         "purpose_label": rp.purpose_label, "_rests_on_provisional": None,
         "_outcome_sure": None, "_flipped_by": (),
         "_sure": detail.sure, "_lines": None, "_groups": None, "_gates": None,
-        "_detail": detail})
+        "_detail": detail, "derivations": ()})
 
 
 def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
@@ -321,7 +347,7 @@ class _Detail:
         _, f, fact, head, rule, tail, texts, above = spec
         plan, facts, purpose = self.plan, self.facts, self.purpose
         c = plan.c
-        value = facts[fact]
+        value = facts[fact] if not f.parts else {x: facts[x] for x in f.facts}
         key = None
         if _line_key(c, f):
             # the same value, points, cap, `when`, purpose and choice: the same line
@@ -481,7 +507,7 @@ def _line_key(c: CompiledSchedule, f: Any) -> bool:
     """Whether a line is kept by (value, ticks, cap hit, `when`, the choices above it): its
     value is its fact's own (no `within` share) and its words do not name other facts."""
     info = c.vocab.get(f.fact)
-    return f.within is None and (info is None or info.parsed is None)
+    return f.within is None and not f.parts and (info is None or info.parsed is None)
 
 
 def _int(v: Any) -> str:
@@ -500,6 +526,9 @@ def _words(c: CompiledSchedule, fact: str, value: Any, facts: Facts) -> tuple[st
 def _value_text(c: CompiledSchedule, name: str, value: Any, facts: Facts, lang: str) -> str:
     """A fact's value in words; a derived fact's with its expression and inputs:
     `9 (= min(listening, reading); listening 10, reading 9)`."""
+    if isinstance(value, dict):  # a rule over several facts
+        return ("，" if lang == "zh" else ", ").join(
+            f"{x} {_value_text(c, x, v, facts, lang)}" for x, v in value.items())
     text = fact_text(name, value, lang)
     info = c.vocab.get(name)
     if info is None or info.parsed is None:

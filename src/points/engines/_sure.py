@@ -82,7 +82,7 @@ def line_range(c: CompiledSchedule, f: FactorNode) -> Interval:
     level or true/false fact; a number at its bounds and both sides of every cut the rule
     makes in it (`RuleKind.cuts`; a rule is monotone between its cuts)."""
 
-    rule_cuts = f.rule.cuts(f.spec, MULTIPLES)
+    rule_cuts = f.cuts(MULTIPLES)
     per = []
     for x in f.facts:
         info = vocabulary()[x]
@@ -111,9 +111,15 @@ def sure_plan(c: CompiledSchedule) -> SurePlan:
     hit = _PLANS.get(id(c))
     if hit is not None and hit[0] is c:
         return hit[1]
+    with c.scope():  # conditions on a schedule's own facts read its vocabulary
+        return _sure_plan(c)
+
+
+def _sure_plan(c: CompiledSchedule) -> SurePlan:
     tests: dict[int, Any] = {}
-    for g in c.gates.values():
-        _leaf_tests(g.condition, tests)
+    with c.scope():  # a comparison of the schedule's own level fact looks up its levels
+        for g in c.gates.values():
+            _leaf_tests(g.condition, tests)
     plan = SurePlan(
         c=c,
         lines=_line_ranges(c),

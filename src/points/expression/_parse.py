@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import NoReturn
 
@@ -307,24 +307,22 @@ class _Parser:
         return If(cond, a, b, t, pos)
 
     def or_(self) -> _Parsed:
-        first = self.and_()
-        items: list[_Parsed] = [first]
-        while self.at("word", "or"):
-            self.part(self.take().pos)
-            items.append(self.and_())
-        if len(items) == 1:
-            return first
-        return Or(tuple(self.boolean(x, "or") for x in items), BOOL, first.pos)
+        return self.chain("or", self.and_, Or)
 
     def and_(self) -> _Parsed:
-        first = self.not_()
+        return self.chain("and", self.not_, And)
+
+    def chain(self, word: str, operand: Callable[[], _Parsed],
+              node: type[Or] | type[And]) -> _Parsed:
+        """`operand (word operand)*` as one n-ary `node` (the operand alone if single)."""
+        first = operand()
         items: list[_Parsed] = [first]
-        while self.at("word", "and"):
+        while self.at("word", word):
             self.part(self.take().pos)
-            items.append(self.not_())
+            items.append(operand())
         if len(items) == 1:
             return first
-        return And(tuple(self.boolean(x, "and") for x in items), BOOL, first.pos)
+        return node(tuple(self.boolean(x, word) for x in items), BOOL, first.pos)
 
     def not_(self) -> _Parsed:
         if not self.at("word", "not"):

@@ -141,10 +141,14 @@ def _name(node: Name) -> Fn:
             p, m = t.places, 10**t.places
             return lambda f: None if (v := f.get(name)) is None else (
                 v * m if isinstance(v, int) else int(v.scaleb(p, _CTX)))
+        if t.kind == "number":
+            return lambda f: None if (v := f.get(name)) is None else int(v)
         return lambda f: f.get(name)
     if t.kind == "number" and t.places:
         p, m = t.places, 10**t.places
         return lambda f: v * m if isinstance(v := f[name], int) else int(v.scaleb(p, _CTX))
+    if t.kind == "number":  # a decimal fact of 0 places is a Decimal: as an int, `//` floors
+        return lambda f: v if isinstance(v := f[name], int) else int(v)
     return lambda f: f[name]
 
 

@@ -5,4 +5,9 @@ as pydantic models, `kinds` the rule kinds (one module each) and `families` the 
 families that expand into them. The names users need are re-exported by `points`.
 """
 
-__all__: list[str] = []
+from ._facts import derived_info
+from ._locate import key_lines
+from ._problems import dotted, validation_error, where
+
+#: what other TOML formats (records.toml) share to name file, line and key in their errors
+__all__ = ["derived_info", "dotted", "key_lines", "validation_error", "where"]

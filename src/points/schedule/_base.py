@@ -168,6 +168,26 @@ class FactorBase(Sourced):
                                   "name, or a condition table (the gate grammar).")
     purposes: list[Id] | None = Field(
         default=None, description="Deductions only: the purposes they apply to (all if absent).")
+    facts: list[str] | None = Field(
+        default=None, min_length=2, max_length=16,
+        description="One rule over several facts (instead of `fact`): each fact scores by the "
+                    "rule, and the factor is their sum or the highest (`combine`).")
+    combine: Literal["sum", "highest"] | None = Field(
+        default=None, description="With `facts`: add the facts' points (default) or keep the "
+                                  "highest.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fact_or_facts(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "facts" in data:
+            if "fact" in data:
+                raise ValueError("give fact or facts, not both")
+            facts = data["facts"]
+            if isinstance(facts, list) and facts and isinstance(facts[0], str):
+                data = {**data, "fact": facts[0]}
+        elif isinstance(data, dict) and "combine" in data:
+            raise ValueError("combine goes with facts (one rule over several facts)")
+        return data
 
 
 class Band(Strict):

@@ -139,7 +139,22 @@ def _fact(path: tuple[str | int, ...], name: str, kinds: tuple[str, ...],
 def _factor(path: tuple[str | int, ...], f: Any, sign: int, s: Schedule,
             q: Decimal) -> Iterator[Problem]:
     kind = kind_of(f)
-    yield from _fact((*path, "fact"), f.fact, kind.fact_kinds, f"rule {f.rule!r}")
+    if f.facts is None:
+        yield from _fact((*path, "fact"), f.fact, kind.fact_kinds, f"rule {f.rule!r}")
+    else:
+        if len(kind.facts(f)) != 1:
+            yield (*path, "facts"), f"rule {f.rule!r} reads two facts: give one fact", f.facts
+        for i, name in enumerate(f.facts):
+            yield from _fact((*path, "facts", i), name, kind.fact_kinds, f"rule {f.rule!r}")
+            if name in f.facts[:i]:
+                yield (*path, "facts", i), "is listed twice", name
+        kinds = {vocabulary()[x].kind for x in f.facts if x in vocabulary()}
+        if len(kinds) > 1:
+            yield (*path, "facts"), "the facts of one rule are of one kind", f.facts
+        elif kinds == {"level"} and len({vocabulary()[x].levels for x in f.facts}) > 1:
+            yield (*path, "facts"), "the facts of one rule have the same levels", f.facts
+        if f.group is not None and f.group in s.groups and s.groups[f.group].within:
+            yield (*path, "facts"), "a rule over several facts cannot share a `within`", f.facts
     if f.when is not None:
         yield from _when((*path, "when"), f.when, s, q)
     if sign > 0 and f.purposes is not None:

@@ -11,19 +11,18 @@ import math
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._vocab import FactInfo, fact_info, near_miss
-from ..expression import Expr, ExpressionError, ExprType, parse_expression
+from .._vocab import FactInfo, expr_type, fact_info, near_miss
+from ..expression import Expr, ExpressionError, parse_expression
 from ..facts import FACTS, LEVELS, VOCABULARY, standard_levels
 
 if TYPE_CHECKING:
     from .model import Schedule
 
-__all__ = ["build_vocabulary", "derived_info", "expr_type"]
+__all__ = ["build_vocabulary", "derived_info"]
 
 Problem = tuple[tuple[str | int, ...], str, Any]
 
@@ -57,18 +56,6 @@ def build_vocabulary(s: Schedule) -> tuple[dict[str, FactInfo], list[Problem]]:
 
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-
-
-def expr_type(info: FactInfo) -> ExprType | None:
-    """How an expression sees a fact (None: it cannot read it, a share or a date)."""
-    if info.kind in ("int", "decimal"):
-        return ExprType("number", lo=Fraction(info.minimum or 0), hi=Fraction(info.maximum or 0),
-                        places=info.places, optional=info.optional)
-    if info.kind == "bool":
-        return ExprType("bool", optional=info.optional)
-    if info.kind == "level":
-        return ExprType("level", levels=info.levels, aliases=info.aliases, optional=info.optional)
-    return None
 
 
 def _derived(s: Schedule, vocab: dict[str, FactInfo], where: str) -> list[Problem]:

@@ -22,6 +22,8 @@ def where(
     lines: dict[tuple[str | int, ...], int],
     chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
 ) -> tuple[str, int | None]:
+    """The file and line of a key path (in the first file of an `extends` chain that has it,
+    else the nearest enclosing table of `source`)."""
     for file, ls in chain or [(source, lines)]:
         if tuple(path) in ls:
             return file, ls[tuple(path)]
@@ -29,6 +31,7 @@ def where(
 
 
 def dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
+    """A key path as written: `factors.permit.bands[0]`."""
     out = ""
     for p in path:
         if isinstance(p, int):
@@ -43,6 +46,7 @@ def validation_error(
     *, prefix: tuple[str | int, ...] = (),
     chain: list[tuple[str, dict[tuple[str | int, ...], int]]] | None = None,
 ) -> ScheduleValidationError:
+    """Pydantic's errors as one `ScheduleValidationError`, each naming file, line and key."""
     errors = []
     for err in _merge_scalar_unions(exc.errors(include_url=False)):
         path = prefix + tuple(_clean_loc(err["loc"]))

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from .._vocab import ApplicantBase, FactDecl, FactInfo
-from ..facts import FACTS, Applicant, extend_model
+from ..facts import CHECKS, FACTS, Applicant, extend_model
 from ._base import (
     AllOf,
     AnyOf,
@@ -298,16 +298,49 @@ class Schedule(Strict):
     def applicant_model(self) -> type[ApplicantBase]:
         """The model validating an applicant for this schedule: `Applicant`, plus the facts
         it declares (derived ones are computed, never given), with its `required_facts`
-        required."""
+        required, and the consistency checks that ask for a fact it reads."""
         if self._model is None:
             own = {n: i for n, i in self.vocabulary.items()
                    if i.declaration is not None and i.expr is None}
             required = tuple(self.schedule.required_facts)
             derived = any(i.expr is not None for i in self.vocabulary.values())
-            self._model = (Applicant if not own and not required and not derived else
-                           extend_model(f"Applicant[{self.id}]", own, required,
-                                        vocabulary=self.vocabulary))
+            reads = self._reads()
+            asks = tuple(c for c in CHECKS if c.unless & reads)
+            self._model = (Applicant if not own and not required and not derived and not asks
+                           else extend_model(f"Applicant[{self.id}]", own, required,
+                                             vocabulary=self.vocabulary,
+                                             checks=(*Applicant.checks, *asks)))
         return self._model  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # the applicant model is a class made at run time: made again where unpickled
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_model"] = None
+        return {**state, "__pydantic_private__": private}
+
+    def _reads(self) -> set[str]:
+        """The facts the schedule reads anywhere (derived ones with what they read)."""
+        names: set[str] = set()
+        for f in (*self.factors.values(), *self.deductions.values()):
+            names.update(f.facts or KINDS[f.rule].facts(f))
+            names.update(when_names(f.when))
+        for g in self.groups.values():
+            names.update(when_names(g.when))
+            if g.within is not None:
+                names.add(g.within)
+        for gate in self.gates.values():
+            names.update(condition_facts(gate.condition))
+        if self.ranking is not None:
+            names.update(tb.fact for tb in self.ranking.tie_breaks if tb.fact)
+        stack = list(names)
+        while stack:
+            info = self.vocabulary.get(stack.pop())
+            if info is not None and info.parsed is not None:
+                new = set(info.parsed.reads) - names
+                names |= new
+                stack += new
+        return names
 
     def in_force(self, on: date) -> bool:
         """True when `effective_from <= on < effective_until`."""

@@ -46,6 +46,7 @@ __all__ = [
     "fine",
     "huge",
     "int_fact",
+    "never_negative",
     "number",
     "per_text",
     "ratio",
@@ -215,6 +216,12 @@ def bound(ticks: int, cap: int | None, sign: int) -> tuple[int, bool]:
 def int_fact(name: str) -> bool:
     info = vocabulary().get(name)
     return info is not None and info.kind == "int"
+
+
+def never_negative(name: str) -> bool:
+    """The fact is known never to be below 0 (a declared or derived fact may be)."""
+    info = vocabulary().get(name)
+    return info is not None and info.minimum is not None and info.minimum >= 0
 
 
 def units_fn(fact: str, per: Decimal, start: Decimal = Decimal(0)) -> Callable[[Any], int]:

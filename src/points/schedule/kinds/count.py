@@ -25,6 +25,7 @@ from ._base import (
     bound_column,
     cap_text,
     facts_of_kind,
+    never_negative,
     num_column,
     number,
     register,
@@ -71,7 +72,7 @@ class Count(RuleKind):
     def record(cls, spec: CountRule, arith: Arith, sign: int) -> RuleFn:
         each, cap = arith.ticks(spec.each), arith.ticks(spec.cap)
         assert each is not None
-        if sign > 0:
+        if sign > 0 and never_negative(spec.fact):
             if cap is None:
                 return lambda v: (each * v, False)
 

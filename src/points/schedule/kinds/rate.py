@@ -32,6 +32,7 @@ from ._base import (
     facts_of_kind,
     huge,
     int_fact,
+    never_negative,
     num_column,
     number,
     per_text,
@@ -98,7 +99,7 @@ class Rate(RuleKind):
             spec.min_units
         assert rate is not None
         if spec.whole and sign > 0 and not min_units and int_fact(spec.fact) \
-                and per == per.to_integral_value():
+                and never_negative(spec.fact) and per == per.to_integral_value():
             return _int_rate(rate, int(per), cap)
         if spec.whole:
             units_of = units_fn(spec.fact, per)
