@@ -175,3 +175,80 @@ def test_score_file_writes_only_the_asked_columns(tmp_path: Any) -> None:
     assert_frame_equal(written, whole.select(written.columns))
     assert (some.tiers, some.eligible, some.rows_scored) == (
         full.tiers, full.eligible, full.rows_scored)
+
+
+# --- schedules with every construct: the same results, and the same rejects -----------------
+
+
+#: contradicting facts (the vocabulary's consistency checks) put into a drawn row
+CONTRADICTIONS: list[dict[str, Any]] = [
+    {"criminal_records_5y": 1, "criminal_record": False},
+    {"serious_criminal_record": True, "criminal_record": False},
+    {"detention_records_5y": 2, "public_security_penalties_5y": 1},
+]
+
+
+@SETTINGS
+@given(schedule=schedules(max_factors=5, constructs=True), data=st.data())
+def test_small_tables_with_every_construct_score_and_reject_as_the_column_path(
+        schedule: points.Schedule, data: st.DataObject,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # own facts (levels by alias too), derived facts, when, branches (refused rows), rules
+    # over several facts; some rows made contradictory: whichever path the table takes, the
+    # scored rows and the rejects are the column path's
+    from test_properties_constructs import frame as construct_frame
+
+    people = data.draw(st.lists(applicants(schedule), min_size=1, max_size=8))
+    text, alias = data.draw(st.booleans()), data.draw(st.booleans())
+    table = construct_frame(schedule, people, text, alias)
+    for _ in range(data.draw(st.integers(0, 2))):
+        row = data.draw(st.integers(0, table.height - 1))
+        bad = data.draw(st.sampled_from(CONTRADICTIONS))
+        table = table.with_columns(
+            pl.when(pl.int_range(0, table.height) == row).then(
+                pl.lit(str(v) if text else v, dtype=table.schema[k])).otherwise(pl.col(k))
+            .alias(k) for k, v in bad.items() if k in table.columns)
+    for purpose in [None, *schedule.purposes]:
+        both_ways(table, schedule, purpose, monkeypatch)
+
+
+def test_a_contradiction_hands_the_table_to_the_column_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    schedule = points.load_schedule("guangzhou/2021")
+    table = pl.DataFrame({"age": [30, 31], "criminal_record": [False, False],
+                          "criminal_records_5y": [0, 1]})
+    with points.compiled.compile_schedule(schedule).scope():
+        plan = small_plan(schedule, None, ON, table.schema, lambda: score_frame(
+            table.head(0), schedule, on=ON).scored.schema)
+    assert plan is not None
+    assert plan.score(table.head(1), 1, None) is not None
+    assert plan.score(table, 1, None) is None  # row 2 contradicts itself
+    result = score_frame(table, schedule, on=ON)
+    assert result.rejects.select("row", "field").rows() == [(2, "criminal_record")]
+    both_ways(table, schedule, None, monkeypatch)
+
+
+def test_the_new_city_small_table_takes_the_row_by_row_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # every construct of issue 9 in one schedule (tests/test_new_city.py: 14 hand-computed
+    # applicants): its clean table is scored row by row to the hand-computed totals, and a
+    # table with a branch broken goes whole to the column path; both agree with it
+    from test_new_city import CASES, SCHEDULE
+
+    schedule = points.load_schedule(SCHEDULE)
+    words = {True: "true", False: "false", "是": "true", "否": "false"}
+    table = pl.DataFrame([{k: words.get(v, str(v)) if isinstance(v, bool | str) else str(v)
+                           for k, v in facts.items()} for facts, _, _ in CASES])
+    with points.compiled.compile_schedule(schedule).scope():
+        plan = small_plan(schedule, None, ON, table.schema, lambda: score_frame(
+            table.head(0), schedule, on=ON).scored.schema)
+    assert plan is not None
+    rows = plan.score(table, 1, None)
+    assert rows is not None
+    assert rows["total"].to_list() == [t for _, t, _ in CASES]  # precision 1: ticks = points
+    both_ways(table, schedule, None, monkeypatch)
+    broken = table.with_columns(spouse_coming=pl.lit("false"))  # a couple not coming: none
+    assert plan.score(broken, 1, None) is None
+    both_ways(broken, schedule, None, monkeypatch)
+    assert score_frame(broken, schedule, on=ON).rejects["field"].unique().to_list() == [
+        "branches.family"]

@@ -8,7 +8,8 @@ when it is a value the batch's own validation takes as it is (a whole number wit
 fact's bounds, a flag, a level by id or Chinese name, a decimal with no more places than the
 fact allows, a share "a/b", a date not after the evaluation date, a text id) — anything else
 (a text number, a float, a null in a required column, a row whose age and birth date
-disagree, a branch matched twice, `applied_at`, a type not listed) hands the whole table to
+disagree, facts a consistency check finds contradicting, a branch matched twice or by none
+where one must be, `applied_at`, a type not listed) hands the whole table to
 the column path, which rejects and explains. So rejects are always the column path's; the
 scored rows are the per-record engine's (the same compiled form, held equal to the column
 engine by the equivalence tests), laid out in exactly the columns and dtypes the column
@@ -218,15 +219,20 @@ class SmallPlan:
     reads_begun: bool
     score_index: dict[str, int]  # points column → its place in the generated ticks
     gate_index: dict[str, int]  # gate column → its place in the generated passes
+    #: the consistency checks that may apply: (places in `names` of the facts it reads,
+    #: of its `unless_given` facts, its test)
+    checks: tuple[tuple[tuple[int, ...], tuple[int, ...], Callable[[Any], Any]], ...] = ()
 
     def score(self, frame: pl.DataFrame, row_offset: int,
               wanted: frozenset[str] | None) -> pl.DataFrame | None:
         """The scored rows, or None: some cell is not plain, hand the table over."""
         cols = []
+        raw = []  # the cells read, None where empty: whether a check applies
         for name, cell in zip(self.names, self.cells, strict=True):
             col = cell(frame.get_column(name))
             if col is None:
                 return None
+            raw.append(col)
             if None in col:  # an empty cell: the default, unless the fact is required
                 if name in self.required:
                     return None
@@ -243,9 +249,16 @@ class SmallPlan:
         results = []
         ids: list[Any] = []
         ties: list[list[Any]] = [[] for _ in self.ties]
-        for values in zip(*cols, strict=True):
+        # per row, the checks that apply: every fact read given, none of `unless_given`
+        asked = [[test for needs, unless, test in self.checks
+                  if all(raw[j][i] is not None for j in needs)
+                  and all(raw[j][i] is None for j in unless)] for i in range(frame.height)]
+        for values, tests in zip(zip(*cols, strict=True), asked, strict=True):
             facts = base.copy()
             facts.update(zip(names, values, strict=True))
+            for test in tests:  # contradicting facts: the column path rejects the row
+                if test(facts):
+                    return None
             birth, age, begun = facts["birth_date"], facts["age"], facts["age_years_begun"]
             if birth is not None:
                 known = ages.get(birth)
@@ -362,6 +375,10 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
     node = c.purpose(purpose)
     tier_lists, service_lists = tier_lookup([t for t, _ in node.tiers])
     groups = {g.id for g in c.groups}
+    at = {n: j for j, n in enumerate(names)}
+    checks = tuple((tuple(at[n] for n in sorted(ch.needs)),
+                    tuple(at[n] for n in sorted(ch.unless) if n in at), ch.test)
+                   for ch in c.schedule.applicant_model().checks if ch.needs <= at.keys())
     out = columns()
     ties = tuple((col, col.removeprefix("fact.")) for col in out if col.startswith("fact."))
     return SmallPlan(
@@ -372,4 +389,4 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
         reads_begun="age_years_begun" in c.facts,
         score_index={f"group.{sid}" if sid in groups else sid: j
                      for j, sid in enumerate(rp.score_ids)},
-        gate_index={f"gate.{gid}": j for j, gid in enumerate(rp.gate_ids)})
+        gate_index={f"gate.{gid}": j for j, gid in enumerate(rp.gate_ids)}, checks=checks)
