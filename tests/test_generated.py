@@ -33,8 +33,8 @@ from points.testing import applicants, schedules
 ON = date(2024, 6, 1)
 #: every name a generated function may hold: its own locals and closure cells, keywords,
 #: and `max`
-_NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|[lu]?(total|[tdg]\d+)"
-                   r"|[hpum]\d+|hd\d+|[kfcqxsbeyo]\d+)")
+_NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|min|[lu]?(total|[tdg]\d+)"
+                   r"|[hpumnz]\d+|hd\d+|[kfcqxsbeyo]\d+)")
 
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
@@ -52,9 +52,9 @@ def _names_and_strings(source: str) -> tuple[set[str], list[str]]:
     return names, strings
 
 
-@pytest.mark.parametrize("sid", bundled_ids())
-def test_generated_source_holds_only_its_own_names_and_numbers(sid: str) -> None:
-    schedule = points.load_schedule(sid)
+def only_generated(schedule: points.Schedule) -> None:
+    """The generated sources of every purpose hold only generated names and numbers."""
+    sid = schedule.id
     c = points.compiled.compile_schedule(schedule)
     for purpose in [None, *schedule.purposes]:
         with c.scope():
@@ -72,6 +72,25 @@ def test_generated_source_holds_only_its_own_names_and_numbers(sid: str) -> None
         assert strings == [], (sid, purpose)
         assert all(_EXPLAIN.fullmatch(n) for n in names), sorted(
             n for n in names if not _EXPLAIN.fullmatch(n))
+
+
+@pytest.mark.parametrize("sid", bundled_ids())
+def test_generated_source_holds_only_its_own_names_and_numbers(sid: str) -> None:
+    only_generated(points.load_schedule(sid))
+
+
+def test_generated_source_of_every_construct_holds_only_names_and_numbers() -> None:
+    from test_new_city import SCHEDULE
+
+    only_generated(points.load_schedule(SCHEDULE))
+
+
+@settings(max_examples=40, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(schedule=schedules(max_factors=5, constructs=True))
+def test_generated_source_of_random_constructs_holds_only_names_and_numbers(
+        schedule: points.Schedule) -> None:
+    only_generated(schedule)
 
 
 HOSTILE = """
@@ -126,11 +145,12 @@ def test_schedule_text_never_reaches_the_source() -> None:
 # --- the fast path of validation ---------------------------------------------------------
 
 
-def _web(a: Applicant, draw: st.DrawFn) -> dict[str, Any]:
-    """An applicant as a web service sends it: some values as text, unset ones left out."""
+def _web(a: Applicant, draw: st.DrawFn, keep: int = 1) -> dict[str, Any]:
+    """An applicant as a web service sends it: some values as text, unset ones left out (and
+    each other one with a chance of 1 in `keep` + 1)."""
     out: dict[str, Any] = {}
     for name, value in a.__dict__.items():
-        if value is None or (name != "age" and draw(st.booleans())):
+        if value is None or (name != "age" and draw(st.integers(0, keep)) == 0):
             continue
         if isinstance(value, date) and draw(st.booleans()):
             value = value.isoformat()
@@ -177,6 +197,77 @@ def test_the_fast_path_gives_what_pydantic_gives_or_steps_aside(data: dict[str, 
     if fast is not None:
         assert fast == slow
         assert {k: type(v) for k, v in fast.items()} == {k: type(v) for k, v in slow.items()}
+
+
+@st.composite
+def construct_dicts(draw: st.DrawFn) -> tuple[points.Schedule, dict[str, Any]]:
+    """A random schedule with every construct, and a mapping for its applicant model: some
+    facts left out (a required one too), odd values, levels by alias or by another fact's
+    level, a derived fact given, facts that contradict each other."""
+    schedule = draw(schedules(max_factors=4, constructs=True))
+    model = schedule.applicant_model()
+    data = _web(draw(applicants(schedule)), draw, keep=7)
+    fields = sorted(model.model_fields)
+    levels = sorted({k for i in schedule.vocabulary.values() for k in (*i.levels, *i.aliases)})
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        name = draw(st.sampled_from(fields))
+        data[name] = draw(st.sampled_from(ODD + levels + [-5, 10**9]))
+    if draw(st.integers(0, 4)) == 0:
+        data.update(draw(st.sampled_from(CONTRADICTIONS)))
+    derived = [n for n, i in schedule.vocabulary.items() if i.expr is not None]
+    if derived and draw(st.integers(0, 9)) == 0:
+        data[draw(st.sampled_from(derived))] = 1
+    return schedule, data
+
+
+#: facts the vocabulary's consistency checks refuse together
+CONTRADICTIONS: list[dict[str, Any]] = [
+    {"criminal_records_5y": 1, "criminal_record": False},
+    {"criminal_record": True},  # without criminal_records_5y: asked by schedules reading it
+    {"serious_criminal_record": "是", "criminal_record": "否"},
+    {"detention_records_5y": 2, "public_security_penalties_5y": 1},
+    {"owned_home_months": 3, "housing": "none"},
+]
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(drawn=construct_dicts())
+def test_the_fast_path_agrees_with_pydantic_on_every_construct(
+        drawn: tuple[points.Schedule, dict[str, Any]]) -> None:
+    # a schedule's own facts (levels with their own values and aliases, optional, bounds),
+    # required facts and the consistency checks its model applies: the fast path gives what
+    # pydantic gives, or steps aside; it never takes what pydantic refuses
+    schedule, data = drawn
+    model = schedule.applicant_model()
+    fast = fast_facts(model, data)
+    try:
+        slow = dict(model.parse(data).__dict__)
+    except ApplicantError:
+        assert fast is None, data
+        return
+    if fast is not None:
+        assert fast == slow
+        assert {k: type(v) for k, v in fast.items()} == {k: type(v) for k, v in slow.items()}
+
+
+def test_the_fast_path_steps_aside_for_a_contradiction() -> None:
+    # each check's own message comes from pydantic, through `points.score`
+    data = {"age": 30, "criminal_records_5y": 1, "criminal_record": False}
+    assert fast_facts(Applicant, data) is None
+    assert fast_facts(Applicant, {**data, "criminal_record": True}) is not None
+    with pytest.raises(ApplicantError) as fast_way:
+        points.score(data, "guangzhou/2021", on=ON)
+    with pytest.raises(ApplicantError) as slow_way:
+        Applicant.parse(data)
+    assert fast_way.value.problems == slow_way.value.problems
+    assert fast_way.value.problems[0][0] == "criminal_record"
+    # a check asking for a fact applies only under a model whose schedule reads it
+    gz = points.load_schedule("guangzhou/2021").applicant_model()
+    assert fast_facts(Applicant, {"age": 30, "criminal_record": True}) is not None
+    assert fast_facts(gz, {"age": 30, "criminal_record": True}) is None
+    with pytest.raises(ApplicantError, match="criminal_records_5y"):
+        points.score({"age": 30, "criminal_record": True}, "guangzhou/2021", on=ON)
 
 
 def test_the_fast_path_takes_the_usual_forms() -> None:

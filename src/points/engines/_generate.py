@@ -117,14 +117,27 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
     empty: dict[str, int] = {}
     empty_name = w.const("e", empty)
 
-    # derived facts, then the `when` conditions: closures from the compiled form
+    # derived facts, each after those it reads (the compiled order): the expression's own
+    # function (`points.expression.record_fn`, the one the consistency checks and main's
+    # interpreter run), held in the closure
     for name, expr in c.derived:
         fn = record_fn(expr)
         w.add(f"{F}[{w.key(name)}] = {w.const('x', fn)}({F})")
+    # the `when` conditions on facts (and on gates that read facts only), written out
     for key, cond in c.conditions:
-        w.add(f"{F}[{w.key(key)}] = {w.const('c', record_test(cond))}({F}, {empty_name})")
+        test = (f"{w.const('c', record_test(cond))}({F}, {empty_name})" if _reads_scores(cond)
+                else _condition(w, cond, {}, F))
+        w.add(f"{F}[{w.key(key)}] = {test}")
+    # branches: the members that apply counted; a member too many (or none where one must
+    # apply) raises the `ApplicantError` naming every broken branch
     if c.branches:
-        w.add(f"{w.const('b', _branches(c))}({F})")
+        broken = []
+        for n, branch in enumerate(c.branches):
+            count = " + ".join(f"(1 if {F}[{w.key(k)}] else 0)" for k in branch.keys) or "0"
+            w.add(f"b{n} = {count}")
+            broken.append(f"b{n} > 1" if branch.exactly != "one" else f"b{n} != 1")
+        w.add(f"if {' or '.join(broken)}:")
+        w.add(f"{w.const('b', _branches(c))}({F})", 2)
 
     # `within` budgets: each member counts at most what is left, in order
     counted: dict[str, str] = {}
@@ -144,17 +157,34 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
 
     var: dict[str, str] = {}
 
+    seq = [0]  # a counter for the names of the parts of rules over several facts
+
     def rule(f: Any, target: str, hit: str) -> None:
-        if f.id in counted:
-            args = f"{F}[{counted[f.id]}]"
-        else:
-            args = ", ".join(f"{F}[{w.key(x)}]" for x in f.facts)
-        call = f"{w.const('f', f.fn)}({args})"
-        if f.when is None:
-            w.add(f"{target}, {hit} = {call}")
-        else:
+        depth = 1 if f.when is None else 2
+        if f.when is not None:
             w.add(f"if {F}[{w.key(f.when)}]:")
-            w.add(f"{target}, {hit} = {call}", 2)
+        if f.part_fns and f.id not in counted:  # one rule per fact, then summed or the best
+            names: list[tuple[str, str]] = []
+            for part_fn, fact in zip(f.part_fns, f.facts, strict=True):
+                j = seq[0]
+                seq[0] += 1
+                w.add(f"n{j}, z{j} = {w.const('f', part_fn)}({F}[{w.key(fact)}])", depth)
+                names.append((f"n{j}", f"z{j}"))
+            if f.combine == "highest":  # a deduction's best is its lowest
+                w.add(f"{target} = {'max' if f.sign > 0 else 'min'}"
+                      f"({', '.join(n for n, _ in names)})", depth)
+                w.add(f"{hit} = " + " or ".join(f"({z} and {n} == {target})"
+                                                 for n, z in names), depth)
+            else:
+                w.add(f"{target} = {' + '.join(n for n, _ in names)}", depth)
+                w.add(f"{hit} = {' or '.join(z for _, z in names)}", depth)
+        else:
+            if f.id in counted:
+                args = f"{F}[{counted[f.id]}]"
+            else:
+                args = ", ".join(f"{F}[{w.key(x)}]" for x in f.facts)
+            w.add(f"{target}, {hit} = {w.const('f', f.fn)}({args})", depth)
+        if f.when is not None:
             w.add("else:")
             w.add(f"{target} = 0", 2)
             w.add(f"{hit} = False", 2)
@@ -405,6 +435,15 @@ def _fact_test(w: _Writer, node: FactTest, F: str) -> str:
     if node.kind in ("int", "decimal", "fraction"):  # an absent number compares false
         return f"((x := {fact}) is not None and x {op} {value})"
     return f"({fact} {op} {value})"
+
+
+def _reads_scores(node: CondNode) -> bool:
+    """Whether a condition compares a score (worked out before scoring: it must not)."""
+    if isinstance(node, AllNode | AnyNode):
+        return any(_reads_scores(x) for x in node.items)
+    if isinstance(node, NotNode):
+        return _reads_scores(node.item)
+    return isinstance(node, ScoreTest)
 
 
 def _branches(c: CompiledSchedule) -> Callable[[dict[str, Any]], None]:
