@@ -26,7 +26,7 @@ import points
 from points import Applicant, ApplicantError
 from points.engines import _record
 from points.engines._generate import generate
-from points.engines._input import fast_facts
+from points.engines._input import fast_facts, other_model_facts
 from points.schedule.loader import bundled_ids
 from points.testing import applicants, schedules
 
@@ -249,6 +249,34 @@ def test_the_fast_path_agrees_with_pydantic_on_every_construct(
     if fast is not None:
         assert fast == slow
         assert {k: type(v) for k, v in fast.items()} == {k: type(v) for k, v in slow.items()}
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(schedule=st.one_of(schedules(max_factors=3, constructs=True),
+                          st.sampled_from(["guangzhou/2021", "beijing/2016"]).map(
+                              points.load_schedule)),
+       data=st.data())
+def test_an_applicant_of_another_model_is_checked_as_pydantic_checks_it(
+        schedule: points.Schedule, data: st.DataObject) -> None:
+    # a standard `Applicant` (facts left out, contradictions mended or not) under a schedule
+    # whose model requires more or checks more: the quick way gives pydantic's facts or
+    # steps aside
+    model = schedule.applicant_model()
+    a = data.draw(applicants())
+    if data.draw(st.booleans()):
+        bad = data.draw(st.sampled_from(CONTRADICTIONS))
+        fields = {**a.model_dump(exclude_unset=True), **bad}
+        a = Applicant.model_validate(fields, context={"checks": False})
+    quick = other_model_facts(model, a)
+    try:
+        slow = dict(model.parse(a.model_dump(exclude_unset=True)).__dict__)
+    except ApplicantError:
+        assert quick is None
+        return
+    if quick is not None:
+        assert quick == slow
+        assert {k: type(v) for k, v in quick.items()} == {k: type(v) for k, v in slow.items()}
 
 
 def test_the_fast_path_steps_aside_for_a_contradiction() -> None:

@@ -25,7 +25,7 @@ from pydantic_core import PydanticUndefined
 
 from ..facts import FLAG_WORDS, ApplicantBase, FactInfo
 
-__all__ = ["fast_facts"]
+__all__ = ["fast_facts", "other_model_facts"]
 
 #: a value that fails the fast path (None is a value: an optional fact may be absent)
 _NO: Any = object()
@@ -231,3 +231,40 @@ def fast_facts(model: type[ApplicantBase], data: Mapping[str, Any]) -> dict[str,
             except Exception:  # whatever it is, pydantic decides
                 return None
     return out
+
+
+#: (applicant's model, schedule's model) → the checks to run again, or None: other fields
+_SAME_FIELDS: dict[tuple[type[ApplicantBase], type[ApplicantBase]], Any] = {}
+
+
+def other_model_facts(model: type[ApplicantBase], applicant: ApplicantBase
+                      ) -> dict[str, Any] | None:
+    """The facts `model.parse(applicant.model_dump(exclude_unset=True))` gives, for an
+    applicant validated by another model, or None: validate with pydantic.
+
+    When the two models have the same fields, equally required and typed (`Applicant` under
+    a schedule that only applies more consistency checks), its values stand and the model's
+    checks run on them; otherwise the facts it was given take the fast path."""
+    key = (type(applicant), model)
+    extra = _SAME_FIELDS.get(key, _NO)
+    if extra is _NO:
+        mine, theirs = model.model_fields, type(applicant).model_fields
+        same = mine.keys() == theirs.keys() and all(
+            mine[n].annotation == theirs[n].annotation
+            and mine[n].is_required() == theirs[n].is_required()
+            and mine[n].default == theirs[n].default for n in mine)
+        # every check (an applicant may have been made with checks off)
+        extra = _SAME_FIELDS[key] = tuple(
+            (c.needs, c.unless, c.test) for c in model.checks) if same else None
+    values = applicant.__dict__
+    given = applicant.model_fields_set
+    if extra is None:
+        return fast_facts(model, {k: values[k] for k in given})
+    for needs, unless, test in extra:
+        if needs <= given and unless.isdisjoint(given):
+            try:
+                if test(values):
+                    return None
+            except Exception:  # whatever it is, pydantic decides
+                return None
+    return dict(values)

@@ -29,7 +29,7 @@ from ..facts import years_begun as years_begun_of
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
 from ._generate import RecordPlan, counted_key, generate
-from ._input import fast_facts
+from ._input import fast_facts, other_model_facts
 from ._sure import sure_of
 
 __all__ = ["evaluation_date", "facts_of", "score"]
@@ -219,10 +219,14 @@ def score(
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
     if records is not None:  # the facts records give replace the applicant's own
         return _with_records(plan, applicant, records, purpose, on)
-    if type(applicant) is model:
+    if type(applicant) is model or isinstance(applicant, model):
         facts = dict(applicant.__dict__)
-    elif isinstance(applicant, ApplicantBase):  # another schedule's model: its own facts
-        facts = dict(applicant.__dict__) if isinstance(applicant, model) else dict(
+    elif isinstance(applicant, ApplicantBase):
+        # another model (`Applicant` under a schedule that requires facts or applies more
+        # consistency checks): the facts it was given, checked again by this model, the
+        # fast way when they are plain values (they are: validated), else by pydantic
+        fast = other_model_facts(model, applicant)
+        facts = fast if fast is not None else dict(
             model.parse(applicant.model_dump(exclude_unset=True)).__dict__)
     else:  # a mapping: plain well-formed values quickly, anything else through pydantic
         fast = fast_facts(model, applicant)
