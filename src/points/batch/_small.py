@@ -21,7 +21,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -220,8 +220,9 @@ class SmallPlan:
     score_index: dict[str, int]  # points column → its place in the generated ticks
     gate_index: dict[str, int]  # gate column → its place in the generated passes
     #: the consistency checks that may apply: (places in `names` of the facts it reads,
-    #: of its `unless_given` facts, its test)
-    checks: tuple[tuple[tuple[int, ...], tuple[int, ...], Callable[[Any], Any]], ...] = ()
+    #: their names, the places of its `unless_given` facts, its test)
+    checks: tuple[tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...],
+                        Callable[[Any], Any]], ...] = ()
 
     def score(self, frame: pl.DataFrame, row_offset: int,
               wanted: frozenset[str] | None) -> pl.DataFrame | None:
@@ -249,16 +250,20 @@ class SmallPlan:
         results = []
         ids: list[Any] = []
         ties: list[list[Any]] = [[] for _ in self.ties]
-        # per row, the checks that apply: every fact read given, none of `unless_given`
-        asked = [[test for needs, unless, test in self.checks
-                  if all(raw[j][i] is not None for j in needs)
-                  and all(raw[j][i] is None for j in unless)] for i in range(frame.height)]
-        for values, tests in zip(zip(*cols, strict=True), asked, strict=True):
+        # the consistency checks, on each distinct combination of the facts they read in rows
+        # giving them all and none of `unless_given`: a contradiction, and the column path
+        # rejects the row
+        for needs, read, unless, test in self.checks:
+            rows: Iterable[tuple[Any, ...]] = zip(*[raw[j] for j in needs], strict=True)
+            if unless:
+                rows = (r for r, *u in zip(rows, *[raw[j] for j in unless], strict=True)
+                        if all(x is None for x in u))
+            for key in set(rows):
+                if None not in key and test(dict(zip(read, key, strict=True))):
+                    return None
+        for values in zip(*cols, strict=True):
             facts = base.copy()
             facts.update(zip(names, values, strict=True))
-            for test in tests:  # contradicting facts: the column path rejects the row
-                if test(facts):
-                    return None
             birth, age, begun = facts["birth_date"], facts["age"], facts["age_years_begun"]
             if birth is not None:
                 known = ages.get(birth)
@@ -376,7 +381,7 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
     tier_lists, service_lists = tier_lookup([t for t, _ in node.tiers])
     groups = {g.id for g in c.groups}
     at = {n: j for j, n in enumerate(names)}
-    checks = tuple((tuple(at[n] for n in sorted(ch.needs)),
+    checks = tuple((tuple(at[n] for n in sorted(ch.needs)), tuple(sorted(ch.needs)),
                     tuple(at[n] for n in sorted(ch.unless) if n in at), ch.test)
                    for ch in c.schedule.applicant_model().checks if ch.needs <= at.keys())
     out = columns()
