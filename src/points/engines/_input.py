@@ -6,10 +6,10 @@ web service sends: a whole number (not a flag) within the fact's bounds, a flag 
 level by its id or a Chinese name, money as a `Decimal`, a whole number or plain digits with
 at most the fact's decimal places, a share as `Fraction`, a whole number or "a/b", a date or
 "YYYY-MM-DD", a text applicant id. Anything else — an unknown key, a missing required fact,
-neither age nor birth date, "12.0", " 12", a float, an out-of-range value, facts one of the
-model's consistency checks finds contradicting — returns None,
-and the caller validates with pydantic, which reports the errors: the fast path never
-accepts what pydantic would refuse, and never decides an error message.
+neither age nor birth date, "12.0", " 12", a float, an out-of-range value, facts that one
+of the model's consistency checks finds contradicting — returns None, and the caller
+validates with pydantic, which reports the errors: the fast path never accepts what
+pydantic would refuse, and never decides an error message.
 """
 
 from __future__ import annotations
