@@ -1,4 +1,4 @@
-"""Batch scoring speed: `points.batch.score_frame` against hand-written Polars and NumPy.
+"""Batch scoring speed: `points.batch.score_frame` against hand-written Polars, NumPy, numba.
 
     python benchmarks/bench_batch.py                  # 10^6 applicants, Guangzhou 2021
     python benchmarks/bench_batch.py --rows 2000      # a quick run
@@ -6,7 +6,14 @@
 All implementations score the same generated applicants (`points.batch.sample_frame`,
 written once to a Parquet file) under the same Guangzhou 2021 rules. Before timing, the
 hand-written versions are checked against `score_frame`, and `score_frame` against the
-per-record `points.score` on a sample of rows (`--check-rows`, all rows with 0).
+per-record `points.score` on a sample of rows (`--check-rows`, all rows with 0). Rows:
+
+- `score_frame` on typed columns (as from Parquet), on all-text columns (as from CSV), and
+  with `outputs=["total", "eligible", "tier"]` (only those columns);
+- hand-written Polars (the baseline), hand-written NumPy;
+- a fused numba loop giving the same columns as the hand-written Polars version, and one
+  giving only the total, eligibility and tier (`gz2021_numba.py`; numba is a
+  benchmark-only dependency, `pip install points[bench]`: without it these rows say so).
 
 Each implementation runs in its own process, which reads the Parquet file and scores it
 `--repeat` times; rounds alternate between implementations and the best wall time counts
@@ -14,7 +21,9 @@ Each implementation runs in its own process, which reads the Parquet file and sc
 above its size after reading the input, while scoring (Linux: `/proc/self/status` VmHWM,
 reset through `/proc/self/clear_refs` after the read; elsewhere `getrusage` ru_maxrss,
 which then also counts the read). "ratio" is the hand-written Polars time divided by the
-row's time: above 1.0 is faster than the hand-written Polars version.
+row's time: above 1.0 is faster than the hand-written Polars version. "result MiB" is the
+returned table's size in memory (Polars `estimated_size`) per 10^6 rows. The lines after
+the table compare `score_frame` with the numba loops that give the same columns.
 """
 
 from __future__ import annotations
@@ -40,6 +49,11 @@ sys.path.insert(0, str(HERE))
 import gz2021_numpy  # noqa: E402
 import gz2021_polars  # noqa: E402
 
+try:
+    import gz2021_numba
+except ImportError:  # numba is a benchmark-only dependency
+    gz2021_numba = None  # type: ignore[assignment]
+
 SCHEDULE = "guangzhou/2021"
 ON = date(2024, 6, 1)
 
@@ -47,9 +61,13 @@ ON = date(2024, 6, 1)
 IMPLEMENTATIONS = {
     "points": "points score_frame (typed columns)",
     "points_text": "points score_frame (all-text columns, as from CSV)",
+    "points_outputs": "points score_frame, outputs total/eligible/tier",
     "polars": "hand-written Polars",
     "numpy": "hand-written NumPy",
+    "numba": "numba fused loop (same columns)",
+    "numba_total": "numba fused loop (total/eligible/tier only)",
 }
+OUTPUTS = ["total", "eligible", "tier"]
 
 
 def _status_mib(key: str) -> float | None:
@@ -86,10 +104,23 @@ def _runner(key: str) -> Any:
     if key in ("points", "points_text"):
         from points.batch import score_frame
 
-        return lambda df: score_frame(df, SCHEDULE, on=ON)
+        return lambda df: score_frame(df, SCHEDULE, on=ON).scored
+    if key == "points_outputs":
+        from points.batch import score_frame
+
+        return lambda df: score_frame(df, SCHEDULE, on=ON, outputs=OUTPUTS).scored
     if key == "polars":
         return lambda df: gz2021_polars.score(df, ON)
+    if key == "numba":
+        return lambda df: gz2021_numba.score(df, ON)
+    if key == "numba_total":
+        return lambda df: gz2021_numba.total_tier(df, ON)
     return lambda df: gz2021_numpy.score(df, ON)
+
+
+def _size(result: Any) -> float | None:
+    """The result's size in memory, MiB (None for the NumPy dict of arrays)."""
+    return result.estimated_size("mb") if isinstance(result, pl.DataFrame) else None
 
 
 def worker(key: str, data: Path, repeat: int) -> dict[str, Any]:
@@ -97,15 +128,21 @@ def worker(key: str, data: Path, repeat: int) -> dict[str, Any]:
     df = pl.read_parquet(data)
     if key == "points_text":
         df = df.with_columns(pl.all().cast(pl.String))
+    if key.startswith("numba") and gz2021_numba is None:
+        return {"key": key, "skipped": "numba is not installed (pip install points[bench])"}
     run = _runner(key)
-    run(df.head(100))  # import and compile outside the timing
+    run(df.head(2000))  # import and compile outside the timing (and beyond the small path)
     before = reset_peak()
     times = []
+    size = None
     for _ in range(repeat):
         start = time.perf_counter()
-        run(df)
+        result = run(df)
         times.append(time.perf_counter() - start)
-    return {"key": key, "seconds": min(times), "peak_mib": max(0.0, peak_mib() - before)}
+        size = _size(result)
+        del result
+    return {"key": key, "seconds": min(times), "peak_mib": max(0.0, peak_mib() - before),
+            "result_mib": size}
 
 
 def check(df: pl.DataFrame, check_rows: int, seed: int) -> str:
@@ -121,15 +158,24 @@ def check(df: pl.DataFrame, check_rows: int, seed: int) -> str:
     hp = gz2021_polars.score(df, ON)
     hn = gz2021_numpy.score(df, ON)
     problems = []
-    for name, total, eligible, tier in (
-            ("Polars", hp["total"], hp["eligible"], hp["tier"]),
-            ("NumPy", pl.Series(hn["total"]), pl.Series(hn["eligible"]),
-             pl.Series(hn["tier"]).replace("", None))):
+    found = [("Polars", hp["total"], hp["eligible"], hp["tier"]),
+             ("NumPy", pl.Series(hn["total"]), pl.Series(hn["eligible"]),
+              pl.Series(hn["tier"]).replace("", None))]
+    if gz2021_numba is not None:
+        nb = gz2021_numba.score(df, ON)
+        if not nb.equals(hp):
+            problems.append("the numba loop's columns differ from the hand-written Polars")
+        nt = gz2021_numba.total_tier(df, ON)
+        found.append(("numba", nt["total"], nt["eligible"], nt["tier"]))
+    s_outputs = score_frame(df, SCHEDULE, on=ON, outputs=OUTPUTS).scored
+    if not s_outputs.equals(res.scored.select(s_outputs.columns)):
+        problems.append("score_frame with outputs differs from score_frame")
+    for name, total, eligible, tier in found:
         if not (total == ticks).all():
             problems.append(f"hand-written {name} totals differ")
         if not (eligible == s["eligible"]).all():
             problems.append(f"hand-written {name} eligibility differs")
-        if not tier.eq_missing(s["tier"]).all():
+        if not tier.eq_missing(s["tier"].cast(pl.String)).all():
             problems.append(f"hand-written {name} tiers differ")
     rows = range(df.height)
     if check_rows and check_rows < df.height:
@@ -144,19 +190,28 @@ def check(df: pl.DataFrame, check_rows: int, seed: int) -> str:
             break
     if problems:
         raise SystemExit("disagreement: " + "; ".join(problems))
-    return (f"checked: hand-written Polars and NumPy agree with score_frame on all "
+    which = "Polars, NumPy and numba" if gz2021_numba is not None else "Polars and NumPy"
+    return (f"checked: hand-written {which} agree with score_frame on all "
             f"{df.height} rows; points.score agrees on {len(rows)} rows")
 
 
 def table(results: dict[str, dict[str, Any]], rows: int) -> str:
     base = results["polars"]["seconds"]
     lines = [f"{'what':<52} {'rows':>10} {'seconds':>8} {'rows/s':>12} {'peak MiB':>9} "
-             f"{'ratio':>6}"]
+             f"{'result MiB/1e6':>14} {'ratio':>6}"]
     for key, label in IMPLEMENTATIONS.items():
         r = results[key]
+        if "skipped" in r:
+            lines.append(f"{label:<52} {rows:>10,} skipped: {r['skipped']}")
+            continue
+        size = "" if r.get("result_mib") is None else f"{r['result_mib'] * 1e6 / rows:.0f}"
         lines.append(f"{label:<52} {rows:>10,} {r['seconds']:>8.3f} "
-                     f"{rows / r['seconds']:>12,.0f} {r['peak_mib']:>9.0f} "
+                     f"{rows / r['seconds']:>12,.0f} {r['peak_mib']:>9.0f} {size:>14} "
                      f"{base / r['seconds']:>6.2f}")
+    for ours, theirs in (("points", "numba"), ("points_outputs", "numba_total")):
+        if "skipped" not in results[theirs]:
+            lines.append(f"{IMPLEMENTATIONS[ours]} against {IMPLEMENTATIONS[theirs]}: "
+                         f"{results[theirs]['seconds'] / results[ours]['seconds']:.2f}")
     return "\n".join(lines)
 
 
@@ -193,10 +248,13 @@ def main(argv: list[str] | None = None) -> int:
                     env={**os.environ, "PYTHONHASHSEED": "0"})
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 best = results.get(key)
-                if best is None or r["seconds"] < best["seconds"]:
+                if "skipped" in r:
+                    results[key] = r
+                elif best is None or r["seconds"] < best["seconds"]:
                     results[key] = {**r, "peak_mib": max(r["peak_mib"], (best or r)["peak_mib"])}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Guangzhou 2021, {args.rows:,} generated applicants, best of "
-          f"{args.rounds}×{args.repeat} runs, {os.cpu_count()} CPUs")
+          f"{args.rounds}×{args.repeat} runs, {os.cpu_count()} CPUs, load average {load:.2f}")
     print(table(results, args.rows))
     return 0
 

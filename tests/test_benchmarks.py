@@ -15,8 +15,9 @@ pytestmark = pytest.mark.slow  # each test runs a benchmark script in a subproce
 
 @pytest.mark.parametrize(("script", "args", "rows"), [
     ("bench_batch.py", ["--rows", "300", "--repeat", "1", "--rounds", "1",
-                        "--check-rows", "0"], 4),
-    ("bench_record.py", ["--rows", "200", "--repeat", "1"], 3),
+                        "--check-rows", "0"], 7),
+    ("bench_record.py", ["--rows", "200", "--repeat", "1", "--batch-rows", "3",
+                         "--calls", "1"], 6),
 ])
 def test_benchmark_runs_at_a_tiny_size(script: str, args: list[str], rows: int) -> None:
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args],
@@ -24,11 +25,16 @@ def test_benchmark_runs_at_a_tiny_size(script: str, args: list[str], rows: int) 
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("what"))
-    table = lines[header + 1:]
-    assert len(table) == rows
+    table = lines[header + 1:header + 1 + rows]
     assert all(" 300 " in line or " 200 " in line for line in table)
     if script == "bench_batch.py":
-        assert lines[0].startswith("checked: hand-written Polars and NumPy agree")
+        assert lines[0].startswith("checked: hand-written Polars")
+        assert "ratio" in lines[header]
+    else:
+        assert lines[0].startswith("checked: the hand-written function agrees")
+        assert lines[header + 1 + rows].startswith("reading the explanation costs")
+        small = next(i for i, line in enumerate(lines) if line.startswith("small batches"))
+        assert len([line for line in lines[small + 2:] if "      3 " in line]) == 5
 
 
 def test_file_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:

@@ -832,3 +832,32 @@ def test_a_table_in_both_engines(rule: str, sex: str | None, employed: bool,
 def test_a_table_without_rows_is_refused() -> None:
     with pytest.raises(points.ScheduleValidationError, match="points"):
         one_rule('fact = "sex"\nrule = "table"\nby = "employed"\npoints = {}')
+
+
+TIERED = GATES_ON_SEX.split("[gates.")[0] + """
+[[tiers]]
+id = "at_one"
+label = { zh = "1", en = "1" }
+min_score = 1
+services = []
+ref = "r"
+status = "confirmed"
+"""
+
+
+@pytest.mark.parametrize(("employed", "tiers"), [
+    (True, ("at_one",)),  # a total of exactly the minimum unlocks the tier
+    (False, ()),
+])
+def test_a_tier_unlocks_at_its_minimum_in_both_engines(employed: bool,
+                                                       tiers: tuple[str, ...]) -> None:
+    schedule = points.loads_schedule(TIERED)
+    card = points.score({"age": 30, "employed": employed}, schedule, on=ON)
+    assert (card.total, card.tiers) == (Decimal(int(employed)), tiers)
+    if tiers:
+        assert card.next_tier is None
+    else:
+        assert card.next_tier is not None and card.next_tier.missing == 1
+    table = pl.DataFrame({"age": [30], "employed": [employed]})
+    row = score_frame(table, schedule, on=ON).points().row(0, named=True)
+    assert (tuple(row["tiers"]), row["tier"]) == (tiers, tiers[-1] if tiers else None)

@@ -96,6 +96,17 @@ def test_a_provisional_factor_that_cannot_flip_the_tier() -> None:
     assert (c.rests_on_provisional, c.outcome_sure) == (True, True)
 
 
+def test_a_provisional_factor_that_can_lift_into_the_tier() -> None:
+    # 25 + 20 = 45 misses gold; edu anywhere in [0, 30] gives [25, 55]: 50 inside (upwards)
+    c = card(toy(), rental_months=25, education="bachelor_degree")
+    assert c.total == 45 and c.tiers == ()
+    assert (c.rests_on_provisional, c.outcome_sure) == (True, False)
+    assert c.flipped_by == (("edu", "edu中文", "edu"),)
+    scored = score_frame(pl.DataFrame([{"age": 30, "rental_months": 25,
+                                        "education": "bachelor_degree"}]), toy(), on=ON).scored
+    assert scored.select("provisional", "outcome_sure").row(0) == (True, False)
+
+
 def test_a_provisional_line_scoring_nothing_is_not_rested_on() -> None:
     # no degree: edu scores 0 and stays 0, so 45 points are sure to miss gold
     c = card(toy(), rental_months=45, education="none")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -94,13 +94,13 @@ def _json(v: Any) -> Any:
     return str(v)
 
 
-@attrs.frozen
-class Line:
+class Line(NamedTuple):
     """One factor or deduction of the card: its fact, the rule applied, and its points.
 
     `applied` is false when the factor did not apply (its `when` fact is false, or a
     deduction outside the purpose) and `counted` is false when a `highest` group took
-    another member instead; `capped` says the factor's own cap cut its points.
+    another member instead; `capped` says the factor's own cap cut its points. A frozen
+    named tuple: cheap to build when a card's lines are read.
     """
 
     id: str
@@ -134,8 +134,7 @@ class Line:
         return self.rule_zh if lang == "zh" else self.rule_en
 
 
-@attrs.frozen
-class GroupResult:
+class GroupResult(NamedTuple):
     """A group's points after combining its members and applying its cap."""
 
     id: str
@@ -147,8 +146,7 @@ class GroupResult:
     group: str | None
 
 
-@attrs.frozen
-class GateResult:
+class GateResult(NamedTuple):
     """Whether one gate passed, and why, in words."""
 
     id: str
@@ -174,13 +172,13 @@ class NextTier:
     failed_gates: tuple[str, ...]
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, slots=False)
 class ScoreCard:
     """The scored and explained result for one applicant under one schedule and purpose.
 
     `total` is the sum of the top-level groups, the ungrouped factors and the deductions
-    that apply, raised to the schedule's floor. `lines`, one per factor and deduction, are
-    and the `groups` and `gates` results, are built from the recorded ticks when first read.
+    that apply, raised to the schedule's floor. `lines` (one per factor and deduction),
+    `groups` and `gates` are built from the recorded ticks when first read.
     """
 
     schedule_id: str
@@ -215,8 +213,18 @@ class ScoreCard:
     #: the facts derived from records (`points.score(..., records=...)`), each explained
     derivations: tuple[DerivedFact, ...] = attrs.field(default=(), repr=False)
 
+    @classmethod
+    def _of(cls, values: dict[str, Any]) -> ScoreCard:
+        """A card from every attribute's value by attribute name (`_lines`, not `lines`), as
+        `__init__` would set them, without its per-field cost (the per-record engine makes
+        one per applicant)."""
+        card = object.__new__(cls)
+        card.__dict__.update(values)
+        return card
+
     def __getstate__(self) -> dict[str, Any]:
         """The card's values, explanation built: a card pickles whether or not it was read."""
+        self._sured()
         self._explained()
         return {a.name: getattr(self, a.name) for a in attrs.fields(type(self))}
 
@@ -254,7 +262,6 @@ class ScoreCard:
         return self._flipped_by
 
     def _explained(self) -> None:
-        self._sured()
         if self._detail is not None:
             lines, groups, gates = self._detail()
             object.__setattr__(self, "_lines", lines)

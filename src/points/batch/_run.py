@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast
@@ -159,8 +160,14 @@ def _run(
     write: bool = True,
     bom: bool = True,
     encoding: str | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> BatchSummary:
     from . import _score as batch
+
+    # the summary counts eligibility and tiers: worked out, written only when asked for
+    asked = None if outputs is None else list(outputs)
+    needed = None if asked is None else [*asked, *(c for c in ("eligible", "tiers")
+                                                     if c not in asked)]
 
     block_size = _CSV_BLOCK
 
@@ -197,12 +204,16 @@ def _run(
                 for start, frame in chunk.runs:
                     try:
                         res = batch.score_frame(frame, sched, purpose=purpose, on=on,
-                                                row_offset=base + start, extra=extra)
+                                                row_offset=base + start, extra=extra,
+                                                outputs=needed)
                     except InputError as exc:
                         if exc.source is not None:
                             raise
                         raise InputError(str(exc), source=src.name) from None
                     scored = res.points()  # ticks as exact decimal points
+                    if asked is not None and needed != asked:
+                        scored = scored.select(c for c in scored.columns
+                                               if c in asked or c in ("row", "applicant_id"))
                     if ranked:
                         kept.append(scored)
                     else:
@@ -228,7 +239,7 @@ def _run(
             totals[i] = rows_read - base  # now known
         if not scored_out.writes and not kept:
             empty = batch.score_frame(pl.DataFrame(schema={"age": pl.Int64}), sched,
-                                      purpose=purpose, on=on)
+                                      purpose=purpose, on=on, outputs=asked)
             (kept.append if ranked else scored_out.write)(empty.points())
         if not rejects_out.writes:
             rejects_out.write(pl.DataFrame(schema=_REJECT_SCHEMA))
@@ -313,6 +324,7 @@ def score_file(
     write: bool = True,
     encoding: str | None = None,
     bom: bool = True,
+    outputs: Sequence[str] | None = None,
 ) -> BatchSummary:
     """Score an applicant file, directory of files or stream; write scored rows and rejects.
 
@@ -331,7 +343,8 @@ def score_file(
     `progress` is called after each chunk with the rows done and the rows expected.
     `write=False` scores and counts without writing any file. `encoding` is the text
     encoding of CSV input (default: UTF-8, else GB18030 when the text is not valid UTF-8);
-    `bom=False` writes CSV files without a UTF-8 byte-order mark.
+    `bom=False` writes CSV files without a UTF-8 byte-order mark. `outputs` names the scored
+    columns to write (`row` and `applicant_id` always are; see `score_frame`).
 
     Raises `InputError` when an input cannot be read at all and `OutputError` when an output
     cannot be written; then no output is left under its final name.
@@ -339,7 +352,7 @@ def score_file(
     return _run(input, output, schedule, rejects=rejects, purpose=purpose, on=on,
                 format=format, output_format=output_format, chunk_rows=chunk_rows,
                 progress=progress, ranked=False, quota=None, seed=None, extra=extra,
-                write=write, bom=bom, encoding=encoding)
+                write=write, bom=bom, encoding=encoding, outputs=outputs)
 
 
 def rank_file(

@@ -35,6 +35,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -48,7 +49,6 @@ from ..engines import (
     den_col,
     evaluation_date,
     fact_col,
-    points_expr,
 )
 from ..errors import InputError, UnknownPurpose
 from ..facts import FLAG_WORDS, vocabulary, vocabulary_scope
@@ -58,78 +58,18 @@ from ._checks import branch_rejects, check_problems
 from ._problem import REJECTS_SCHEMA as _REJECTS_SCHEMA
 from ._problem import Problem as _Problem
 from ._problem import parsed as _p
+from ._result import BatchResult, output_names, points_columns
+from ._small import SMALL_ROWS, small_plan
 
 __all__ = [
     "BATCH_COLUMNS",
     "BatchResult",
+    "output_names",
     "score_frame",
 ]
 
 #: Columns a batch accepts besides the `Applicant` fields (not facts of the applicant).
 BATCH_COLUMNS = ("applied_at",)
-
-
-@attrs.frozen
-class BatchResult:
-    """The result of scoring a table: scored rows, rejected rows, and the counts.
-
-    `scored` has one row per accepted input row, in input order: `row` (the input row
-    number), `applicant_id`, `total`, one points column per factor and deduction (named by
-    its id), `group.<id>` points, `gate.<id>` booleans, `eligible`, `tier` (the highest tier
-    unlocked, or null), `tiers`, `services`, `schedule_id`, `schedule_hash`, `purpose`; then
-    `fact.<name>` for each fact the schedule's ranking breaks ties on, and `applied_at` when
-    given. `rejects` has one row per problem: `row`, `field`, `value`, `reason`.
-    `rows_scored + rows_rejected == rows_read` always.
-
-    Points columns (`points_columns`) hold Int64 *ticks*: points × 10**`places` (the
-    schedule's precision; 54.00 points is 5400 at precision 0.01). `points()` gives the
-    table with exact `Decimal` points instead, `to_points(ticks)` one value.
-    """
-
-    scored: pl.DataFrame
-    rejects: pl.DataFrame
-    rows_read: int
-    places: int
-    points_columns: tuple[str, ...] = ()
-
-    @property
-    def rows_scored(self) -> int:
-        return self.scored.height
-
-    @property
-    def rows_rejected(self) -> int:
-        """Distinct rejected input rows (a row with three bad cells counts once)."""
-        if self.rejects.height == 0:
-            return 0
-        return int(self.rejects["row"].n_unique())
-
-    def points(self) -> pl.DataFrame:
-        """`scored` with every points column as exact `Decimal(38, places)` points."""
-        return self.scored.with_columns(
-            points_expr(c, self.places) for c in self.points_columns if c in self.scored.columns)
-
-    def to_points(self, ticks: int) -> Decimal:
-        """Ticks of this result's schedule as points: 5400 → Decimal("54.00")."""
-        return Decimal(ticks).scaleb(-self.places)
-
-    def __repr__(self) -> str:
-        return (f"<BatchResult read={self.rows_read} scored={self.rows_scored} "
-                f"rejected={self.rows_rejected}>")
-
-    def _repr_html_(self) -> str:
-        """Counts and applicants per tier, then the first scored and rejected rows, as HTML
-        tables (Jupyter)."""
-        from .._report import html_table, preview_html
-
-        rows: list[list[object]] = [
-            ["rows read", self.rows_read], ["scored", self.rows_scored],
-            ["rejected", self.rows_rejected]]
-        if "tier" in self.scored.columns:
-            counts = self.scored.group_by("tier").len().sort("tier", nulls_last=True)
-            rows += [[f"highest tier {t or '(none)'}", n] for t, n in counts.iter_rows()]
-        return (html_table(["batch", "applicants"], rows, cls="summary")
-                + preview_html(self.points(), "scored", self.rows_scored)
-                + preview_html(self.rejects, "rejects", self.rejects.height))
 
 
 # --- validating the input ----------------------------------------------------------------
@@ -192,9 +132,13 @@ def _int_field(name: str, dtype: pl.DataType, lo: Any, hi: Any) -> _Field:
         as_int = c.cast(pl.Int64, strict=False)
         p = pl.when(as_int.cast(dtype) == c).then(as_int)
     elif _is_text(dtype):
-        p = c.cast(pl.String).cast(pl.Int64, strict=False)
-        slow = {_p(name): _text(c).str.extract(r"^([+-]?\d+)(?:\.0*)?$", 1)
-                .cast(pl.Int64, strict=False)}
+        # parsed as Int32 when the bounds fit (twice as quick as Int64); a value beyond
+        # Int32 is out of bounds: the slow path keeps its side, for the bounds' reason
+        narrow = lo is not None and hi is not None and int(lo) >= -(2**31) \
+            and int(hi) < 2**31
+        p = c.cast(pl.String).cast(pl.Int32 if narrow else pl.Int64, strict=False)
+        whole = _text(c).str.extract(r"^([+-]?\d+)(?:\.0*)?$", 1).cast(pl.Int64, strict=False)
+        slow = {_p(name): whole.clip(-(2**31), 2**31 - 1) if narrow else whole}
     else:
         p = pl.lit(None, pl.Int64)
     pc = pl.col(_p(name))
@@ -526,6 +470,7 @@ def score_frame(
     on: date | str,
     row_offset: int = 1,
     extra: Literal["forbid", "ignore"] = "forbid",
+    outputs: Sequence[str] | None = None,
 ) -> BatchResult:
     """Score every row of `data` under `schedule`; bad rows go to `rejects`, none is lost.
 
@@ -534,7 +479,10 @@ def score_frame(
     `purpose` one of the schedule's purposes (default: its `default_purpose`); `on` the
     evaluation date (age from `birth_date`; a string must be ISO `YYYY-MM-DD`); `row_offset`
     the number of the first row (for chunks of a longer file). Unknown columns raise
-    `InputError` unless `extra="ignore"`.
+    `InputError` unless `extra="ignore"`. `outputs` names the scored columns to keep
+    (`["total", "eligible", "tier"]`; `row` and `applicant_id` are always kept, in the usual
+    order): the others are not computed where they need not be, which is faster and
+    smaller. Every row is still validated and rejected as without it.
     """
     on = evaluation_date(on)
     frame = _polars(data)
@@ -546,12 +494,26 @@ def score_frame(
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    wanted = None
+    if outputs is not None:
+        if isinstance(outputs, str):
+            raise InputError("outputs is a list of column names, not one string",
+                             value=outputs)
+        known = output_names(schedule, "applied_at" in frame.columns)
+        unknown = [n for n in outputs if n not in known]
+        if unknown:
+            raise InputError(
+                f"unknown output column{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(str, unknown))}; the scored columns are "
+                f"{', '.join(known)}", value=unknown)
+        wanted = frozenset({"row", "applicant_id", *outputs})
     with vocabulary_scope(schedule.vocabulary):
-        return _score_frame(frame, schedule, purpose, on, row_offset, extra)
+        return _score_frame(frame, schedule, purpose, on, row_offset, extra, wanted=wanted)
 
 
 def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, on: date,
-                 row_offset: int, extra: str) -> BatchResult:
+                 row_offset: int, extra: str, *, small: bool = True,
+                 wanted: frozenset[str] | None = None) -> BatchResult:
     known = {"applicant_id", "birth_date", *vocabulary(), *BATCH_COLUMNS}
     unknown = [c for c in frame.columns if c not in known]
     if unknown and extra == "forbid":
@@ -564,6 +526,21 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
     if frame.height and needed:
         raise InputError(f"the table needs a column for {', '.join(needed)} (required by "
                          f"schedule {schedule.id})", value=needed)
+
+    if 0 < frame.height <= SMALL_ROWS and small:
+        def columns() -> pl.Schema:
+            empty = _score_frame(frame.head(0), schedule, purpose, on, row_offset, extra,
+                                 small=False)
+            return empty.scored.schema
+
+        plan_small = small_plan(schedule, purpose, on, frame.schema, columns)
+        scored_small = None if plan_small is None else plan_small.score(frame, row_offset,
+                                                                        wanted)
+        if scored_small is not None:
+            assert plan_small is not None
+            return BatchResult(scored=scored_small, rejects=pl.DataFrame(schema=_REJECTS_SCHEMA),
+                               rows_read=frame.height, places=plan_small.c.places,
+                               points_columns=points_columns(plan_small.c))
 
     present = {c for c in frame.columns if c in known}
     fields = [_field(name, frame.schema[name], on) for name in frame.columns if name in present]
@@ -594,10 +571,14 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
             (pl.col(_p("applicant_id")) if "applicant_id" in present
              else pl.lit(None, pl.String)).alias("applicant_id")]
     tail = [pl.col(_p("applied_at")).alias("applied_at")] if "applied_at" in present else []
-    in_force = pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force")
+    tail.insert(0, pl.lit(schedule.in_force(on), pl.Boolean).alias("in_force"))
+    outputs = list(plan.outputs)
+    if wanted is not None:
+        outputs = [e for e in outputs if e.meta.output_name() in wanted]
+        tail = [e for e in tail if e.meta.output_name() in wanted]
     branch_cols = [pl.sum_horizontal([pl.col(fact_col(k)).cast(pl.Int32) for k in b.keys])
                    .alias(f"_b.{b.id}") for b in plan.branches]
-    lf = lf.select(*keep, *plan.outputs, in_force, *tail, *branch_cols)
+    lf = lf.select(*keep, *outputs, *tail, *branch_cols)
     scored = lf.collect()
     wrong = branch_rejects(scored, plan.branches) if plan.branches else None
     if wrong is not None:

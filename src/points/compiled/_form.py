@@ -69,7 +69,7 @@ class FactorNode:
     #: `fn` adds their points (or keeps the highest: `combine`)
     parts: tuple[Any, ...] = ()
     combine: str = "sum"
-    #: per part: the rule on that fact alone (`fn` combines them)
+    #: each part's own rule function (value → (ticks, cap hit)), as `fn` combines them
     part_fns: tuple[RuleFn, ...] = ()
 
     def cuts(self, multiples: int) -> dict[str, set[Any]]:
@@ -284,9 +284,7 @@ def _compile(s: Schedule) -> CompiledSchedule:
         text = describe(node, lang)
         return f"（须{text}）" if lang == "zh" else f" (only if: {text})"
 
-    def multi(kind: type[RuleKind], parts: tuple[Any, ...], sign: int,
-              combine: str) -> RuleFn:
-        fns = [kind.record(p, arith, sign) for p in parts]
+    def multi(fns: tuple[RuleFn, ...], sign: int, combine: str) -> RuleFn:
         if combine == "highest":
             pick = max if sign > 0 else min
 
@@ -307,15 +305,16 @@ def _compile(s: Schedule) -> CompiledSchedule:
             spec.model_copy(update={"fact": x, "facts": None, "combine": None})
             for x in spec.facts)
         combine = spec.combine or "sum"
+        part_fns = tuple(kind.record(p, arith, sign) for p in parts)
         node, when = when_of(key, spec)  # a deduction has no group: its own `when` only
         return FactorNode(
             id=key, kind="factor" if sign > 0 else "deduction", sign=sign, rule=kind,
             spec=spec, fact=spec.fact, facts=tuple(spec.facts) if parts else kind.facts(spec),
             when=when,
             group=spec.group, purposes=None if spec.purposes is None else frozenset(spec.purposes),
-            fn=multi(kind, parts, sign, combine) if parts else kind.record(spec, arith, sign),
+            fn=multi(part_fns, sign, combine) if parts else kind.record(spec, arith, sign),
             within=within_of.get(spec.group or ""), parts=parts, combine=combine,
-            part_fns=tuple(kind.record(p, arith, sign) for p in parts),
+            part_fns=part_fns,
             label_zh=spec.label.zh, label_en=spec.label.en,
             rule_zh=describe_rule(parts[0] if parts else spec, "zh") + each(parts, combine, "zh")
             + words(spec.when, "zh"),

@@ -38,7 +38,7 @@ from ..schedule.model import Schedule
 from ._sure_columns import sure_stages
 
 __all__ = ["ColumnPlan", "compile_columns", "decimal_places", "den_col", "fact_col",
-           "points_expr"]
+           "points_expr", "tick_dtypes", "tier_lookup"]
 
 
 def fact_col(name: str) -> str:
@@ -251,22 +251,22 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         c, node, score_col, lambda n: _condition_column(n, score_col, fraction_top))
     stages.extend(sure)
 
-    # 6. outputs
-    tier_expr: Any = None
-    for i in reversed(range(len(tiers))):
-        cond = pl.col(f"_u.{i}")
-        tier_expr = (pl.when(cond) if tier_expr is None else tier_expr.when(cond)).then(
-            pl.lit(tiers[i].id))
-    tier_col = pl.lit(None, pl.String) if tier_expr is None else tier_expr.otherwise(None)
-    tier_lists, service_lists = _tier_lookup(tiers)
+    # 6. outputs: ticks in the narrowest integers their bounds allow; tiers and services
+    # as enums (one byte a row), the schedule's id and hash as constants
+    tier_lists, service_lists = tier_lookup(tiers)
+    tier_dtype = pl.Enum([t.id for t in tiers])
     if tiers:
         mask = pl.sum_horizontal([pl.col(f"_u.{i}").cast(pl.UInt32) * (1 << i)
                                   for i in range(len(tiers))])
+        tier_col = pl.lit(pl.Series([ids[-1] if ids else None
+                                     for ids in tier_lists.to_list()],
+                                    dtype=tier_dtype)).gather(mask)
         tiers_col = pl.lit(tier_lists).gather(mask)
         services_col = pl.lit(service_lists).gather(mask)
     else:
-        tiers_col = pl.lit([], pl.List(pl.String))
-        services_col = pl.lit([], pl.List(pl.String))
+        tier_col = pl.lit(None, tier_dtype)
+        tiers_col = pl.lit(tier_lists[0:1]).first()
+        services_col = pl.lit(service_lists[0:1]).first()
 
     points_columns = ("total", *(f.id for f in c.factors), *(d.id for d in c.deductions),
                       *(f"group.{gid}" for gid in c.group_ids))
@@ -276,8 +276,9 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
             if tb.fact is not None and tb.fact not in tie_facts:
                 tie_facts.append(tb.fact)
 
+    dtypes = tick_dtypes(c, purpose)
     outputs = [
-        *(pl.col(col) for col in points_columns),
+        *(pl.col(col).cast(dtypes[col]) for col in points_columns),
         *(pl.col(f"gate.{gid}") for gid in c.gates),
         pl.col("eligible"),
         provisional.alias("provisional"),
@@ -285,11 +286,12 @@ def _translate(c: CompiledSchedule, purpose: str | None, on: date,
         tier_col.alias("tier"),
         tiers_col.alias("tiers"),
         services_col.alias("services"),
-        pl.lit(c.id, pl.String).alias("schedule_id"),
-        pl.lit(c.hash, pl.String).alias("schedule_hash"),
-        pl.lit(purpose, pl.String).alias("purpose"),
+        pl.lit(c.id, pl.Enum([c.id])).alias("schedule_id"),
+        pl.lit(c.hash, pl.Enum([c.hash])).alias("schedule_hash"),
+        pl.lit(purpose, pl.Enum([] if purpose is None else [purpose])).alias("purpose"),
         *(_fact_output(name).alias(f"fact.{name}") for name in tie_facts),
-        *rank_sure,
+        *(e.cast(dtypes[e.meta.output_name()]) if e.meta.output_name() in dtypes else e
+          for e in rank_sure),
     ]
     return ColumnPlan(schedule=c.schedule, purpose=purpose, on=on, places=c.places,
                       points_columns=points_columns,
@@ -322,8 +324,9 @@ def _within_columns(c: CompiledSchedule) -> dict[str, FactColumn]:
     return out
 
 
-def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
-    """For every set of unlocked tiers (a bit mask), the tier ids and the services granted."""
+def tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
+    """For every set of unlocked tiers (a bit mask), the tier ids and the services granted,
+    as lists of enums (of the tier ids, of the services in order of first mention)."""
     n = len(tiers)
     if n > 16:  # pragma: no cover - no real schedule has that many tiers for one purpose
         raise InputError(f"{n} tiers for one purpose is more than the batch engine supports")
@@ -337,8 +340,81 @@ def _tier_lookup(tiers: Sequence[Any]) -> tuple[pl.Series, pl.Series]:
                 services.extend(x for x in t.services if x not in services)
         tier_lists.append(ids)
         service_lists.append(services)
-    dtype = pl.List(pl.String)
-    return pl.Series(tier_lists, dtype=dtype), pl.Series(service_lists, dtype=dtype)
+    services_all = list(dict.fromkeys(x for t in tiers for x in t.services))
+    return (pl.Series(tier_lists, dtype=pl.List(pl.Enum([t.id for t in tiers]))),
+            pl.Series(service_lists, dtype=pl.List(pl.Enum(services_all))))
+
+
+#: (bits, lowest, highest) of the integer types ticks may be kept in
+_WIDTHS = ((16, -(2**15), 2**15 - 1), (32, -(2**31), 2**31 - 1))
+
+
+def _dtype(bounds: tuple[int, int] | None) -> pl.DataType:
+    if bounds is not None:
+        for bits, lo, hi in _WIDTHS:
+            if lo <= bounds[0] and bounds[1] <= hi:
+                return pl.Int16() if bits == 16 else pl.Int32()
+    return pl.Int64()
+
+
+def tick_dtypes(c: CompiledSchedule, purpose: str | None) -> dict[str, pl.DataType]:
+    """The integer type of each points column (and `rank_key_low`/`_high`): the narrowest
+    that holds every value the rules can give. A line's bounds are its kind's `line_cap`,
+    else (one fact) the lowest and highest its rule gives over the fact's range
+    (`line_range`), else unknown (Int64); a group adds or takes the highest of its members'
+    bounds, under its cap; the total adds the roots and the purpose's deductions, raised to
+    the floor. The ranking keys allow a provisional group's uncapped sum."""
+    from ._sure import line_range, sure_plan
+
+    line: dict[str, tuple[int, int] | None] = {}
+    with c.scope():
+        for f in (*c.factors, *c.deductions):
+            cap = f.rule.line_cap(f.spec)
+            if cap is not None:
+                t = abs(c.arith.tick(cap))
+                line[f.id] = (0, t) if f.sign > 0 else (-t, 0)
+            elif len(f.facts) == 1:
+                lo, hi = line_range(c, f)
+                line[f.id] = (min(lo, 0), max(hi, 0))
+            else:
+                line[f.id] = None
+    provisional = sure_plan(c).groups
+
+    def combine(uncapped: bool) -> dict[str, tuple[int, int] | None]:
+        b = dict(line)
+        for g in c.groups:
+            parts = [b[m] for m in g.members]
+            if any(p is None for p in parts):
+                b[g.id] = None
+                continue
+            los = [p[0] for p in parts if p is not None]
+            his = [p[1] for p in parts if p is not None]
+            if g.combine == "highest" and not (uncapped and g.id in provisional):
+                lo, hi = min([0, *los]), max([0, *his])
+            else:
+                lo, hi = min(0, sum(los)), max(0, sum(his))
+            if g.cap is not None and not (uncapped and g.id in provisional):
+                lo, hi = min(lo, g.cap), min(hi, g.cap)
+            b[g.id] = (lo, hi)
+        parts = [b[r] for r in c.roots] + [b[d.id] for d in c.purpose(purpose).deductions]
+        if any(p is None for p in parts):
+            b["total"] = None
+        else:
+            lo = sum(p[0] for p in parts if p is not None)
+            hi = sum(p[1] for p in parts if p is not None)
+            if c.floor is not None:
+                lo, hi = max(lo, c.floor), max(hi, c.floor)
+            b["total"] = (lo, hi)
+        return b
+
+    capped, loose = combine(False), combine(True)
+    out = {("total" if k == "total" else f"group.{k}" if k in {g.id for g in c.groups}
+            else k): _dtype(v) for k, v in capped.items()}
+    if c.ranking is not None:
+        key = loose.get(c.ranking.key)
+        wide = _dtype(None if key is None else (min(key[0], 0), max(key[1], 0)))
+        out["rank_key_low"] = out["rank_key_high"] = wide
+    return out
 
 
 def _fact_output(name: str) -> pl.Expr:

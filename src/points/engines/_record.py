@@ -1,7 +1,11 @@
 """The per-record engine: one applicant, scored and explained, from the compiled form.
 
-It translates the compiled form into plain tuples once per schedule (`_plan`) and runs them
-over integer ticks; the explanation (lines, groups, gate reasons) is built only when read.
+Once per schedule and purpose (`_plan(schedule).record(purpose)`) the compiled form is
+written out as generated Python (`._generate`: the scores over integer ticks, the gates,
+eligibility and tiers; here `_explainer`: the explanation). A mapping of plain values is
+validated by the fast path of `._input`, anything else by pydantic. A card is made at once
+from the generated function's result; its explanation (lines, group and gate results) is
+built by the generated explanation only when read, from the ticks and cap hits kept.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import attrs
@@ -19,104 +22,100 @@ import attrs
 from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
 from .._explain import fact_text, gate_reason, why_not_text
 from .._version import __version__
-from ..compiled import CompiledSchedule, compile_schedule, record_test
-from ..errors import ApplicantError, InputError, UnknownPurpose
-from ..expression import record_fn
-from ..facts import ApplicantBase
-from ..schedule.kinds import RuleFn
+from ..compiled import CompiledSchedule, compile_schedule
+from ..errors import InputError, UnknownPurpose
+from ..facts import ApplicantBase, age_on
+from ..facts import years_begun as years_begun_of
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
+from ._generate import RecordPlan, counted_key, generate
+from ._input import fast_facts, other_model_facts
 from ._sure import sure_of
 
 __all__ = ["evaluation_date", "facts_of", "score"]
 
 Facts = Mapping[str, Any]
 Scores = Mapping[str, int]
-#: (factor id, the key of its one fact or None, its facts, `when`, function)
-_Step = tuple[str, str | None, tuple[str, ...], str | None, RuleFn]
+_new = tuple.__new__
+#: at most this many entries in a plan's caches of points and value texts
+_CACHE_LIMIT = 65_536
 
 
-@attrs.frozen
 class _Plan:
-    """The compiled form as tuples, in the order the engine runs them."""
+    """What the engine keeps per schedule: the compiled form, the generated function of each
+    purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    c: CompiledSchedule
-    factors: tuple[_Step, ...]
-    groups: tuple[tuple[str, bool, int | None, tuple[str, ...]], ...]
-    deductions: dict[str | None, tuple[_Step, ...]]
-    budgets: tuple[tuple[str, tuple[tuple[str, str, str | None], ...]], ...]
-    gates: tuple[tuple[str, Any], ...]
-    #: every deduction at 0 ticks (those that do not apply to a purpose stay so)
-    no_deductions: dict[str, int]
-    #: per purpose: the gates eligibility needs, and each tier with the gates it needs
-    purposes: dict[str | None, tuple[tuple[str, ...], tuple[tuple[Any, tuple[str, ...]], ...]]]
-    #: whether scoring reads `age_years_begun` (worked out from `birth_date` only then)
-    reads_years_begun: bool
-    #: the derived facts, then the `when` conditions, worked out before scoring: (key, fn)
-    conditions: tuple[tuple[str, Any], ...] = ()
+    __slots__ = ("c", "dec", "gate_text", "group_results", "lines", "model", "next_tiers",
+                 "reads_years_begun", "records")
+
+    def __init__(self, c: CompiledSchedule) -> None:
+        self.c = c
+        self.model = c.schedule.applicant_model()
+        #: per purpose: the generated function and the generated explanation
+        self.records: dict[str | None, tuple[RecordPlan, Any]] = {}
+        self.reads_years_begun = "age_years_begun" in c.facts
+        self.dec: dict[int, Decimal] = {}  # ticks → points
+        self.gate_text: dict[tuple[Any, ...], GateResult] = {}  # (id, verdict, values)
+        self.group_results: dict[tuple[str, int, bool], GroupResult] = {}
+        self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
+        self.lines: dict[str | None, tuple[Any, ...]] = {}
+
+    def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
+        """The generated function of `purpose` and the fixed parts of its lines."""
+        hit = self.records.get(purpose)
+        if hit is None:
+            c = self.c
+            with c.scope():
+                rp = generate(c, purpose)
+            highest = {g.id for g in c.groups if g.combine == "highest"}
+            parent = {g.id: g.parent for g in c.groups}
+            lines: list[tuple[Any, ...]] = []
+            for f in (*c.factors, *c.deductions):
+                above = tuple(_ancestors(f, highest, parent))
+                info = c.vocab.get(f.fact)
+                # the usual line: applies, counts, its value's words depend on it alone
+                simple = f.when is None and f.within is None and not above and not f.parts and (
+                    f.purposes is None or purpose in f.purposes) and (
+                    info is not None and info.parsed is None)
+                lines.append((simple, f, f.fact, (f.id, f.kind, f.label_zh, f.label_en, f.fact),
+                              (f.rule_zh, f.rule_en), (f.group, f.ref, f.status), {}, above))
+            hit = self.records[purpose] = (rp, _explainer(self, rp, tuple(lines)))
+        return hit
+
+    def points(self, ticks: int) -> Decimal:
+        d = self.dec.get(ticks)
+        if d is None:
+            if len(self.dec) > _CACHE_LIMIT:
+                self.dec.clear()
+            d = self.dec[ticks] = Decimal(ticks).scaleb(-self.c.places)
+        return d
+
+
+def _ancestors(f: Any, highest: set[str], parent: dict[str, str | None]
+               ) -> list[tuple[str, str]]:
+    """(group, member on the path) for every `highest` group above factor `f`."""
+    out = []
+    member, g = f.id, f.group
+    while g is not None:
+        if g in highest:
+            out.append((g, member))
+        member, g = g, parent[g]
+    return out
 
 
 _PLANS: OrderedDict[int, tuple[Schedule, _Plan]] = OrderedDict()
-
-
-def _counted(factor_id: str) -> str:
-    """The key of a `within` member's counted value among the facts (never a fact name)."""
-    return f"{factor_id}@within"
-
-
-def _step(f: Any, key: str | None = None) -> _Step:
-    one = key if key is not None else (f.facts[0] if len(f.facts) == 1 else None)
-    return (f.id, one, f.facts, f.when, f.fn)
+_counted = counted_key
 
 
 def _plan(schedule: Schedule) -> _Plan:
     hit = _PLANS.get(id(schedule))
     if hit is not None and hit[0] is schedule:
         return hit[1]
-    c = compile_schedule(schedule)
-    with c.scope():  # conditions on the schedule's own level facts look up their levels
-        plan = _new_plan(c)
+    plan = _Plan(compile_schedule(schedule))
     _PLANS[id(schedule)] = (schedule, plan)
     while len(_PLANS) > 128:
         _PLANS.popitem(last=False)
     return plan
-
-
-def _new_plan(c: CompiledSchedule) -> _Plan:
-    shared = {f.id for b in c.budgets for f in b.members}
-    return _Plan(
-        c=c,
-        factors=tuple(_step(f, _counted(f.id) if f.id in shared else None) for f in c.factors),
-        groups=tuple((g.id, g.combine == "highest", g.cap, g.members) for g in c.groups),
-        deductions={p: tuple(_step(d) for d in n.deductions) for p, n in c.purposes.items()},
-        budgets=tuple((b.fact, tuple((f.id, f.fact, f.when) for f in b.members))
-                      for b in c.budgets),
-        gates=tuple((gid, g.test) for gid, g in c.gates.items()),
-        no_deductions={d.id: 0 for d in c.deductions},
-        purposes={p: (n.gates, n.tiers) for p, n in c.purposes.items()},
-        reads_years_begun="age_years_begun" in c.facts,
-        conditions=tuple([(name, _derive(record_fn(expr))) for name, expr in c.derived]
-                         + [(key, record_test(node)) for key, node in c.conditions]))
-
-
-def _derive(fn: Any) -> Any:
-    """A derived fact's function in the shape of a condition's test."""
-    return lambda facts, _scores: fn(facts)
-
-
-def _share(plan: _Plan, facts: Facts) -> dict[str, Any]:
-    """What each member of a `within` group counts: in order, at most what is left; a
-    member whose `when` is false counts (and uses) nothing."""
-    out: dict[str, Any] = {}
-    for within, members in plan.budgets:
-        left = facts[within]
-        for fid, fact, when in members:
-            v = 0 if when is not None and not facts[when] else facts[fact]
-            if v > left:
-                v = left
-            left -= v
-            out[_counted(fid)] = v
-    return out
 
 
 def evaluation_date(on: object) -> date:
@@ -139,10 +138,53 @@ def evaluation_date(on: object) -> date:
 def facts_of(applicant: ApplicantBase, on: date, *, years_begun: bool = True) -> dict[str, Any]:
     """The facts an applicant gives on a date (`age` from `birth_date` when needed, and
     `age_years_begun` unless told it is not read)."""
-    facts = dict(applicant.__dict__)
-    facts["age"] = applicant.age_on(on)
+    return _with_age(dict(applicant.__dict__), on, years_begun)
+
+
+class _View:
+    """A dict of facts read as an applicant, for the age rules of `ApplicantBase`."""
+
+    __slots__ = ("facts",)
+    age_on = ApplicantBase.age_on  # reads attributes only
+    years_begun_on = ApplicantBase.years_begun_on
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self.facts = facts
+
+    def __getattr__(self, name: str) -> Any:
+        return self.facts.get(name)
+
+
+#: (birth date, evaluation date) → (full years, years begun): births repeat in a service
+_AGES: dict[tuple[date, date], tuple[int, int]] = {}
+
+
+def _with_age(facts: dict[str, Any], on: date, years_begun: bool) -> dict[str, Any]:
+    """`facts` with `age` on `on` (and `age_years_begun` when read), by the rules of
+    `ApplicantBase.age_on` / `years_begun_on` (whose errors a disagreement raises)."""
+    birth, age, begun = facts.get("birth_date"), facts.get("age"), facts.get("age_years_begun")
+    if birth is None:
+        if age is not None:
+            if years_begun:
+                facts["age_years_begun"] = begun if begun is not None else age
+            return facts
+    else:
+        known = _AGES.get((birth, on))
+        if known is None:
+            known = (age_on(birth, on), years_begun_of(birth, on))  # raise as the model does
+            if len(_AGES) > _CACHE_LIMIT:
+                _AGES.clear()
+            _AGES[(birth, on)] = known
+        if (age is None or age == known[0]) and (begun is None or begun == known[1]):
+            facts["age"] = known[0]
+            if years_begun:
+                facts["age_years_begun"] = known[1]
+            return facts
+    view = _View(facts)  # a disagreement: the model's rules say which
+    age = view.age_on(on)  # type: ignore[misc]
     if years_begun:
-        facts["age_years_begun"] = applicant.years_begun_on(on)
+        facts["age_years_begun"] = view.years_begun_on(on)  # type: ignore[misc]
+    facts["age"] = age
     return facts
 
 
@@ -166,176 +208,163 @@ def score(
     """
     if not isinstance(schedule, Schedule):
         schedule = load_schedule(schedule)
-    plan = _plan(schedule)
-    model = schedule.applicant_model()
-    given: ApplicantBase
+    hit = _PLANS.get(id(schedule))
+    plan = hit[1] if hit is not None and hit[0] is schedule else _plan(schedule)
+    model = plan.model
+    if type(on) is not date:
+        on = evaluation_date(on)
+    if purpose is None:
+        purpose = schedule.schedule.default_purpose
+    elif purpose not in schedule.purposes:
+        raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
+    if records is not None:  # the facts records give replace the applicant's own
+        return _with_records(plan, applicant, records, purpose, on)
+    if type(applicant) is model or isinstance(applicant, model):
+        facts = dict(applicant.__dict__)
+    elif isinstance(applicant, ApplicantBase):
+        # another model (`Applicant` under a schedule that requires facts or applies more
+        # consistency checks): the facts it was given, checked again by this model, the
+        # fast way when they are plain values (they are: validated), else by pydantic
+        fast = other_model_facts(model, applicant)
+        facts = fast if fast is not None else dict(
+            model.parse(applicant.model_dump(exclude_unset=True)).__dict__)
+    else:  # a mapping: plain well-formed values quickly, anything else through pydantic
+        fast = fast_facts(model, applicant)
+        facts = fast if fast is not None else dict(model.parse(applicant).__dict__)
+    return _score(plan, _with_age(facts, on, plan.reads_years_begun), facts["applicant_id"],
+                  purpose, on)
+
+
+def _with_records(plan: _Plan, applicant: ApplicantBase | Mapping[str, Any], records: Any,
+                  purpose: str | None, on: date) -> ScoreCard:
+    """`score` with records: the applicant validated by its model (which facts it gave
+    matters), the facts the records give in place of its own, the card's `derivations`."""
+    from ..records import with_records
+
+    model = plan.model
     if isinstance(applicant, model):
         given = applicant
     elif isinstance(applicant, ApplicantBase):  # another schedule's model: its own facts
         given = model.parse(applicant.model_dump(exclude_unset=True))
     else:
         given = model.parse(applicant)
-    on = evaluation_date(on)
-    if purpose is None:
-        purpose = schedule.schedule.default_purpose
-    elif purpose not in schedule.purposes:
-        raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
-    derived = None
-    if records is not None:
-        from ..records import with_records
-
-        given, derived = with_records(given, records, on, schedule)
-    facts = facts_of(given, on, years_begun=plan.reads_years_begun)
-    card = _score(plan, facts, given.applicant_id, purpose, on)
-    return card if derived is None else attrs.evolve(card, derivations=derived)
-
+    given, derived = with_records(given, records, on, plan.c.schedule)
+    card = _score(plan, _with_age(dict(given.__dict__), on, plan.reads_years_begun),
+                  given.applicant_id, purpose, on)
+    return attrs.evolve(card, derivations=derived)
 
 
 def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
     c = plan.c
-    ticks: dict[str, int] = {}
-    capped: set[str] = set()
-    for ckey, test in plan.conditions:
-        facts[ckey] = test(facts, ticks)
-    if c.branches:
-        _check_branches(c, facts)
-    if plan.budgets:
-        facts = {**facts, **_share(plan, facts)}
-    for fid, key, reads, when, fn in plan.factors:
-        if when is not None and not facts[when]:
-            ticks[fid] = 0
-            continue
-        t, hit = fn(facts[key]) if key is not None else fn(*[facts[k] for k in reads])
-        ticks[fid] = t
-        if hit:
-            capped.add(fid)
-    chosen: dict[str, str | None] = {}
-    for gid, highest, cap, members in plan.groups:
-        if highest:
-            best = 0
-            pick = None
-            for m in members:
-                if ticks[m] > best:
-                    best, pick = ticks[m], m
-            chosen[gid] = pick
-        else:
-            best = sum([ticks[m] for m in members])
-        if cap is not None and best > cap:
-            best = cap
-            capped.add(gid)
-        ticks[gid] = best
-    raw = sum([ticks[r] for r in c.roots])
-    ticks.update(plan.no_deductions)
-    for fid, key, reads, when, fn in plan.deductions.get(purpose, plan.deductions[None]):
-        if when is not None and not facts[when]:
-            continue
-        t, hit = fn(facts[key]) if key is not None else fn(*[facts[k] for k in reads])
-        ticks[fid] = t
-        raw += t
-        if hit:
-            capped.add(fid)
-    total = raw if c.floor is None or raw >= c.floor else c.floor
-    ticks["total"] = total
-
-    gate_pass = {gid: test(facts, ticks) for gid, test in plan.gates}
-    gates, tiers = plan.purposes.get(purpose) or plan.purposes[None]
-    eligible = all([gate_pass[g] for g in gates])
-    unlocked: list[str] = []
-    labels: list[tuple[str, str, str]] = []
-    services: list[str] = []
-    next_tier: NextTier | None = None
-    for tier, needs in tiers:
-        failed = tuple([g for g in needs if not gate_pass[g]])
-        short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
-        if not failed and short == 0:
-            unlocked.append(tier.id)
-            labels.append((tier.id, tier.label_zh, tier.label_en))
-            for s in tier.services:
-                if s not in services:
-                    services.append(s)
-        elif next_tier is None:
-            next_tier = NextTier(id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
-                                 min_score=tier.min_score, missing=c.to_points(short),
-                                 failed_gates=failed)
-
-    places = c.places
-    return ScoreCard(
-        schedule_id=c.id, schedule_hash=c.hash,
-        library_version=__version__, purpose=purpose, on=on,
-        in_force=c.in_force(on),
-        applicant_id=applicant_id,
-        total=Decimal(total).scaleb(-places), raw_total=Decimal(raw).scaleb(-places),
-        floor_applied=total != raw, eligible=eligible, tiers=tuple(unlocked),
-        services=tuple(services), next_tier=next_tier,
-        tier_labels=tuple(labels), purpose_label=c.purposes[purpose].label
-        if purpose in c.purposes else None,
-        sure=partial(sure_of, c, facts, ticks, purpose),
-        detail=_Detail(c, facts, ticks, capped, chosen, gate_pass, purpose))
+    rp, explain = plan.records.get(purpose) or plan.record(purpose)
+    total, raw, eligible, mask, ticks, passes, hits = rp.run(facts)
+    tiers, labels, services = rp.tiers[mask]
+    next_tier = None if mask == rp.full else _next_tier(plan, rp, mask, total, passes)
+    detail = _Detail(plan, rp, explain, facts, ticks, hits, passes, total, purpose)
+    return ScoreCard._of({
+        "schedule_id": c.id, "schedule_hash": c.hash, "library_version": __version__,
+        "purpose": purpose, "on": on,
+        "in_force": c.effective_from <= on and (c.effective_until is None
+                                                or on < c.effective_until),
+        "applicant_id": applicant_id, "total": plan.points(total),
+        "raw_total": plan.points(raw), "floor_applied": total != raw, "eligible": eligible,
+        "tiers": tiers, "services": services, "next_tier": next_tier, "tier_labels": labels,
+        "purpose_label": rp.purpose_label, "_rests_on_provisional": None,
+        "_outcome_sure": None, "_flipped_by": (),
+        "_sure": detail.sure, "_lines": None, "_groups": None, "_gates": None,
+        "_detail": detail, "derivations": ()})
 
 
-def _check_branches(c: CompiledSchedule, facts: Facts) -> None:
-    """Raise `ApplicantError` naming every branch the applicant matches none or two of."""
-    problems = []
-    for b in c.branches:
-        hit = [m for m, k in zip(b.members, b.keys, strict=True) if facts[k]]
-        if len(hit) > 1:
-            problems.append((f"branches.{b.id}", hit,
-                             f"matches {len(hit)} of its members; at most one may apply"))
-        elif not hit and b.exactly == "one":
-            problems.append((f"branches.{b.id}", [],
-                             f"matches none of {', '.join(b.members)}; exactly one must apply"))
-    if problems:
-        raise ApplicantError(problems, row=None, source=None)
+def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
+               passes: tuple[bool, ...]) -> NextTier | None:
+    """The first tier of the purpose not unlocked: points missing and gates failing (the same
+    for the same numbers: one object, kept)."""
+    i, tier, needs = rp.locked[mask]
+    short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
+    failed = tuple([g for g, at in needs if not passes[at]])
+    key = (rp.purpose, i, short, failed)
+    found = plan.next_tiers.get(key)
+    if found is None:
+        if len(plan.next_tiers) > _CACHE_LIMIT:
+            plan.next_tiers.clear()
+        found = plan.next_tiers[key] = NextTier(
+            id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
+            min_score=tier.min_score, missing=plan.points(short), failed_gates=failed)
+    return found
+
+
+def _scores(rp: RecordPlan, ticks: tuple[int, ...], total: int) -> dict[str, int]:
+    out = dict(zip(rp.score_ids, ticks, strict=True))
+    out["total"] = total
+    return out
 
 
 class _Detail:
     """What the explanation is built from, kept until the card's lines are read (a card
-    builds them before it is pickled). A plain slotted class: made once per score."""
+    builds them before it is pickled): the facts and what the generated function returned.
+    The member each `highest` group chose and every gate's verdict are worked out here,
+    from the same compiled form. A plain slotted class: made once per score."""
 
-    __slots__ = ("c", "capped", "chosen", "facts", "gate_pass", "purpose", "ticks")
+    __slots__ = ("explain", "facts", "hits", "passes", "plan", "purpose", "rp", "ticks",
+                 "total")
 
-    def __init__(self, c: CompiledSchedule, facts: Facts, ticks: Scores, capped: set[str],
-                 chosen: Mapping[str, str | None], gate_pass: Mapping[str, bool],
-                 purpose: str | None) -> None:
-        self.c, self.facts, self.ticks, self.capped = c, facts, ticks, capped
-        self.chosen, self.gate_pass, self.purpose = chosen, gate_pass, purpose
+    def __init__(self, plan: _Plan, rp: RecordPlan, explain: Any, facts: Facts,
+                 ticks: tuple[int, ...], hits: tuple[bool, ...], passes: tuple[bool, ...],
+                 total: int, purpose: str | None) -> None:
+        self.plan, self.rp, self.explain, self.facts = plan, rp, explain, facts
+        self.ticks, self.hits, self.passes = ticks, hits, passes
+        self.total, self.purpose = total, purpose
 
     def __call__(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
                                 tuple[GateResult, ...]]:
-        with self.c.scope():
-            return self._explain()
+        return self.explain(self)  # type: ignore[no-any-return]
 
-    def _explain(self) -> tuple[tuple[Line, ...], tuple[GroupResult, ...],
-                                tuple[GateResult, ...]]:
-        c, facts, ticks, capped = self.c, self.facts, self.ticks, self.capped
-        to_points = c.to_points
-        groups = tuple(
-            GroupResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en, combine=g.combine,
-                        points=to_points(ticks[g.id]), capped=g.id in capped, group=g.parent)
-            for g in c.groups)
-        gates = tuple(
-            GateResult(id=g.id, label_zh=g.label_zh, label_en=g.label_en,
-                       passed=self.gate_pass[g.id],
-                       reason=("passed: " if self.gate_pass[g.id] else "failed: ") + g.text
-                       + _actual(g.facts, facts),
-                       veto=g.veto, ref=g.ref, status=g.status,
-                       reason_zh=gate_reason(self.gate_pass[g.id], g.text_zh, g.facts, facts,
-                                             "zh"))
-            for g in c.gates.values())
-        return self._lines(), groups, gates
+    def sure(self) -> tuple[bool, bool, tuple[tuple[str, str, str], ...]]:
+        """Sure or not: the generated test first, `sure_of` for what could flip it."""
+        rests, sure = self.rp.sure(self.facts, self.ticks, self.total)[:2]  # type: ignore[arg-type]
+        if sure:
+            return rests, True, ()
+        return sure_of(self.plan.c, self.facts, _scores(self.rp, self.ticks, self.total),
+                       self.purpose)
 
-    def _lines(self) -> tuple[Line, ...]:
-        c, facts, ticks, purpose = self.c, self.facts, self.ticks, self.purpose
-        highest = {g.id for g in c.groups if g.combine == "highest"}
-        parent = {g.id: g.parent for g in c.groups}
-        group_zh = {g.id: g.label_zh for g in c.groups}
-        out = []
-        for f in (*c.factors, *c.deductions):
-            why_not = why_zh = None
-            value = facts[f.fact] if not f.parts else {x: facts[x] for x in f.facts}
+    def _gate(self, g: Any, passed: bool) -> GateResult:
+        """A gate's result: the same verdict on the same values, the same result."""
+        facts = self.facts
+        key = (g.id, passed, *[facts[n] for n in g.facts])
+        cache = self.plan.gate_text
+        result = cache.get(key)
+        if result is None:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            with self.plan.c.scope():
+                result = cache[key] = _new(GateResult, (
+                    g.id, g.label_zh, g.label_en, passed,
+                    ("passed: " if passed else "failed: ") + g.text + _actual(g.facts, facts),
+                    g.veto, g.ref, g.status,
+                    gate_reason(passed, g.text_zh, g.facts, facts, "zh")))
+        return result
+
+    def line(self, spec: Any, t: int, capped: bool, chosen: Mapping[str, str | None]
+             ) -> Line:
+        """The line of a factor that may not apply or not count, or reads a derived fact."""
+        _, f, fact, head, rule, tail, texts, above = spec
+        plan, facts, purpose = self.plan, self.facts, self.purpose
+        c = plan.c
+        value = facts[fact] if not f.parts else {x: facts[x] for x in f.facts}
+        key = None
+        if _line_key(c, f):
+            # the same value, points, cap, `when`, purpose and choice: the same line
+            on = f.when is None or bool(facts[f.when])
+            key = (value, t, capped, on, tuple([chosen.get(g) for g, _ in above]))
+            found = texts.get(key)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        why_not = why_zh = None
+        with c.scope():
             if f.within is not None and facts[_counted(f.id)] != value:
                 value = facts[_counted(f.id)]
+                group_zh = {g.id: g.label_zh for g in c.groups}
                 why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
                            f"most {f.within} ({facts[f.within]}) in all")
                 why_zh = why_not_text("within", "zh", value=value, total=facts[f.fact],
@@ -355,21 +384,147 @@ class _Detail:
                 why_not = f"not applied for purpose {purpose}"
                 why_zh = why_not_text("purpose", "zh", purpose=purpose)
             counted = applied
-            member, g = f.id, f.group
-            while counted and g is not None:  # every `highest` ancestor must choose this path
-                if g in highest and self.chosen.get(g) not in (None, member):
-                    counted = False
-                    why_not = f"group {g} counts only its highest member"
-                    why_zh = why_not_text("highest", "zh", label=group_zh.get(g, g))
-                member, g = g, parent[g]
-            out.append(Line(
-                id=f.id, kind=f.kind, label_zh=f.label_zh, label_en=f.label_en, fact=f.fact,
-                value=value, rule_zh=f.rule_zh, rule_en=f.rule_en,
-                points=c.to_points(ticks[f.id]), capped=f.id in self.capped, applied=applied,
-                counted=counted, group=f.group, ref=f.ref, status=f.status, why_not=why_not,
-                why_not_zh=why_zh, value_zh=_value_text(c, f.fact, value, facts, "zh"),
-                value_en=_value_text(c, f.fact, value, facts, "en")))
-        return tuple(out)
+            if counted:
+                for g, member in above:  # every `highest` ancestor must choose this path
+                    if chosen.get(g) not in (None, member):
+                        counted = False
+                        label = next(x.label_zh for x in c.groups if x.id == g)
+                        why_not = f"group {g} counts only its highest member"
+                        why_zh = why_not_text("highest", "zh", label=label)
+                        break
+        line = _new(Line, (*head, value, *rule, plan.points(t), capped, applied, counted,
+                           *tail, why_not, why_zh, *_words(c, fact, value, facts)))
+        if key is not None:
+            if len(texts) > 4096:
+                texts.clear()
+            texts[key] = line
+        return line
+
+
+def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
+    """The explanation of one purpose as a generated function of a `_Detail`: each group's
+    result (the member a `highest` group chose), each line, each gate, straight-line. A line
+    that always applies and counts is looked up by (value, ticks, cap hit) in its own cache
+    of built lines; the others, the gates and anything not cached yet go through helpers.
+    As in the scoring function, only generated names and whole numbers are in the source."""
+    c = plan.c
+    names: list[str] = []
+    values: list[Any] = []
+
+    def const(value: Any) -> str:
+        names.append(f"c{len(names)}")
+        values.append(value)
+        return names[-1]
+
+    body: list[str] = []
+    add = body.append
+    n_lines = len(lines)
+    ticks = [f"t{i}" for i in range(len(rp.score_ids))]
+    at = {sid: f"t{i}" for i, sid in enumerate(rp.score_ids)}
+    add("F = D.facts")
+    if ticks:
+        add(f"({''.join(t + ', ' for t in ticks)}) = D.ticks")
+    if n_lines:
+        add(f"({''.join(f'h{i}, ' for i in range(n_lines))}) = D.hits")
+
+    def build_group(k: int, g: Any) -> Any:
+        cache: dict[tuple[int, bool], GroupResult] = {}
+
+        def group(t: int, capped: bool) -> GroupResult:
+            if len(cache) > 4096:
+                cache.clear()
+            result = cache[(t, capped)] = _new(GroupResult, (
+                g.id, g.label_zh, g.label_en, g.combine, plan.points(t), capped, g.parent))
+            return result
+        return cache, group
+
+    chosen: list[tuple[str, str]] = []
+    for k, g in enumerate(c.groups):
+        members = [at[m] for m in g.members]
+        if g.combine == "highest":
+            add("b = 0")
+            add(f"ch{k} = None")
+            for m, member in zip(members, g.members, strict=True):
+                add(f"if {m} > b:")
+                add(f"    b = {m}")
+                add(f"    ch{k} = {const(member)}")
+            chosen.append((g.id, f"ch{k}"))
+        else:
+            add(f"b = {' + '.join(members) if members else '0'}")
+        capped = "False" if g.cap is None else f"b > {_int(g.cap)}"
+        cache, group = build_group(k, g)
+        add(f"G{k} = {const(cache)}.get(({at[g.id]}, {capped}))")
+        add(f"if G{k} is None:")
+        add(f"    G{k} = {const(group)}({at[g.id]}, {capped})")
+    chosen_var = dict(chosen)
+    ch = "{" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}"
+
+    def build_line(spec: Any) -> Any:
+        _, _, fact, head, rule, tail, texts, _ = spec
+
+        def line(value: Any, t: int, capped: bool) -> Line:
+            if len(texts) > 4096:
+                texts.clear()
+            result = texts[(value, t, capped)] = _new(Line, (
+                *head, value, *rule, plan.points(t), capped, True, True, *tail, None, None,
+                *_words(c, fact, value, {})))
+            return result
+        return line
+
+    for i, spec in enumerate(lines):
+        if spec[0]:  # a line is a value: the same value, points and cap, the same line
+            add(f"v = F[{const(spec[2])}]")
+            add(f"L{i} = {const(spec[6])}.get((v, t{i}, h{i}))")
+            add(f"if L{i} is None:")
+            add(f"    L{i} = {const(build_line(spec))}(v, t{i}, h{i})")
+        elif _line_key(c, spec[1]):  # the key `_Detail.line` keeps it under, written out
+            f, above = spec[1], spec[7]
+            on = "True" if f.when is None else f"bool(F[{const(f.when)}])"
+            path = "".join(f"{chosen_var[g]}, " for g, _ in above)
+            add(f"L{i} = {const(spec[6])}.get((F[{const(spec[2])}], t{i}, h{i}, {on}, "
+                f"({path})))")
+            add(f"if L{i} is None:")
+            add(f"    L{i} = D.line({const(spec)}, t{i}, h{i}, {ch})")
+        else:
+            add(f"L{i} = D.line({const(spec)}, t{i}, h{i}, {ch})")
+    gates = list(c.gates.values())
+    if gates:
+        add("P = D.passes")
+    for j, gate in enumerate(gates):  # the key `_Detail._gate` keeps it under
+        key = "".join(f"F[{const(n)}], " for n in gate.facts)
+        add(f"Q{j} = {const(plan.gate_text)}.get(({const(gate.id)}, P[{_int(j)}], {key}))")
+        add(f"if Q{j} is None:")
+        add(f"    Q{j} = D._gate({const(gate)}, P[{_int(j)}])")
+    add(f"return ({''.join(f'L{i}, ' for i in range(n_lines))}), "
+        f"({''.join(f'G{k}, ' for k in range(len(c.groups)))}), "
+        f"({''.join(f'Q{j}, ' for j in range(len(gates)))})")
+    source = (f"def make({', '.join(names)}):\n    def explain(D):\n"
+              + "".join(f"        {line}\n" for line in body) + "    return explain\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<points generated explanation>", "exec"), namespace)
+    explain = namespace["make"](*values)
+    explain.source = source  # for reading (the tests check what it holds)
+    return explain
+
+
+def _line_key(c: CompiledSchedule, f: Any) -> bool:
+    """Whether a line is kept by (value, ticks, cap hit, `when`, the choices above it): its
+    value is its fact's own (no `within` share) and its words do not name other facts."""
+    info = c.vocab.get(f.fact)
+    return f.within is None and not f.parts and (info is None or info.parsed is None)
+
+
+def _int(v: Any) -> str:
+    if type(v) is not int:  # pragma: no cover - caps are ticks
+        raise TypeError(f"not a whole number: {v!r}")
+    return repr(v)
+
+
+def _words(c: CompiledSchedule, fact: str, value: Any, facts: Facts) -> tuple[str, str]:
+    """A fact's value in words, zh and en."""
+    with c.scope():
+        return (_value_text(c, fact, value, facts, "zh"),
+                _value_text(c, fact, value, facts, "en"))
 
 
 def _value_text(c: CompiledSchedule, name: str, value: Any, facts: Facts, lang: str) -> str:

@@ -70,7 +70,10 @@ def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str
         return [], pl.lit(False), pl.lit(True), key
     stages: list[tuple[pl.Expr, ...]] = []
 
-    # the lines: a provisional one scoring non-zero spans its rule's range
+    # the lines: a provisional one scoring non-zero spans its rule's range; a score nothing
+    # provisional reaches is its own lowest and highest (no new column)
+    lo_of: dict[str, str] = {}
+    hi_of: dict[str, str] = {}
     first: list[pl.Expr] = []
     varied_lines: list[pl.Expr] = []
     for f in (*c.factors, *c.deductions):
@@ -81,16 +84,21 @@ def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str
             varied_lines.append(on)
             first += [pl.when(on).then(pl.lit(rng[0], pl.Int64)).otherwise(col).alias(_lo(f.id)),
                       pl.when(on).then(pl.lit(rng[1], pl.Int64)).otherwise(col).alias(_hi(f.id))]
+            lo_of[f.id], hi_of[f.id] = _lo(f.id), _hi(f.id)
         else:
-            first += [col.alias(_lo(f.id)), col.alias(_hi(f.id))]
-    stages.append(tuple(first))
+            lo_of[f.id] = hi_of[f.id] = score_col[f.id]
+    if first:
+        stages.append(tuple(first))
 
     # the groups, deepest last
     by_depth: dict[int, list[pl.Expr]] = {}
     varied_groups: list[pl.Expr] = []
     for g in c.groups:
-        los = [pl.col(_lo(m)) for m in g.members]
-        his = [pl.col(_hi(m)) for m in g.members]
+        if all(lo_of[m] == hi_of[m] for m in g.members) and g.id not in plan.groups:
+            lo_of[g.id] = hi_of[g.id] = score_col[g.id]
+            continue
+        los = [pl.col(lo_of[m]) for m in g.members]
+        his = [pl.col(hi_of[m]) for m in g.members]
         zero = pl.lit(0, pl.Int64)
         if g.combine == "highest":
             low, high = pl.max_horizontal(*los, zero), pl.max_horizontal(*his, zero)
@@ -110,18 +118,23 @@ def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str
             high = pl.when(on).then(p_high).otherwise(high)
         by_depth.setdefault(g.depth, []).extend(
             [low.cast(pl.Int64).alias(_lo(g.id)), high.cast(pl.Int64).alias(_hi(g.id))])
+        lo_of[g.id], hi_of[g.id] = _lo(g.id), _hi(g.id)
     stages.extend(tuple(by_depth[d]) for d in sorted(by_depth))
 
     # the total
     parts = [*c.roots, *(d.id for d in node.deductions)]
-    totals = []
-    for side in (_lo, _hi):
-        raw = pl.sum_horizontal([pl.col(side(p)) for p in parts]) if parts \
-            else pl.lit(0, pl.Int64)
-        if c.floor is not None:
-            raw = pl.max_horizontal(raw, c.floor)
-        totals.append(raw.cast(pl.Int64).alias(side("total")))
-    stages.append(tuple(totals))
+    if all(lo_of[p] == hi_of[p] for p in parts):
+        lo_of["total"] = hi_of["total"] = score_col["total"]
+    else:
+        totals = []
+        for side, of in ((_lo, lo_of), (_hi, hi_of)):
+            raw = pl.sum_horizontal([pl.col(of[p]) for p in parts]) if parts \
+                else pl.lit(0, pl.Int64)
+            if c.floor is not None:
+                raw = pl.max_horizontal(raw, c.floor)
+            totals.append(raw.cast(pl.Int64).alias(side("total")))
+        stages.append(tuple(totals))
+        lo_of["total"], hi_of["total"] = _lo("total"), _hi("total")
 
     # gates, eligibility and tiers, each true, false or either
     def may(n: CondNode) -> MayCol:
@@ -137,7 +150,7 @@ def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str
             t, f = may(n.item)
             return f, t
         if isinstance(n, ScoreTest):
-            return _score_may(n.op, n.ticks, pl.col(_lo(n.score)), pl.col(_hi(n.score)))
+            return _score_may(n.op, n.ticks, pl.col(lo_of[n.score]), pl.col(hi_of[n.score]))
         holds = fact_condition(n)
         return holds, ~holds
 
@@ -167,12 +180,12 @@ def sure_stages(c: CompiledSchedule, node: PurposeNode, score_col: dict[str, str
             unsure.append(pl.lit(True))
             continue
         extra = [] if tier.min_ticks is None else [
-            _score_may("ge", tier.min_ticks, pl.col(_lo("total")), pl.col(_hi("total")))]
+            _score_may("ge", tier.min_ticks, pl.col(lo_of["total"]), pl.col(hi_of["total"]))]
         unsure.append(both(needs, extra))
     gate_prov = any(g in plan.gates for g in read)
     rests = pl.any_horizontal([*varied_lines, *varied_groups, pl.lit(gate_prov or tier_prov)])
     key = [] if c.ranking is None else [
-        pl.col(_lo(c.ranking.key)).alias("rank_key_low"),
-        pl.col(_hi(c.ranking.key)).alias("rank_key_high"),
+        pl.col(lo_of[c.ranking.key]).alias("rank_key_low"),
+        pl.col(hi_of[c.ranking.key]).alias("rank_key_high"),
         (~unsure[0]).alias("rank_pool_sure")]
     return stages, rests, ~pl.any_horizontal(unsure), key
