@@ -54,7 +54,7 @@ from ..errors import InputError, UnknownPurpose
 from ..facts import FLAG_WORDS, vocabulary, vocabulary_scope
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
-from ._checks import branch_rejects, check_problems
+from ._checks import branch_masks, branch_rejects, check_problems
 from ._problem import REJECTS_SCHEMA as _REJECTS_SCHEMA
 from ._problem import Problem as _Problem
 from ._problem import parsed as _p
@@ -576,8 +576,7 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
     if wanted is not None:
         outputs = [e for e in outputs if e.meta.output_name() in wanted]
         tail = [e for e in tail if e.meta.output_name() in wanted]
-    branch_cols = [pl.sum_horizontal([pl.col(fact_col(k)).cast(pl.Int32) for k in b.keys])
-                   .alias(f"_b.{b.id}") for b in plan.branches]
+    branch_cols = branch_masks(plan.branches, fact_col)
     lf = lf.select(*keep, *outputs, *tail, *branch_cols)
     scored = lf.collect()
     wrong = branch_rejects(scored, plan.branches) if plan.branches else None
