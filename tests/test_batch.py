@@ -443,3 +443,21 @@ def test_nothing_lost_and_rejected_exactly_when_per_record_refuses(
         else:
             assert i in scored, (i, facts, r.rejects.filter(pl.col("row") == i).rows())
             assert totals[i] == card.total
+
+
+def test_a_rule_over_several_facts_gets_the_narrowest_type_its_parts_allow() -> None:
+    # insurance: 2 points a full year of each of five types, 1,200 months at most each →
+    # 5 × 100 × 2 = 1,000 points = 100,000 ticks; credit: −10 a record, two counts of at most
+    # 1,000 → −20,000 points = −2,000,000 ticks. Both beyond Int16, within Int32.
+    months = {f"{k}_months": 1200 for k in ("pension", "medical", "unemployment", "injury",
+                                           "maternity")}
+    rows = [{"age": 30, **months},
+            {"age": 30, "credit_records_under_90d": 1000, "credit_records_over_90d": 1000}]
+    scored = score_frame(pl.DataFrame(rows), "guangzhou/2021", on=ON).scored
+    assert scored.schema["insurance"] == pl.Int32
+    assert scored.schema["credit"] == pl.Int32
+    assert scored["insurance"].to_list() == [100_000, 0]
+    assert scored["credit"].to_list() == [0, -2_000_000]
+    for row, facts in zip(scored.iter_rows(named=True), rows, strict=True):
+        card = points.score(facts, "guangzhou/2021", on=ON)
+        assert Decimal(row["total"]).scaleb(-2) == card.total
