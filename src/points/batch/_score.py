@@ -70,6 +70,8 @@ __all__ = [
 
 #: Columns a batch accepts besides the `Applicant` fields (not facts of the applicant).
 BATCH_COLUMNS = ("applied_at",)
+#: an empty rejects table, copied (`clear`) for each result: quicker than building one
+_NO_REJECTS = pl.DataFrame(schema=_REJECTS_SCHEMA)
 
 
 # --- validating the input ----------------------------------------------------------------
@@ -538,7 +540,7 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
                                                                         wanted)
         if scored_small is not None:
             assert plan_small is not None
-            return BatchResult(scored=scored_small, rejects=pl.DataFrame(schema=_REJECTS_SCHEMA),
+            return BatchResult(scored=scored_small, rejects=_NO_REJECTS.clear(),
                                rows_read=frame.height, places=plan_small.c.places,
                                points_columns=points_columns(plan_small.c))
 

@@ -194,9 +194,8 @@ def _cell(name: str, dtype: pl.DataType, on: date) -> Column | None:
     return _CELLS[info.kind](info, dtype)
 
 
-def _unsure(facts: Any, ticks: Any, total: int) -> tuple[bool, bool, int, int, bool]:
-    """Stands for `sure` when none of its columns is asked for (never shown)."""
-    return False, True, 0, 0, True
+#: stands for `sure`'s result when none of its columns is asked for (never shown)
+_UNSURE = (False, True, 0, 0, True)
 
 
 def _full_years(birth: date, day: date) -> int:
@@ -212,8 +211,9 @@ class SmallPlan:
     on: date
     names: tuple[str, ...]  # the input columns read, in order
     cells: tuple[Column, ...]
+    keep: tuple[int, ...]  # the places in `names` of the facts the scoring reads
     required: frozenset[str]
-    base: dict[str, Any]  # every fact at its default
+    base: dict[str, Any]  # every fact the scoring reads at its default
     schema: pl.Schema  # the column path's scored columns
     #: column → its values per mask of unlocked tiers (tier, tiers, services) or its one
     #: value (schedule_id, schedule_hash, purpose), in the column path's enum types
@@ -248,15 +248,16 @@ class SmallPlan:
                 col = [default if v is None else v for v in col]
             cols.append(col)
         names, base = self.names, self.base
-        run, sure = self.rp.run, self.rp.sure
+        run = self.rp.run
+        sure: Callable[..., tuple[Any, ...]] | None = self.rp.sure
         on, age_max = self.on, self.age_max
         eve = on - timedelta(days=1)
         if wanted is not None and _SURE.isdisjoint(wanted):  # unasked: not worked out
-            sure = _unsure
+            sure = None
         ages: dict[date, tuple[int, int]] = {}  # birth date → (full years, years begun)
         results = []
-        ids: list[Any] = []
-        ties: list[list[Any]] = [[] for _ in self.ties]
+        sures: list[tuple[Any, ...]] = []
+        seen: list[dict[str, Any]] = []  # the facts of each row
         # the consistency checks, on each distinct combination of the facts they read in rows
         # giving them all and none of `unless_given`: a contradiction, and the column path
         # rejects the row
@@ -268,7 +269,9 @@ class SmallPlan:
             for key in set(rows):
                 if None not in key and test(dict(zip(read, key, strict=True))):
                     return None
-        for values in zip(*cols, strict=True):
+        names = tuple(names[j] for j in self.keep)
+        for values in (zip(*[cols[j] for j in self.keep], strict=True) if self.keep
+                       else [()] * frame.height):
             facts = base.copy()
             facts.update(zip(names, values, strict=True))
             birth, age, begun = facts["birth_date"], facts["age"], facts["age_years_begun"]
@@ -292,13 +295,18 @@ class SmallPlan:
                 out = run(facts)
             except ApplicantError:  # a branch broken: the column path rejects the row
                 return None
-            results.append((*out, *sure(facts, out[4], out[0])))
-            ids.append(facts["applicant_id"])
-            for i, (_, fact) in enumerate(self.ties):
-                ties[i].append(facts[fact])
-        return self._frame(results, ids, ties, row_offset, frame.height, wanted)
+            results.append(out)
+            if sure is not None:
+                sures.append(sure(facts, out[4], out[0]))
+            seen.append(facts)
+        if sure is None:
+            sures = [_UNSURE] * len(seen)
+        ids = [f["applicant_id"] for f in seen]
+        ties = [[f[fact] for f in seen] for _, fact in self.ties]
+        return self._frame(results, sures, ids, ties, row_offset, frame.height, wanted)
 
-    def _frame(self, results: list[tuple[Any, ...]], ids: list[Any], ties: list[list[Any]],
+    def _frame(self, results: list[tuple[Any, ...]], sures: list[tuple[Any, ...]],
+               ids: list[Any], ties: list[list[Any]],
                row_offset: int, n: int, wanted: frozenset[str] | None) -> pl.DataFrame:
         """The scored rows in the column path's columns and types: the integer columns cut
         from one long Series (a Series per column costs more than its values), then the
@@ -314,7 +322,7 @@ class SmallPlan:
             source[col] = ([None if v is None else float(v) for v in ties[i]]
                            if lay.fraction[i] else ties[i])
         source.update(zip(_FLAT_RESULTS, zip(*[
-            (r[0], r[2], r[7], r[8], r[9], r[10], r[11]) for r in results], strict=True),
+            (r[0], r[2], *u) for r, u in zip(results, sures, strict=True)], strict=True),
             strict=True))
         ticks = list(zip(*[r[4] for r in results], strict=True))
         source.update({k: ticks[j] for k, j in self.score_index.items()})
@@ -423,9 +431,12 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
             return None
         names.append(name)
         cells.append(cell)
+    # the facts the generated function may read (every other column is only validated)
+    reads = c.facts | {"applicant_id", "birth_date", "age", "age_years_begun"}
     base: dict[str, Any] = {n: attrs.evolve(i, required=False).default for n, i in vocab.items()
-                            if i.expr is None}
+                            if i.expr is None and n in reads}
     base.update(applicant_id=None, birth_date=None, age=None, age_years_begun=None)
+    keep = tuple(j for j, n in enumerate(names) if n in reads)
     rp = generate_record(c, purpose)
     node = c.purpose(purpose)
     tier_lists, service_lists = tier_lookup([t for t, _ in node.tiers])
@@ -442,7 +453,7 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
                    for ch in c.schedule.applicant_model().checks if ch.needs <= at.keys())
     ties = tuple((col, col.removeprefix("fact.")) for col in out if col.startswith("fact."))
     return SmallPlan(
-        c=c, rp=rp, on=on, names=tuple(names), cells=tuple(cells),
+        c=c, rp=rp, on=on, names=tuple(names), cells=tuple(cells), keep=keep,
         required=frozenset(n for n, i in vocab.items() if i.required), base=base,
         schema=out, enums={k: v.alias(k) for k, v in enums.items()}, ties=ties,
         age_max=int(vocab["age"].maximum or 0), in_force=c.in_force(on),
