@@ -244,8 +244,9 @@ class SmallPlan:
             if series.null_count():  # an empty cell: the default, unless the fact is required
                 if name in self.required:
                     return None
-                default = self.base[name]
-                col = [default if v is None else v for v in col]
+                if name in self.base:  # a column the scoring does not read stays as it is
+                    default = self.base[name]
+                    col = [default if v is None else v for v in col]
             cols.append(col)
         names, base = self.names, self.base
         run = self.rp.run
