@@ -461,3 +461,24 @@ def test_a_rule_over_several_facts_gets_the_narrowest_type_its_parts_allow() -> 
     for row, facts in zip(scored.iter_rows(named=True), rows, strict=True):
         card = points.score(facts, "guangzhou/2021", on=ON)
         assert Decimal(row["total"]).scaleb(-2) == card.total
+
+
+@pytest.mark.parametrize("on", [date(2024, 2, 29), date(2023, 2, 28), date(2024, 3, 1),
+                                date(2024, 6, 1), date(2023, 12, 31)])
+def test_ages_looked_up_by_day_equal_ages_worked_out_per_row(on: date) -> None:
+    from points.batch._score import _age_problems, _years_begun
+
+    births = pl.date_range(date(1959, 1, 1), on, eager=True).shuffle(seed=1)
+    births = pl.concat([births, pl.Series([None], dtype=pl.Date)])
+    frame = pl.DataFrame({"_p.birth_date": births, "_p.age": pl.Series([None] * len(births),
+                                                                         dtype=pl.Int64)})
+    span = (births.min(), births.max())
+    for derive in (_age_problems, _years_begun):
+        looked_up, _ = derive({"birth_date"}, on, span)
+        per_row, _ = derive({"birth_date"}, on)
+        both = frame.select(looked_up.alias("a"), per_row.alias("b"))
+        assert both["a"].equals(both["b"])
+    # by hand: born on 2000-02-29 (one of the shuffled days)
+    (age,) = frame.filter(pl.col("_p.birth_date") == date(2000, 2, 29)).select(
+        _age_problems({"birth_date"}, on, span)[0]).to_series()
+    assert age == on.year - 2000 - ((on.month, on.day) < (2, 29))
