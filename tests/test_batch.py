@@ -399,7 +399,7 @@ def test_pro_rata_rounding_modes(mode: str, expected: list[int]) -> None:
 MESSY = {
     "age": ["30", "44", " 52 ", "30.0", "200", "x", "", None],
     "birth_date": ["1990-01-02", "1983-06-01", "1990-02-30", "2030-01-01", "1990-1-2",
-                   " 1990-01-02", None],
+                   " 1990-01-02", "1990- 1-02", "+990-01-02", None],
     "permit_months": ["0", "12", " 7 ", "36.0", "-1", "1201", "1.5", "x", "", None],
     "has_permit": ["true", "False", "yes", " no ", "0", "1", "2", "maybe", None],
     "education": ["bachelor", "none", "associate", "Bachelor", "phd", "", None],
@@ -482,3 +482,18 @@ def test_ages_looked_up_by_day_equal_ages_worked_out_per_row(on: date) -> None:
     (age,) = frame.filter(pl.col("_p.birth_date") == date(2000, 2, 29)).select(
         _age_problems({"birth_date"}, on, span)[0]).to_series()
     assert age == on.year - 2000 - ((on.month, on.day) < (2, 29))
+
+
+@pytest.mark.parametrize("text", ["1990- 1-02", "1990-01- 2", " 990-01-02", "+990-01-02",
+                                  "1990-1-2"])
+def test_a_date_with_spaces_or_a_sign_is_rejected_as_per_record(text: str) -> None:
+    from points.batch import _score
+
+    with pytest.raises(ApplicantError):
+        points.score({"birth_date": text}, GZ, on=ON)
+    table = pl.DataFrame({"birth_date": [text, "1990-01-02"]})
+    for small in (True, False):  # the row-by-row path and the column path
+        r = _score._score_frame(table, points.load_schedule(GZ), None, ON, 1, "forbid",
+                                small=small)
+        assert r.rejects.rows() == [(1, "birth_date", text, "is not a date (YYYY-MM-DD)")]
+        assert r.scored["row"].to_list() == [2]

@@ -288,11 +288,11 @@ def _date_field(name: str, dtype: pl.DataType, on: date) -> _Field:
     elif isinstance(dtype, pl.Datetime):
         p = c.dt.date()
         problems.append(_Problem(c.dt.time() != pl.time(0), "has a time of day (give a date)"))
-    elif _is_text(dtype):  # exactly YYYY-MM-DD, as pydantic (Polars alone takes "1990-1-2")
+    elif _is_text(dtype):  # exactly YYYY-MM-DD, as pydantic (Polars alone takes "1990-1-2",
+        # " 990-01-01" and "1990- 1-01"); most dates differ, a cache of them would not pay
         text = c.cast(pl.String)
-        shaped = (text.str.len_bytes() == 10) & (text.str.slice(4, 1) == "-") \
-            & (text.str.slice(7, 1) == "-") & text.str.slice(0, 1).is_in(list("0123456789"))
-        p = pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False))
+        shaped = text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        p = pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False, cache=False))
     else:
         p = pl.lit(None, pl.Date)
     pc = pl.col(_p(name))
@@ -367,6 +367,8 @@ def _parsed(frame: pl.DataFrame, fields: list[_Field], row_offset: int) -> pl.Da
         if f.slow is None:
             continue
         first = next(iter(f.parse))
+        if out[first].null_count() == out[f.name].null_count():  # the quick way took all
+            continue
         missed = (out[first].is_null() & out[f.name].is_not_null()).arg_true()
         if missed.len() == 0:
             continue
