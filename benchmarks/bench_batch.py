@@ -16,14 +16,23 @@ per-record `points.score` on a sample of rows (`--check-rows`, all rows with 0).
   benchmark-only dependency, `pip install points[bench]`: without it these rows say so).
 
 Each implementation runs in its own process, which reads the Parquet file and scores it
-`--repeat` times; rounds alternate between implementations and the best wall time counts
-(the machine may be shared). "peak MiB" is how far the process's peak resident set rose
-above its size after reading the input, while scoring (Linux: `/proc/self/status` VmHWM,
-reset through `/proc/self/clear_refs` after the read; elsewhere `getrusage` ru_maxrss,
-which then also counts the read). "ratio" is the hand-written Polars time divided by the
-row's time: above 1.0 is faster than the hand-written Polars version. "result MiB" is the
-returned table's size in memory (Polars `estimated_size`) per 10^6 rows. The lines after
-the table compare `score_frame` with the numba loops that give the same columns.
+`--repeat` times (the best counts). A *round* runs every implementation once, in an order
+that alternates from round to round (forwards, then backwards), so that a quiet or a busy
+minute of the shared machine falls on neighbours, not always on the same one. "ratio" is the
+median over the rounds of each round's hand-written Polars time divided by the row's time in
+that same round (paired rounds: a slow minute moves both times of a pair), "spread" the
+lowest and highest of those per-round ratios; "seconds" is the best over all rounds.
+`--threads N` pins every process to N Polars threads (`POLARS_MAX_THREADS`; default: all
+cores). Above 1.0 is faster than the hand-written Polars version. "hand-written Polars,
+all-text columns + strict casts" is the fair baseline of the all-text row: the same
+hand-written version fed the all-text table, with the strict casts a careful hand writer
+needs of the columns it reads (`gz2021_polars.score_text`); the lines after the table give
+the all-text row against it, and `score_frame` against the numba loops giving the same
+columns (median ratios of the same rounds). "peak MiB" is how far the process's peak
+resident set rose above its size after reading the input, while scoring (Linux:
+`/proc/self/status` VmHWM, reset through `/proc/self/clear_refs` after the read; elsewhere
+`getrusage` ru_maxrss, which then also counts the read). "result MiB" is the returned
+table's size in memory (Polars `estimated_size`) per 10^6 rows.
 """
 
 from __future__ import annotations
@@ -63,6 +72,7 @@ IMPLEMENTATIONS = {
     "points_text": "points score_frame (all-text columns, as from CSV)",
     "points_outputs": "points score_frame, outputs total/eligible/tier",
     "polars": "hand-written Polars",
+    "polars_text": "hand-written Polars, all-text columns + strict casts",
     "numpy": "hand-written NumPy",
     "numba": "numba fused loop (same columns)",
     "numba_total": "numba fused loop (total/eligible/tier only)",
@@ -111,6 +121,8 @@ def _runner(key: str) -> Any:
         return lambda df: score_frame(df, SCHEDULE, on=ON, outputs=OUTPUTS).scored
     if key == "polars":
         return lambda df: gz2021_polars.score(df, ON)
+    if key == "polars_text":
+        return lambda df: gz2021_polars.score_text(df, ON)
     if key == "numba":
         return lambda df: gz2021_numba.score(df, ON)
     if key == "numba_total":
@@ -126,7 +138,7 @@ def _size(result: Any) -> float | None:
 def worker(key: str, data: Path, repeat: int) -> dict[str, Any]:
     """Time one implementation in this process (run by the parent in a subprocess)."""
     df = pl.read_parquet(data)
-    if key == "points_text":
+    if key in ("points_text", "polars_text"):
         df = df.with_columns(pl.all().cast(pl.String))
     if key.startswith("numba") and gz2021_numba is None:
         return {"key": key, "skipped": "numba is not installed (pip install points[bench])"}
@@ -195,23 +207,41 @@ def check(df: pl.DataFrame, check_rows: int, seed: int) -> str:
             f"{df.height} rows; points.score agrees on {len(rows)} rows")
 
 
-def table(results: dict[str, dict[str, Any]], rows: int) -> str:
-    base = results["polars"]["seconds"]
-    lines = [f"{'what':<52} {'rows':>10} {'seconds':>8} {'rows/s':>12} {'peak MiB':>9} "
-             f"{'result MiB/1e6':>14} {'ratio':>6}"]
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
+def paired(runs: list[dict[str, dict[str, Any]]], ours: str, theirs: str
+           ) -> tuple[float, float, float] | None:
+    """Median, lowest and highest of the per-round ratios `theirs` seconds / `ours`."""
+    ratios = [r[theirs]["seconds"] / r[ours]["seconds"] for r in runs
+              if "seconds" in r.get(ours, {}) and "seconds" in r.get(theirs, {})]
+    return (_median(ratios), min(ratios), max(ratios)) if ratios else None
+
+
+def table(runs: list[dict[str, dict[str, Any]]], rows: int) -> str:
+    lines = [f"{'what':<54} {'rows':>10} {'seconds':>8} {'rows/s':>12} {'peak MiB':>9} "
+             f"{'result MiB/1e6':>14} {'ratio':>6} {'spread':>11}"]
     for key, label in IMPLEMENTATIONS.items():
-        r = results[key]
-        if "skipped" in r:
-            lines.append(f"{label:<52} {rows:>10,} skipped: {r['skipped']}")
+        mine = [r[key] for r in runs if key in r]
+        if any("skipped" in r for r in mine):
+            lines.append(f"{label:<54} {rows:>10,} skipped: {mine[0]['skipped']}")
             continue
-        size = "" if r.get("result_mib") is None else f"{r['result_mib'] * 1e6 / rows:.0f}"
-        lines.append(f"{label:<52} {rows:>10,} {r['seconds']:>8.3f} "
-                     f"{rows / r['seconds']:>12,.0f} {r['peak_mib']:>9.0f} {size:>14} "
-                     f"{base / r['seconds']:>6.2f}")
-    for ours, theirs in (("points", "numba"), ("points_outputs", "numba_total")):
-        if "skipped" not in results[theirs]:
+        best = min(r["seconds"] for r in mine)
+        peak = max(r["peak_mib"] for r in mine)
+        size = mine[0].get("result_mib")
+        size_text = "" if size is None else f"{size * 1e6 / rows:.0f}"
+        median, low, high = paired(runs, key, "polars") or (float("nan"),) * 3
+        lines.append(f"{label:<54} {rows:>10,} {best:>8.3f} {rows / best:>12,.0f} "
+                     f"{peak:>9.0f} {size_text:>14} {median:>6.2f} {low:>5.2f}–{high:<5.2f}")
+    for ours, theirs in (("points_text", "polars_text"), ("points", "numba"),
+                         ("points_outputs", "numba_total")):
+        ratio = paired(runs, ours, theirs)
+        if ratio is not None:
             lines.append(f"{IMPLEMENTATIONS[ours]} against {IMPLEMENTATIONS[theirs]}: "
-                         f"{results[theirs]['seconds'] / results[ours]['seconds']:.2f}")
+                         f"{ratio[0]:.2f} (rounds {ratio[1]:.2f}–{ratio[2]:.2f})")
     return "\n".join(lines)
 
 
@@ -219,7 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per process")
-    parser.add_argument("--rounds", type=int, default=2, help="processes per implementation")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds (one process per implementation each)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="Polars threads per process (0: all cores)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--check-rows", type=int, default=2000,
                         help="rows checked against points.score (0: all)")
@@ -238,24 +271,25 @@ def main(argv: list[str] | None = None) -> int:
         df.write_parquet(data)
         print(check(df, args.check_rows, args.seed))
         del df
-        results: dict[str, dict[str, Any]] = {}
-        for _ in range(args.rounds):
-            for key in IMPLEMENTATIONS:
+        runs: list[dict[str, dict[str, Any]]] = []
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        if args.threads:
+            env["POLARS_MAX_THREADS"] = str(args.threads)
+        for i in range(args.rounds):
+            keys = list(IMPLEMENTATIONS)
+            run: dict[str, dict[str, Any]] = {}
+            for key in keys if i % 2 == 0 else keys[::-1]:
                 out = subprocess.run(
                     [sys.executable, __file__, "--worker", key, "--data", str(data),
                      "--repeat", str(args.repeat)],
-                    check=True, capture_output=True, text=True,
-                    env={**os.environ, "PYTHONHASHSEED": "0"})
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                best = results.get(key)
-                if "skipped" in r:
-                    results[key] = r
-                elif best is None or r["seconds"] < best["seconds"]:
-                    results[key] = {**r, "peak_mib": max(r["peak_mib"], (best or r)["peak_mib"])}
+                    check=True, capture_output=True, text=True, env=env)
+                run[key] = json.loads(out.stdout.strip().splitlines()[-1])
+            runs.append(run)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"Guangzhou 2021, {args.rows:,} generated applicants, best of "
-          f"{args.rounds}×{args.repeat} runs, {os.cpu_count()} CPUs, load average {load:.2f}")
-    print(table(results, args.rows))
+    threads = f"{args.threads} Polars threads" if args.threads else f"{os.cpu_count()} CPUs"
+    print(f"Guangzhou 2021, {args.rows:,} generated applicants, {args.rounds} paired rounds "
+          f"of {args.repeat} runs, {threads}, load average {load:.2f}")
+    print(table(runs, args.rows))
     return 0
 
 

@@ -141,3 +141,31 @@ def score(df: pl.DataFrame, on: date) -> pl.DataFrame:
             .with_columns(groups1).with_columns(groups2).with_columns(bonus)
             .with_columns(total, *gates).with_columns(eligible).with_columns(out)
             .select(keep).collect())
+
+
+#: the columns `score` reads, by the type a careful hand writer casts text to
+_TEXT_INTS = ("permit_months", "rental_months", "moved_out_central_months", "pension_months",
+              "medical_months", "unemployment_months", "injury_months", "maternity_months",
+              "housing_fund_months", "rd_high_tech_months", "hardship_industry_months",
+              "blood_donations_5y", *(f"volunteer_hours_year{i}" for i in range(1, 6)),
+              "awards_national", "awards_provincial", "awards_municipal", "awards_district",
+              "merit_first_class", "merit_second_class", "merit_third_class",
+              "credit_records_under_90d", "credit_records_over_90d", "tax_evasion_records_5y",
+              "public_security_penalties_5y", "criminal_records_5y")
+_TEXT_FLAGS = ("has_permit", "employed", "works_in_qualified_trade", "shortage_occupation",
+               "hardship_industry")
+
+
+def score_text(df: pl.DataFrame, on: date) -> pl.DataFrame:
+    """`score` on all-text columns (as read from a CSV without a schema): first the casts a
+    careful hand writer needs, strict (a bad cell raises), of only the columns `score`
+    reads; levels and the patent share stay text."""
+    flags = {"true": True, "false": False}
+    casts = [
+        *(pl.col(n).cast(pl.Int64, strict=True) for n in _TEXT_INTS if n in df.columns),
+        *(pl.col(n).replace_strict(flags, return_dtype=pl.Boolean) for n in _TEXT_FLAGS
+          if n in df.columns),
+        pl.col("birth_date").str.to_date("%Y-%m-%d", strict=True),
+        pl.col("income_tax_3y").cast(pl.Decimal(16, 2), strict=True),
+    ]
+    return score(df.with_columns(casts), on)

@@ -399,7 +399,7 @@ def test_pro_rata_rounding_modes(mode: str, expected: list[int]) -> None:
 MESSY = {
     "age": ["30", "44", " 52 ", "30.0", "200", "x", "", None],
     "birth_date": ["1990-01-02", "1983-06-01", "1990-02-30", "2030-01-01", "1990-1-2",
-                   " 1990-01-02", None],
+                   " 1990-01-02", "1990- 1-02", "+990-01-02", None],
     "permit_months": ["0", "12", " 7 ", "36.0", "-1", "1201", "1.5", "x", "", None],
     "has_permit": ["true", "False", "yes", " no ", "0", "1", "2", "maybe", None],
     "education": ["bachelor", "none", "associate", "Bachelor", "phd", "", None],
@@ -443,3 +443,57 @@ def test_nothing_lost_and_rejected_exactly_when_per_record_refuses(
         else:
             assert i in scored, (i, facts, r.rejects.filter(pl.col("row") == i).rows())
             assert totals[i] == card.total
+
+
+def test_a_rule_over_several_facts_gets_the_narrowest_type_its_parts_allow() -> None:
+    # insurance: 2 points a full year of each of five types, 1,200 months at most each →
+    # 5 × 100 × 2 = 1,000 points = 100,000 ticks; credit: −10 a record, two counts of at most
+    # 1,000 → −20,000 points = −2,000,000 ticks. Both beyond Int16, within Int32.
+    months = {f"{k}_months": 1200 for k in ("pension", "medical", "unemployment", "injury",
+                                           "maternity")}
+    rows = [{"age": 30, **months},
+            {"age": 30, "credit_records_under_90d": 1000, "credit_records_over_90d": 1000}]
+    scored = score_frame(pl.DataFrame(rows), "guangzhou/2021", on=ON).scored
+    assert scored.schema["insurance"] == pl.Int32
+    assert scored.schema["credit"] == pl.Int32
+    assert scored["insurance"].to_list() == [100_000, 0]
+    assert scored["credit"].to_list() == [0, -2_000_000]
+    for row, facts in zip(scored.iter_rows(named=True), rows, strict=True):
+        card = points.score(facts, "guangzhou/2021", on=ON)
+        assert Decimal(row["total"]).scaleb(-2) == card.total
+
+
+@pytest.mark.parametrize("on", [date(2024, 2, 29), date(2023, 2, 28), date(2024, 3, 1),
+                                date(2024, 6, 1), date(2023, 12, 31)])
+def test_ages_looked_up_by_day_equal_ages_worked_out_per_row(on: date) -> None:
+    from points.batch._score import _age_problems, _years_begun
+
+    births = pl.date_range(date(1959, 1, 1), on, eager=True).shuffle(seed=1)
+    births = pl.concat([births, pl.Series([None], dtype=pl.Date)])
+    frame = pl.DataFrame({"_p.birth_date": births, "_p.age": pl.Series([None] * len(births),
+                                                                         dtype=pl.Int64)})
+    span = (births.min(), births.max())
+    for derive in (_age_problems, _years_begun):
+        looked_up, _ = derive({"birth_date"}, on, span)
+        per_row, _ = derive({"birth_date"}, on)
+        both = frame.select(looked_up.alias("a"), per_row.alias("b"))
+        assert both["a"].equals(both["b"])
+    # by hand: born on 2000-02-29 (one of the shuffled days)
+    (age,) = frame.filter(pl.col("_p.birth_date") == date(2000, 2, 29)).select(
+        _age_problems({"birth_date"}, on, span)[0]).to_series()
+    assert age == on.year - 2000 - ((on.month, on.day) < (2, 29))
+
+
+@pytest.mark.parametrize("text", ["1990- 1-02", "1990-01- 2", " 990-01-02", "+990-01-02",
+                                  "1990-1-2"])
+def test_a_date_with_spaces_or_a_sign_is_rejected_as_per_record(text: str) -> None:
+    from points.batch import _score
+
+    with pytest.raises(ApplicantError):
+        points.score({"birth_date": text}, GZ, on=ON)
+    table = pl.DataFrame({"birth_date": [text, "1990-01-02"]})
+    for small in (True, False):  # the row-by-row path and the column path
+        r = _score._score_frame(table, points.load_schedule(GZ), None, ON, 1, "forbid",
+                                small=small)
+        assert r.rejects.rows() == [(1, "birth_date", text, "is not a date (YYYY-MM-DD)")]
+        assert r.scored["row"].to_list() == [2]

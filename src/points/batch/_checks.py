@@ -13,7 +13,7 @@ from ._problem import REJECTS_SCHEMA as _REJECTS_SCHEMA
 from ._problem import Problem as _Problem
 from ._problem import parsed as _p
 
-__all__ = ["branch_rejects", "check_problems"]
+__all__ = ["branch_masks", "branch_rejects", "check_problems"]
 
 
 def check_problems(checks: tuple[Check, ...], present: set[str]
@@ -37,20 +37,29 @@ def check_problems(checks: tuple[Check, ...], present: set[str]
     return out
 
 
+def branch_masks(branches: Any, fact_col: Any) -> list[pl.Expr]:
+    """Per branch, which of its members apply: bit i set when member i does (`_b.<id>`)."""
+    return [pl.sum_horizontal([pl.col(fact_col(k)).cast(pl.Int64) * (1 << i)
+                               for i, k in enumerate(b.keys)]).alias(f"_b.{b.id}")
+            for b in branches]
+
+
 def branch_rejects(scored: pl.DataFrame, branches: Any) -> pl.DataFrame | None:
     """The rows matching none (where one must apply) or several members of a branch, one
     reject per branch broken: an applicant's branch is an error, not a silent 0.
 
-    The value names the members that apply, as `ApplicantError` does per record, wherever
-    the count tells which: none, or all of them (both of a branch of two). A branch of
-    three or more matched by some only says how many of which members."""
+    The value names exactly the members that apply, as `ApplicantError` does per record
+    (from the bit mask of `branch_masks`)."""
     parts = []
     for b in branches:
-        n = pl.col(f"_b.{b.id}")
+        mask = pl.col(f"_b.{b.id}")
+        bits = [(mask // (1 << i)) % 2 == 1 for i in range(len(b.members))]
+        n = pl.sum_horizontal([x.cast(pl.Int64) for x in bits])
         bad = (n > 1) | (n == 0) if b.exactly == "one" else n > 1
         names = ", ".join(b.members)
-        value = pl.when(n == 0).then(pl.lit("")).when(n == len(b.members)).then(
-            pl.lit(names)).otherwise(pl.format("{} of {}", n, pl.lit(names)))
+        value = pl.concat_str([pl.when(x).then(pl.lit(m)) for x, m in
+                               zip(bits, b.members, strict=True)],
+                              separator=", ", ignore_nulls=True)
         reason = pl.when(n > 1).then(pl.format(
             "branch {}: matches {} of its members ({}); at most one may apply",
             pl.lit(b.id), n, value)).otherwise(

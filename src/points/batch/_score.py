@@ -54,7 +54,7 @@ from ..errors import InputError, UnknownPurpose
 from ..facts import FLAG_WORDS, vocabulary, vocabulary_scope
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
-from ._checks import branch_rejects, check_problems
+from ._checks import branch_masks, branch_rejects, check_problems
 from ._problem import REJECTS_SCHEMA as _REJECTS_SCHEMA
 from ._problem import Problem as _Problem
 from ._problem import parsed as _p
@@ -70,6 +70,8 @@ __all__ = [
 
 #: Columns a batch accepts besides the `Applicant` fields (not facts of the applicant).
 BATCH_COLUMNS = ("applied_at",)
+#: an empty rejects table, copied (`clear`) for each result: quicker than building one
+_NO_REJECTS = pl.DataFrame(schema=_REJECTS_SCHEMA)
 
 
 # --- validating the input ----------------------------------------------------------------
@@ -286,11 +288,11 @@ def _date_field(name: str, dtype: pl.DataType, on: date) -> _Field:
     elif isinstance(dtype, pl.Datetime):
         p = c.dt.date()
         problems.append(_Problem(c.dt.time() != pl.time(0), "has a time of day (give a date)"))
-    elif _is_text(dtype):  # exactly YYYY-MM-DD, as pydantic (Polars alone takes "1990-1-2")
+    elif _is_text(dtype):  # exactly YYYY-MM-DD, as pydantic (Polars alone takes "1990-1-2",
+        # " 990-01-01" and "1990- 1-01"); most dates differ, a cache of them would not pay
         text = c.cast(pl.String)
-        shaped = (text.str.len_bytes() == 10) & (text.str.slice(4, 1) == "-") \
-            & (text.str.slice(7, 1) == "-") & text.str.slice(0, 1).is_in(list("0123456789"))
-        p = pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False))
+        shaped = text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        p = pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False, cache=False))
     else:
         p = pl.lit(None, pl.Date)
     pc = pl.col(_p(name))
@@ -365,6 +367,8 @@ def _parsed(frame: pl.DataFrame, fields: list[_Field], row_offset: int) -> pl.Da
         if f.slow is None:
             continue
         first = next(iter(f.parse))
+        if out[first].null_count() == out[f.name].null_count():  # the quick way took all
+            continue
         missed = (out[first].is_null() & out[f.name].is_not_null()).arg_true()
         if missed.len() == 0:
             continue
@@ -413,14 +417,36 @@ def _normalised(name: str, present: bool, nulls: bool) -> list[pl.Expr]:
     return [(col.fill_null(fill) if nulls else col).alias(fact_col(name))]
 
 
-def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str, _Problem]]]:
-    """The age on `on` (from birth_date, else age) and the row-level problems."""
+def _full_years(birth: pl.Expr, day: date) -> pl.Expr:
+    """Full years of age on `day` of a birth date column."""
+    later = (birth.dt.month().cast(pl.Int64) * 100 + birth.dt.day().cast(pl.Int64)) \
+        > day.month * 100 + day.day
+    return pl.lit(day.year, pl.Int64) - birth.dt.year().cast(pl.Int64) - later.cast(pl.Int64)
+
+
+#: birth dates spanning more days than this are worked out per row, not looked up
+_MAX_DAYS = 200_000
+_EPOCH = date(1970, 1, 1)
+
+
+def _per_day(derive: Any, birth: pl.Expr, span: tuple[Any, Any] | None) -> pl.Expr:
+    """`derive(birth)` looked up in a table of its value on every day of `span` (the birth
+    dates' range): the same expression run once a day, not once a row (splitting a date
+    into year, month and day is the costly part)."""
+    if span is None or None in span or (span[1] - span[0]).days > _MAX_DAYS:
+        return derive(birth)  # type: ignore[no-any-return]
+    days = pl.select(pl.date_range(span[0], span[1], eager=True).alias("d"))
+    table = days.select(derive(pl.col("d"))).to_series()
+    return pl.lit(table).gather(birth.to_physical().cast(pl.Int64) - (span[0] - _EPOCH).days)
+
+
+def _age_problems(present: set[str], on: date, span: tuple[Any, Any] | None = None,
+                  ) -> tuple[pl.Expr, list[tuple[str, _Problem]]]:
+    """The age on `on` (from birth_date, else age) and the row-level problems; `span`: the
+    lowest and highest birth date, if known."""
     age = pl.col(_p("age")) if "age" in present else pl.lit(None, pl.Int64)
     birth = pl.col(_p("birth_date")) if "birth_date" in present else pl.lit(None, pl.Date)
-    later = (birth.dt.month().cast(pl.Int64) * 100 + birth.dt.day().cast(pl.Int64)) \
-        > on.month * 100 + on.day
-    derived = pl.lit(on.year, pl.Int64) - birth.dt.year().cast(pl.Int64) \
-        - later.cast(pl.Int64)
+    derived = _per_day(lambda b: _full_years(b, on), birth, span)
     problems: list[tuple[str, _Problem]] = []
     missing = [pl.col(n).is_null() for n in ("age", "birth_date") if n in present]
     if missing:
@@ -438,21 +464,19 @@ def _age_problems(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str,
     return pl.coalesce(derived, age).cast(_int_type("age"), strict=False), problems
 
 
-def _years_begun(present: set[str], on: date) -> tuple[pl.Expr, list[tuple[str, _Problem]]]:
+def _years_begun(present: set[str], on: date, span: tuple[Any, Any] | None = None,
+                 ) -> tuple[pl.Expr, list[tuple[str, _Problem]]]:
     """Years of age begun on `on` (`Applicant.years_begun_on`) and the row-level problems."""
     given = pl.col(_p("age_years_begun")) if "age_years_begun" in present \
         else pl.lit(None, pl.Int64)
     age = pl.col(_p("age")) if "age" in present else pl.lit(None, pl.Int64)
     birth = pl.col(_p("birth_date")) if "birth_date" in present else pl.lit(None, pl.Date)
 
-    def full(day: date) -> pl.Expr:
-        later = (birth.dt.month().cast(pl.Int64) * 100 + birth.dt.day().cast(pl.Int64)) \
-            > day.month * 100 + day.day
-        return pl.lit(day.year, pl.Int64) - birth.dt.year().cast(pl.Int64) \
-            - later.cast(pl.Int64)
+    def begun(b: pl.Expr) -> pl.Expr:
+        now = _full_years(b, on)  # not a birthday: +1
+        return now + (now == _full_years(b, on - timedelta(days=1))).cast(pl.Int64)
 
-    now = full(on)
-    derived = now + (now == full(on - timedelta(days=1))).cast(pl.Int64)  # not a birthday: +1
+    derived = _per_day(begun, birth, span)
     problems: list[tuple[str, _Problem]] = []
     if "age_years_begun" in present and "birth_date" in present:
         differ = given.is_not_null() & derived.is_not_null() & (given != derived)
@@ -538,19 +562,23 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
                                                                         wanted)
         if scored_small is not None:
             assert plan_small is not None
-            return BatchResult(scored=scored_small, rejects=pl.DataFrame(schema=_REJECTS_SCHEMA),
+            return BatchResult(scored=scored_small, rejects=_NO_REJECTS.clear(),
                                rows_read=frame.height, places=plan_small.c.places,
                                points_columns=points_columns(plan_small.c))
 
     present = {c for c in frame.columns if c in known}
     fields = [_field(name, frame.schema[name], on) for name in frame.columns if name in present]
-    age, row_problems = _age_problems(present, on)
-    begun, begun_problems = _years_begun(present, on)
-    row_problems += begun_problems
-    row_problems += check_problems(schedule.applicant_model().checks, present)
 
     # parse every column, then find the columns that may hold a bad cell
     parsed = _parsed(frame, fields, row_offset)
+    span = None
+    if "birth_date" in present:
+        births = parsed.get_column(_p("birth_date"))
+        span = (births.min(), births.max())
+    age, row_problems = _age_problems(present, on, span)
+    begun, begun_problems = _years_begun(present, on, span)
+    row_problems += begun_problems
+    row_problems += check_problems(schedule.applicant_model().checks, present)
     plan = compile_columns(schedule, purpose, on, fraction_top=_fraction_top(parsed))
     checks = [(f.name, pr) for f in fields for pr in f.problems] + row_problems
     verdict = parsed.select(pr.anywhere().alias(f"c{i}") for i, (_, pr) in
@@ -576,8 +604,7 @@ def _score_frame(frame: pl.DataFrame, schedule: Schedule, purpose: str | None, o
     if wanted is not None:
         outputs = [e for e in outputs if e.meta.output_name() in wanted]
         tail = [e for e in tail if e.meta.output_name() in wanted]
-    branch_cols = [pl.sum_horizontal([pl.col(fact_col(k)).cast(pl.Int32) for k in b.keys])
-                   .alias(f"_b.{b.id}") for b in plan.branches]
+    branch_cols = branch_masks(plan.branches, fact_col)
     lf = lf.select(*keep, *outputs, *tail, *branch_cols)
     scored = lf.collect()
     wrong = branch_rejects(scored, plan.branches) if plan.branches else None

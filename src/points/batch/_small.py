@@ -18,7 +18,7 @@ path gives (its schema, taken once per input schema from an empty table).
 
 from __future__ import annotations
 
-import operator
+import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -55,8 +55,12 @@ Column = Callable[[pl.Series], "list[Any] | None"]
 def _each(check: Callable[[Any], Any]) -> Column:
     """A column read cell by cell: `check` gives the value or `_NO`."""
     def column(series: pl.Series) -> list[Any] | None:
-        out = [None if v is None else check(v) for v in series.to_list()]
-        return None if any(v is _NO for v in out) else out
+        values = series.to_list()
+        seen = {v: check(v) for v in set(values) if v is not None}  # each value once
+        if _NO in seen.values():
+            return None
+        seen[None] = None
+        return [seen[v] for v in values]
     return column
 
 
@@ -190,9 +194,8 @@ def _cell(name: str, dtype: pl.DataType, on: date) -> Column | None:
     return _CELLS[info.kind](info, dtype)
 
 
-def _unsure(facts: Any, ticks: Any, total: int) -> tuple[bool, bool, int, int, bool]:
-    """Stands for `sure` when none of its columns is asked for (never shown)."""
-    return False, True, 0, 0, True
+#: stands for `sure`'s result when none of its columns is asked for (never shown)
+_UNSURE = (False, True, 0, 0, True)
 
 
 def _full_years(birth: date, day: date) -> int:
@@ -208,11 +211,13 @@ class SmallPlan:
     on: date
     names: tuple[str, ...]  # the input columns read, in order
     cells: tuple[Column, ...]
+    keep: tuple[int, ...]  # the places in `names` of the facts the scoring reads
     required: frozenset[str]
-    base: dict[str, Any]  # every fact at its default
+    base: dict[str, Any]  # every fact the scoring reads at its default
     schema: pl.Schema  # the column path's scored columns
-    tier_lists: pl.Series
-    service_lists: pl.Series
+    #: column → its values per mask of unlocked tiers (tier, tiers, services) or its one
+    #: value (schedule_id, schedule_hash, purpose), in the column path's enum types
+    enums: dict[str, pl.Series]
     ties: tuple[tuple[str, str], ...]  # (column, fact) of the tie-break facts
     age_max: int
     in_force: bool
@@ -223,6 +228,7 @@ class SmallPlan:
     #: their names, the places of its `unless_given` facts, its test)
     checks: tuple[tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...],
                         Callable[[Any], Any]], ...] = ()
+    _layouts: dict[frozenset[str] | None, _Layout] = attrs.field(factory=dict)
 
     def score(self, frame: pl.DataFrame, row_offset: int,
               wanted: frozenset[str] | None) -> pl.DataFrame | None:
@@ -230,26 +236,29 @@ class SmallPlan:
         cols = []
         raw = []  # the cells read, None where empty: whether a check applies
         for name, cell in zip(self.names, self.cells, strict=True):
-            col = cell(frame.get_column(name))
+            series = frame.get_column(name)
+            col = cell(series)
             if col is None:
                 return None
             raw.append(col)
-            if None in col:  # an empty cell: the default, unless the fact is required
+            if series.null_count():  # an empty cell: the default, unless the fact is required
                 if name in self.required:
                     return None
-                default = self.base[name]
-                col = [default if v is None else v for v in col]
+                if name in self.base:  # a column the scoring does not read stays as it is
+                    default = self.base[name]
+                    col = [default if v is None else v for v in col]
             cols.append(col)
         names, base = self.names, self.base
-        run, sure = self.rp.run, self.rp.sure
+        run = self.rp.run
+        sure: Callable[..., tuple[Any, ...]] | None = self.rp.sure
         on, age_max = self.on, self.age_max
         eve = on - timedelta(days=1)
         if wanted is not None and _SURE.isdisjoint(wanted):  # unasked: not worked out
-            sure = _unsure
+            sure = None
         ages: dict[date, tuple[int, int]] = {}  # birth date → (full years, years begun)
         results = []
-        ids: list[Any] = []
-        ties: list[list[Any]] = [[] for _ in self.ties]
+        sures: list[tuple[Any, ...]] = []
+        seen: list[dict[str, Any]] = []  # the facts of each row
         # the consistency checks, on each distinct combination of the facts they read in rows
         # giving them all and none of `unless_given`: a contradiction, and the column path
         # rejects the row
@@ -261,7 +270,9 @@ class SmallPlan:
             for key in set(rows):
                 if None not in key and test(dict(zip(read, key, strict=True))):
                     return None
-        for values in zip(*cols, strict=True):
+        names = tuple(names[j] for j in self.keep)
+        for values in (zip(*[cols[j] for j in self.keep], strict=True) if self.keep
+                       else [()] * frame.height):
             facts = base.copy()
             facts.update(zip(names, values, strict=True))
             birth, age, begun = facts["birth_date"], facts["age"], facts["age_years_begun"]
@@ -285,55 +296,103 @@ class SmallPlan:
                 out = run(facts)
             except ApplicantError:  # a branch broken: the column path rejects the row
                 return None
-            results.append((*out, *sure(facts, out[4], out[0])))
-            ids.append(facts["applicant_id"])
-            for i, (_, fact) in enumerate(self.ties):
-                ties[i].append(facts[fact])
-        return self._frame(results, ids, ties, row_offset, frame.height, wanted)
+            results.append(out)
+            if sure is not None:
+                sures.append(sure(facts, out[4], out[0]))
+            seen.append(facts)
+        if sure is None:
+            sures = [_UNSURE] * len(seen)
+        ids = [f["applicant_id"] for f in seen]
+        ties = [[f[fact] for f in seen] for _, fact in self.ties]
+        return self._frame(results, sures, ids, ties, row_offset, frame.height, wanted)
 
-    def _frame(self, results: list[tuple[Any, ...]], ids: list[Any], ties: list[list[Any]],
+    def _frame(self, results: list[tuple[Any, ...]], sures: list[tuple[Any, ...]],
+               ids: list[Any], ties: list[list[Any]],
                row_offset: int, n: int, wanted: frozenset[str] | None) -> pl.DataFrame:
-        """The scored rows in the column path's columns and types (one row-wise build, then
-        the tier lists looked up by mask)."""
-        rp, c = self.rp, self.c
-        names = [k for k in self.schema if wanted is None or k in wanted]
-        scalar = [k for k in names if k not in ("tiers", "services")]
-        # each row flat: row, id, tier, constants, tie facts, the generated results
-        ties_at = len(_FLAT_HEAD)
-        at = dict(zip(_FLAT_HEAD, range(ties_at), strict=True))
-        at.update({col: ties_at + i for i, (col, _) in enumerate(self.ties)})
-        base = ties_at + len(self.ties)
-        at.update({k: base + i for i, k in enumerate(_FLAT_RESULTS)})
-        base += len(_FLAT_RESULTS)
-        at.update({k: base + j for k, j in self.score_index.items()})
-        base += len(rp.score_ids)
-        at.update({k: base + j for k, j in self.gate_index.items()})
-        pick = operator.itemgetter(*[at[k] for k in scalar])
-        last = [ids[-1] if ids else None for ids in (t for t, _, _ in rp.tiers)]
-        fixed = (c.id, c.hash, rp.purpose, self.in_force)
-        fraction = [c.vocab[fact].kind == "fraction" for _, fact in self.ties]
-        tie_rows = list(zip(*ties, strict=True)) if ties else [()] * n
-        rows = []
-        for i, (r, tie) in enumerate(zip(results, tie_rows, strict=True)):
-            if any(fraction):  # a share as a float, as the column path gives it
-                tie = tuple(float(v) if f and v is not None else v
-                            for v, f in zip(tie, fraction, strict=True))
-            rows.append(pick((row_offset + i, ids[i], last[r[3]], *fixed, *tie, r[0], r[2],
-                              r[7], r[8], r[9], r[10], r[11], *r[4], *r[5])))
-        frame = pl.DataFrame(rows, schema={k: self.schema[k] for k in scalar}, orient="row")
-        if len(scalar) < len(names):
-            masks = pl.Series([r[3] for r in results], dtype=pl.UInt32)
-            for k in ("tiers", "services"):
-                if k in names:
-                    lookup = self.tier_lists if k == "tiers" else self.service_lists
-                    frame.insert_column(names.index(k), lookup.gather(masks).alias(k))
-        return frame
+        """The scored rows in the column path's columns and types: the integer columns cut
+        from one long Series (a Series per column costs more than its values), then the
+        flags the same way, the rest one by one; the enum columns (tier, tiers, services,
+        the constants) looked up or repeated from Series made once per plan, never cast."""
+        lay = self._layouts.get(wanted)
+        if lay is None:
+            lay = self._layouts[wanted] = _layout(self, wanted)
+        # every column of values, by name (transposed in C, not row by row)
+        source: dict[str, Any] = {"row": range(row_offset, row_offset + n),
+                                  "applicant_id": ids, "in_force": [self.in_force] * n}
+        for i, (col, _) in enumerate(self.ties):  # a share as a float, as the column path
+            source[col] = ([None if v is None else float(v) for v in ties[i]]
+                           if lay.fraction[i] else ties[i])
+        source.update(zip(_FLAT_RESULTS, zip(*[
+            (r[0], r[2], *u) for r, u in zip(results, sures, strict=True)], strict=True),
+            strict=True))
+        ticks = list(zip(*[r[4] for r in results], strict=True))
+        source.update({k: ticks[j] for k, j in self.score_index.items()})
+        gates = list(zip(*[r[5] for r in results], strict=True))
+        source.update({k: gates[j] for k, j in self.gate_index.items()})
+        cols = [source[k] for k in lay.scalar]
+        built: dict[str, pl.Series] = {}
+        for picked, wide in ((lay.ints, pl.Int64()), (lay.flags, pl.Boolean())):
+            if not picked:
+                continue
+            flat = pl.Series(list(itertools.chain.from_iterable(cols[j] for j, _, _ in picked)),
+                             dtype=wide)
+            for i, (_, name, dtype) in enumerate(picked):
+                part = flat.slice(i * n, n)
+                built[name] = (part if dtype is None else part.cast(dtype)).alias(name)
+        for j, name, other in lay.others:
+            built[name] = pl.Series(name, cols[j], dtype=other)
+        masks = pl.Series([r[3] for r in results], dtype=pl.UInt32) if lay.by_mask else None
+        columns = []
+        for k in lay.names:
+            enum = self.enums.get(k)
+            if enum is None:
+                columns.append(built[k])
+            elif k in _BY_MASK:
+                assert masks is not None
+                columns.append(enum[masks])  # not `gather`: a query per call
+            else:
+                columns.append(enum.new_from_index(0, n))
+        return pl.DataFrame(columns)
 
 
-#: the first values of a flat row, then the tie-break facts, then `_FLAT_RESULTS`, then the
-#: ticks and the gates
-_FLAT_HEAD = ("row", "applicant_id", "tier", "schedule_id", "schedule_hash", "purpose",
-              "in_force")
+@attrs.frozen
+class _Layout:
+    """How `SmallPlan._frame` lays out the columns for one choice of outputs."""
+
+    names: tuple[str, ...]  # the scored columns, in order
+    scalar: tuple[str, ...]  # those built from values (not enums)
+    #: (place in `scalar`, name, type to cast to or None) of the integer columns, the flags
+    ints: tuple[tuple[int, str, pl.DataType | None], ...]
+    flags: tuple[tuple[int, str, pl.DataType | None], ...]
+    others: tuple[tuple[int, str, pl.DataType], ...]
+    fraction: tuple[bool, ...]  # per tie-break fact: a share (a float in the output)
+    by_mask: bool  # some column is looked up by the mask of unlocked tiers
+
+
+def _layout(plan: SmallPlan, wanted: frozenset[str] | None) -> _Layout:
+    names = tuple(k for k in plan.schema if wanted is None or k in wanted)
+    scalar = tuple(k for k in names if k not in plan.enums)
+    ints: list[tuple[int, str, pl.DataType | None]] = []
+    flags: list[tuple[int, str, pl.DataType | None]] = []
+    others: list[tuple[int, str, pl.DataType]] = []
+    for j, k in enumerate(scalar):
+        dtype = plan.schema[k]
+        if dtype.is_integer():
+            ints.append((j, k, None if dtype == pl.Int64 else dtype))
+        elif dtype == pl.Boolean:
+            flags.append((j, k, None))
+        else:
+            others.append((j, k, dtype))
+    return _Layout(names=names, scalar=scalar, ints=tuple(ints), flags=tuple(flags),
+                   others=tuple(others),
+                   fraction=tuple(plan.c.vocab[f].kind == "fraction" for _, f in plan.ties),
+                   by_mask=any(k in names for k in _BY_MASK))
+
+
+#: the enum columns looked up by the mask of unlocked tiers
+_BY_MASK = ("tier", "tiers", "services")
+#: the columns of the generated results besides ticks and gates (`run`'s total and
+#: eligibility, then `sure`'s five)
 _FLAT_RESULTS = ("total", "eligible", "provisional", "outcome_sure", "rank_key_low",
                  "rank_key_high", "rank_pool_sure")
 
@@ -373,23 +432,31 @@ def _make(c: CompiledSchedule, purpose: str | None, on: date, schema: pl.Schema,
             return None
         names.append(name)
         cells.append(cell)
+    # the facts the generated function may read (every other column is only validated)
+    reads = c.facts | {"applicant_id", "birth_date", "age", "age_years_begun"}
     base: dict[str, Any] = {n: attrs.evolve(i, required=False).default for n, i in vocab.items()
-                            if i.expr is None}
+                            if i.expr is None and n in reads}
     base.update(applicant_id=None, birth_date=None, age=None, age_years_begun=None)
+    keep = tuple(j for j, n in enumerate(names) if n in reads)
     rp = generate_record(c, purpose)
     node = c.purpose(purpose)
     tier_lists, service_lists = tier_lookup([t for t, _ in node.tiers])
+    out = columns()
+    enums = {"tiers": tier_lists, "services": service_lists,
+             "tier": pl.Series([ids[-1] if ids else None for ids in tier_lists.to_list()],
+                               dtype=out["tier"]),
+             **{k: pl.Series([v], dtype=out[k]) for k, v in (
+                 ("schedule_id", c.id), ("schedule_hash", c.hash), ("purpose", purpose))}}
     groups = {g.id for g in c.groups}
     at = {n: j for j, n in enumerate(names)}
     checks = tuple((tuple(at[n] for n in sorted(ch.needs)), tuple(sorted(ch.needs)),
                     tuple(at[n] for n in sorted(ch.unless) if n in at), ch.test)
                    for ch in c.schedule.applicant_model().checks if ch.needs <= at.keys())
-    out = columns()
     ties = tuple((col, col.removeprefix("fact.")) for col in out if col.startswith("fact."))
     return SmallPlan(
-        c=c, rp=rp, on=on, names=tuple(names), cells=tuple(cells),
+        c=c, rp=rp, on=on, names=tuple(names), cells=tuple(cells), keep=keep,
         required=frozenset(n for n, i in vocab.items() if i.required), base=base,
-        schema=out, tier_lists=tier_lists, service_lists=service_lists, ties=ties,
+        schema=out, enums={k: v.alias(k) for k, v in enums.items()}, ties=ties,
         age_max=int(vocab["age"].maximum or 0), in_force=c.in_force(on),
         reads_begun="age_years_begun" in c.facts,
         score_index={f"group.{sid}" if sid in groups else sid: j

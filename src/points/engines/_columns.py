@@ -361,8 +361,9 @@ def tick_dtypes(c: CompiledSchedule, purpose: str | None) -> dict[str, pl.DataTy
     """The integer type of each points column (and `rank_key_low`/`_high`): the narrowest
     that holds every value the rules can give. A line's bounds are its kind's `line_cap`,
     else (one fact) the lowest and highest its rule gives over the fact's range
-    (`line_range`), else unknown (Int64); a group adds or takes the highest of its members'
-    bounds, under its cap; the total adds the roots and the purpose's deductions, raised to
+    (`line_range`), else (a rule over several facts, one part per fact) its parts' ranges
+    added, or the widest of them for `highest`; a group adds or takes the highest of its
+    members' bounds, under its cap; the total adds the roots and the purpose's deductions, raised to
     the floor. The ranking keys allow a provisional group's uncapped sum."""
     from ._sure import line_range, sure_plan
 
@@ -375,6 +376,16 @@ def tick_dtypes(c: CompiledSchedule, purpose: str | None) -> dict[str, pl.DataTy
                 line[f.id] = (0, t) if f.sign > 0 else (-t, 0)
             elif len(f.facts) == 1:
                 lo, hi = line_range(c, f)
+                line[f.id] = (min(lo, 0), max(hi, 0))
+            elif f.parts and len(f.part_fns) == len(f.parts) == len(f.facts):
+                # one fact per part: the parts' ranges added (or the widest, for `highest`)
+                parts = [line_range(c, attrs.evolve(f, facts=(x,), spec=p, fn=fn, parts=(),
+                                                    part_fns=()))
+                         for x, p, fn in zip(f.facts, f.parts, f.part_fns, strict=True)]
+                if f.combine == "highest":
+                    lo, hi = min(p[0] for p in parts), max(p[1] for p in parts)
+                else:
+                    lo, hi = sum(p[0] for p in parts), sum(p[1] for p in parts)
                 line[f.id] = (min(lo, 0), max(hi, 0))
             else:
                 line[f.id] = None
