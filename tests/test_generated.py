@@ -34,7 +34,7 @@ ON = date(2024, 6, 1)
 #: every name a generated function may hold: its own locals and closure cells, keywords,
 #: and `max`
 _NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|min|[lu]?(total|[tdg]\d+)"
-                   r"|[hpumnz]\d+|hd\d+|[kfcqxsbeyo]\d+)")
+                   r"|[hpumnzv]\d+|hd\d+|[kfcqxsbeyor]\d+)")
 
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
@@ -43,12 +43,16 @@ _EXPLAIN = re.compile(r"(D|F|P|b|v|bool|make|explain|facts|ticks|hits|passes|lin
 
 
 def _names_and_strings(source: str) -> tuple[set[str], list[str]]:
+    """The names of a generated source and its strings (none is allowed); every number in
+    it must be a whole number written in decimal digits."""
     names, strings = set(), []
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
             names.add(tok.string)
         elif tok.type == tokenize.STRING:
             strings.append(tok.string)
+        elif tok.type == tokenize.NUMBER:
+            assert re.fullmatch(r"0|[1-9][0-9]*", tok.string), tok.string
     return names, strings
 
 

@@ -45,7 +45,7 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "dec", "gate_text", "group_results", "lines", "model", "next_tiers",
+    __slots__ = ("c", "cards", "dec", "gate_text", "group_results", "lines", "model", "next_tiers",
                  "reads_years_begun", "records")
 
     def __init__(self, c: CompiledSchedule) -> None:
@@ -58,6 +58,8 @@ class _Plan:
         self.gate_text: dict[tuple[Any, ...], GateResult] = {}  # (id, verdict, values)
         self.group_results: dict[tuple[str, int, bool], GroupResult] = {}
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
+        #: per (purpose, date): a card's values that depend on them alone
+        self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
         self.lines: dict[str | None, tuple[Any, ...]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
@@ -256,38 +258,55 @@ def _with_records(plan: _Plan, applicant: ApplicantBase | Mapping[str, Any], rec
 
 def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
-    c = plan.c
     rp, explain = plan.records.get(purpose) or plan.record(purpose)
     total, raw, eligible, mask, ticks, passes, hits = rp.run(facts)
-    tiers, labels, services = rp.tiers[mask]
-    next_tier = None if mask == rp.full else _next_tier(plan, rp, mask, total, passes)
+    # the card's values: those of its purpose and date kept, the others set here
+    values = (plan.cards.get((purpose, on)) or _card_values(plan, rp, purpose, on)).copy()
+    values["tiers"], values["tier_labels"], values["services"] = rp.tiers[mask]
+    if mask != rp.full:
+        values["next_tier"] = _next_tier(plan, rp, mask, total, passes)
     detail = _Detail(plan, rp, explain, facts, ticks, hits, passes, total, purpose)
-    return ScoreCard._of({
+    dec = plan.dec
+    values["applicant_id"] = applicant_id
+    values["total"] = dec.get(total) or plan.points(total)
+    values["raw_total"] = dec.get(raw) or plan.points(raw)
+    values["floor_applied"] = total != raw
+    values["eligible"] = eligible
+    values["_sure"] = detail.sure
+    values["_detail"] = detail
+    return ScoreCard._of(values)
+
+
+def _card_values(plan: _Plan, rp: RecordPlan, purpose: str | None, on: date
+                 ) -> dict[str, Any]:
+    """Every value of a card of `purpose` on `on`, those `_score` sets left None (kept)."""
+    c = plan.c
+    if len(plan.cards) > 1024:
+        plan.cards.clear()
+    values = plan.cards[purpose, on] = {
         "schedule_id": c.id, "schedule_hash": c.hash, "library_version": __version__,
-        "purpose": purpose, "on": on,
-        "in_force": c.effective_from <= on and (c.effective_until is None
-                                                or on < c.effective_until),
-        "applicant_id": applicant_id, "total": plan.points(total),
-        "raw_total": plan.points(raw), "floor_applied": total != raw, "eligible": eligible,
-        "tiers": tiers, "services": services, "next_tier": next_tier, "tier_labels": labels,
+        "purpose": purpose, "on": on, "in_force": c.in_force(on), "applicant_id": None,
+        "total": None, "raw_total": None, "floor_applied": None, "eligible": None,
+        "tiers": None, "services": None, "next_tier": None, "tier_labels": None,
         "purpose_label": rp.purpose_label, "_rests_on_provisional": None,
-        "_outcome_sure": None, "_flipped_by": (),
-        "_sure": detail.sure, "_lines": None, "_groups": None, "_gates": None,
-        "_detail": detail, "derivations": ()})
+        "_outcome_sure": None, "_flipped_by": (), "_sure": None, "_lines": None,
+        "_groups": None, "_gates": None, "_detail": None, "derivations": ()}
+    return values
 
 
 def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
                passes: tuple[bool, ...]) -> NextTier | None:
     """The first tier of the purpose not unlocked: points missing and gates failing (the same
-    for the same numbers: one object, kept)."""
-    i, tier, needs = rp.locked[mask]
-    short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
-    failed = tuple([g for g, at in needs if not passes[at]])
-    key = (rp.purpose, i, short, failed)
+    for the same numbers: one object, kept by the numbers that decide it)."""
+    _, tier, needs = rp.locked[mask]
+    m = tier.min_ticks
+    short = 0 if m is None or total >= m else m - total
+    key = (rp.purpose, mask, short, passes)
     found = plan.next_tiers.get(key)
     if found is None:
         if len(plan.next_tiers) > _CACHE_LIMIT:
             plan.next_tiers.clear()
+        failed = tuple([g for g, at in needs if not passes[at]])
         found = plan.next_tiers[key] = NextTier(
             id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
             min_score=tier.min_score, missing=plan.points(short), failed_gates=failed)
