@@ -92,8 +92,9 @@ class Count(RuleKind):
         each, cap = arith.ticks(spec.each), arith.ticks(spec.cap)
         assert each is not None
         (v,) = args
-        # as `record`: a factor on a count that cannot be negative is not clamped
-        signed = never_negative(spec.fact) and (sign > 0 or each <= 0)
+        # as `record` (on any whole number): only a factor on a count that cannot be
+        # negative is not clamped
+        signed = sign > 0 and never_negative(spec.fact)
         return [f"{out} = {whole(each)} * {v}", *bound_source(out, hit, cap, sign, signed)]
 
     @classmethod

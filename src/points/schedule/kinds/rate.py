@@ -138,16 +138,15 @@ class Rate(RuleKind):
         assert rate is not None
         (v,) = args
         units = v if per == 1 else f"{v} // {whole(int(per))}"
-        nonneg = never_negative(spec.fact)
-        # past `min_units` (>= 0) the units are never negative: a rate on the rule's side of
-        # zero needs no clamp; `record`'s fast path (`_int_rate`) has none either
-        signed = rate * sign >= 0 or (sign > 0 and not min_units and nonneg)
-        if min_units or not nonneg:  # units below `min_units` (or below 0) score 0
-            return [f"{out} = {units}", f"if {out} < {whole(min_units)}:", f"    {out} = 0",
-                    f"    {hit} = False", "else:", f"    {out} = {whole(rate)} * {out}",
-                    *("    " + line for line in bound_source(out, hit, cap, sign, signed))]
-        return [f"{out} = {whole(rate)} * ({units})",
-                *bound_source(out, hit, cap, sign, signed)]
+        # as `record`, on any whole number: its fast path (`_int_rate`) neither tests the
+        # units nor clamps; otherwise units below `min_units` (>= 0) score 0, and past it a
+        # rate on the rule's side of zero needs no clamp
+        if sign > 0 and not min_units and never_negative(spec.fact):
+            return [f"{out} = {whole(rate)} * ({units})",
+                    *bound_source(out, hit, cap, sign, True)]
+        return [f"{out} = {units}", f"if {out} < {whole(min_units)}:", f"    {out} = 0",
+                f"    {hit} = False", "else:", f"    {out} = {whole(rate)} * {out}",
+                *("    " + line for line in bound_source(out, hit, cap, sign, rate * sign >= 0))]
 
     @classmethod
     def column(cls, spec: RateRule, arith: Arith, sign: int,
