@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
-from .._explain import fact_text, gate_reason, why_not_text
+from .._explain import fact_text, fact_words, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import InputError, UnknownPurpose
@@ -45,8 +45,8 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "cards", "dec", "gate_text", "group_results", "lines", "model", "next_tiers",
-                 "reads_years_begun", "records")
+    __slots__ = ("c", "cards", "dec", "gate_text", "group_results", "lines", "model",
+                 "next_tiers", "reads_years_begun", "records", "words")
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
@@ -60,6 +60,8 @@ class _Plan:
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
         #: per (purpose, date): a card's values that depend on them alone
         self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
+        #: (fact, value) → (zh, en) words of one fact of a rule over several facts
+        self.words: dict[tuple[Any, ...], tuple[str, str]] = {}
         self.lines: dict[str | None, tuple[Any, ...]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
@@ -478,24 +480,67 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     chosen_var = dict(chosen)
     ch = "{" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}"
 
-    def build_line(spec: Any) -> Any:
+    def build_line(spec: Any, alone: bool, share: bool) -> Any:
         _, _, fact, head, rule, tail, texts, _ = spec
 
         def line(value: Any, t: int, capped: bool) -> Line:
             if len(texts) > 4096:
                 texts.clear()
-            result = texts[(value, t, capped)] = _new(Line, (
+            key: Any = (value.numerator, value.denominator) if share else value
+            if not alone:
+                key = (key, t, capped)
+            result = texts[key] = _new(Line, (
                 *head, value, *rule, plan.points(t), capped, True, True, *tail, None, None,
                 *_words(c, fact, value, {})))
             return result
         return line
 
+    def build_parts_line(spec: Any) -> Any:
+        """A rule over several facts that always applies and counts: a fresh value per line,
+        its words (`_words` of the value: each fact's, joined) kept by the facts' values
+        (and each fact's by its value)."""
+        _, f, _, head, rule, tail, texts, _ = spec
+        names, words = f.facts, plan.words
+
+        def line(facts: Facts, t: int, capped: bool) -> Line:
+            value = {x: facts[x] for x in names}
+            key = tuple(value.values())
+            both = texts.get(key)
+            if both is None:
+                zh, en = [], []
+                for x, v in value.items():
+                    said = words.get((x, v))
+                    if said is None:
+                        if len(words) > _CACHE_LIMIT:
+                            words.clear()
+                        zh_x, en_x = fact_words(c.vocab.get(x), v)
+                        said = words[x, v] = (f"{x} {zh_x}", f"{x} {en_x}")
+                    zh.append(said[0])
+                    en.append(said[1])
+                if len(texts) > 4096:
+                    texts.clear()
+                both = texts[key] = ("，".join(zh), ", ".join(en))
+            return _new(Line, (*head, value, *rule, plan.points(t), capped, True, True, *tail,
+                               None, None, *both))
+        return line
+
     for i, spec in enumerate(lines):
-        if spec[0]:  # a line is a value: the same value, points and cap, the same line
+        if spec[0]:
+            # a line is a value: the same value, points and cap hit, the same line; a rule
+            # that reads its fact alone gives the points and cap hit of the value (a share
+            # by its numerator and denominator: hashing a `Fraction` costs more than a line)
+            alone = spec[1].facts == (spec[2],)
+            share = c.vocab[spec[2]].kind == "fraction"
+            key = "(v.numerator, v.denominator)" if share else "v"
+            if not alone:
+                key = f"({key}, t{i}, h{i})"
             add(f"v = F[{const(spec[2])}]")
-            add(f"L{i} = {const(spec[6])}.get((v, t{i}, h{i}))")
+            add(f"L{i} = {const(spec[6])}.get({key})")
             add(f"if L{i} is None:")
-            add(f"    L{i} = {const(build_line(spec))}(v, t{i}, h{i})")
+            add(f"    L{i} = {const(build_line(spec, alone, share))}(v, t{i}, h{i})")
+        elif spec[1].parts and not spec[7] and spec[1].when is None and _plain_words(
+                c, spec[1]) and (spec[1].purposes is None or rp.purpose in spec[1].purposes):
+            add(f"L{i} = {const(build_parts_line(spec))}(F, t{i}, h{i})")
         elif _line_key(c, spec[1]):  # the key `_Detail.line` keeps it under, written out
             f, above = spec[1], spec[7]
             on = "True" if f.when is None else f"bool(F[{const(f.when)}])"
@@ -529,8 +574,15 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
 def _line_key(c: CompiledSchedule, f: Any) -> bool:
     """Whether a line is kept by (value, ticks, cap hit, `when`, the choices above it): its
     value is its fact's own (no `within` share) and its words do not name other facts."""
-    info = c.vocab.get(f.fact)
-    return f.within is None and not f.parts and (info is None or info.parsed is None)
+    return not f.parts and _plain_words(c, f)
+
+
+def _plain_words(c: CompiledSchedule, f: Any) -> bool:
+    """Whether the words of a line's value depend on its own facts' values alone (no
+    `within` share, no derived fact): a rule over several facts, whose value is a fresh dict
+    per line, keeps its words by those values."""
+    return f.within is None and all(
+        (info := c.vocab.get(x)) is None or info.parsed is None for x in f.facts)
 
 
 def _int(v: Any) -> str:
@@ -541,6 +593,9 @@ def _int(v: Any) -> str:
 
 def _words(c: CompiledSchedule, fact: str, value: Any, facts: Facts) -> tuple[str, str]:
     """A fact's value in words, zh and en."""
+    info = c.vocab.get(fact)
+    if (info is None or info.parsed is None) and not isinstance(value, dict):
+        return fact_words(info, value)  # `_value_text` of a fact's own value, both at once
     with c.scope():
         return (_value_text(c, fact, value, facts, "zh"),
                 _value_text(c, fact, value, facts, "en"))
