@@ -212,7 +212,7 @@ def fast_facts(model: type[ApplicantBase], data: Mapping[str, Any]) -> dict[str,
             m.written.clear()
         made = written(m, keys)
         valid = m.written[keys] = None if made is None else made[1]
-    return None if valid is None else valid(data)  # type: ignore[no-any-return]
+    return None if valid is None else valid(data)
 
 
 def written(m: _Model, keys: tuple[str, ...]
