@@ -303,6 +303,47 @@ def test_the_fast_path_steps_aside_for_a_contradiction() -> None:
         points.score({"age": 30, "criminal_record": True}, "guangzhou/2021", on=ON)
 
 
+def test_keys_seen_before_are_checked_again_value_by_value() -> None:
+    # the fast path is written once per list of keys; its second use still checks every
+    # value, the bounds and the consistency checks that apply to those keys
+    keys_first = {"age": 30, "criminal_records_5y": 0, "criminal_record": False,
+                  "permit_months": 12}
+    assert fast_facts(Applicant, keys_first) == dict(Applicant.parse(keys_first).__dict__)
+    for data in [{**keys_first, "criminal_records_5y": 1},  # a contradiction
+                 {**keys_first, "permit_months": 1201},  # above the bound
+                 {**keys_first, "permit_months": -1}, {**keys_first, "permit_months": "12"},
+                 {**keys_first, "criminal_record": 1}, {**keys_first, "age": None}]:
+        assert fast_facts(Applicant, data) is None, data
+    again = {**keys_first, "permit_months": 1200, "criminal_record": "否"}
+    assert fast_facts(Applicant, again) == dict(Applicant.parse(again).__dict__)
+    assert list(again) == list(keys_first)  # the same keys in the same order: one function
+
+
+#: every name the written validation may hold
+_VALID = re.compile(r"(O|D|v|valid|make|type|int|copy|Exception|[ndkct]\d+)")
+
+
+@pytest.mark.parametrize("sid", bundled_ids())
+def test_the_written_validation_holds_only_its_own_names_and_numbers(sid: str) -> None:
+    from points.engines._input import _Model, written
+
+    model = points.load_schedule(sid).applicant_model()
+    m = _Model(model)
+    if m.checks is None:  # pragma: no cover - every bundled model takes the fast path
+        pytest.skip("a model the fast path does not know")
+    every = tuple(m.checks)
+    for keys in [every, tuple(reversed(every)), ("age", *sorted(m.required))]:
+        made = written(m, tuple(dict.fromkeys(keys)))
+        assert made is not None
+        names, strings = _names_and_strings(made[0])
+        assert strings == []
+        assert all(_VALID.fullmatch(n) for n in names), sorted(
+            n for n in names if not _VALID.fullmatch(n))
+        assert "criminal" not in made[0] and "age" not in names
+    assert written(m, ("colour", "age")) is None  # not a field: always pydantic
+    assert written(m, ("permit_months",)) is None  # neither age nor birth date
+
+
 def test_the_fast_path_takes_the_usual_forms() -> None:
     data = {"applicant_id": "a1", "birth_date": "1990-01-02", "permit_months": 36,
             "education": "本科及学士学位", "has_permit": "是", "income_tax_3y": "12345.60",
