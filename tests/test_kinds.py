@@ -292,7 +292,7 @@ def test_each_kinds_source_scores_as_its_record_function_and_its_column(
     """Where a kind writes its rule out (`RuleKind.source`), the written rule, the kind's
     `record` function and its column expression give the same ticks, at every cut of the
     rule, a step either side and anywhere (random applicants); the written rule and `record`
-    also on any whole number, beyond the fact's bounds."""
+    also on any whole number, beyond the fact's bounds, and on an absent or unknown level."""
     spec = data.draw(KINDS[name].strategy(Decimal("0.01"), sign))
     if declared:
         spec["fact"] = "n"
@@ -319,7 +319,23 @@ def test_each_kinds_source_scores_as_its_record_function_and_its_column(
     if node.facts == (node.fact,) and c.vocab[node.fact].kind == "int":
         for v in data.draw(st.lists(st.integers(-10**6, 10**6), max_size=20)):
             assert written(v) == node.fn(v), (v, source)
-    frame = pl.DataFrame([_row(node.facts, combo, c.vocab) for combo in combos])
+    # a level or flag that is absent or not one of the fact's values (an optional level)
+    odd = [[*vs, None, "no such level"] if c.vocab[f].kind in ("level", "bool") else vs
+           for f, vs in zip(node.facts, values, strict=True)]
+    for combo in itertools.product(*odd):
+        assert written(*combo) == node.fn(*combo), (combo, source)
+    model = s.applicant_model()
+    rows = []
+    for combo in combos:  # values of two facts may contradict each other: not an applicant
+        row = _row(node.facts, combo, c.vocab)
+        try:
+            model.parse(row)
+        except points.ApplicantError:
+            continue
+        rows.append((row, combo))
+    assert rows  # the cuts of one fact never contradict
+    combos = [combo for _, combo in rows]
+    frame = pl.DataFrame([row for row, _ in rows])
     result = score_frame(frame, s, on=ON)
     assert result.rows_rejected == 0
     assert result.scored["x"].to_list() == [written(*combo)[0] for combo in combos], source
