@@ -306,13 +306,15 @@ def test_the_fast_path_steps_aside_for_a_contradiction() -> None:
 def test_keys_seen_before_are_checked_again_value_by_value() -> None:
     # the fast path is written once per list of keys; its second use still checks every
     # value, the bounds and the consistency checks that apply to those keys
-    keys_first = {"age": 30, "criminal_records_5y": 0, "criminal_record": False,
-                  "permit_months": 12}
+    keys_first: dict[str, Any] = {"age": 30, "criminal_records_5y": 0,
+                                  "criminal_record": False, "permit_months": 12}
     assert fast_facts(Applicant, keys_first) == dict(Applicant.parse(keys_first).__dict__)
-    for data in [{**keys_first, "criminal_records_5y": 1},  # a contradiction
+    odd: list[dict[str, Any]] = [
+                 {**keys_first, "criminal_records_5y": 1},  # a contradiction
                  {**keys_first, "permit_months": 1201},  # above the bound
                  {**keys_first, "permit_months": -1}, {**keys_first, "permit_months": "12"},
-                 {**keys_first, "criminal_record": 1}, {**keys_first, "age": None}]:
+                 {**keys_first, "criminal_record": 1}, {**keys_first, "age": None}]
+    for data in odd:
         assert fast_facts(Applicant, data) is None, data
     again = {**keys_first, "permit_months": 1200, "criminal_record": "否"}
     assert fast_facts(Applicant, again) == dict(Applicant.parse(again).__dict__)
