@@ -387,3 +387,26 @@ def test_guangzhou_2021_calls_only_the_rules_it_cannot_write() -> None:
     called = {f.id for f in (*c.factors, *c.deductions)} - set(rp.inlined)
     assert called == {"patents", "income_tax"}  # a share pro rata; money
     assert rp.source.count("= f") == 2
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_written_band_keeps_its_slope_on_the_rules_side_of_zero(sign: int) -> None:
+    # a loaded schedule never has a band crossing zero (`check` refuses it), but the written
+    # rule is `record`'s: its clamp where a band's points would cross zero, on any table
+    from points.schedule.kinds import Arith
+    from points.schedule.kinds.bands import BandsRule
+
+    spec = BandsRule.model_validate({
+        "rule": "bands", "fact": "permit_months", "label": {"zh": "x", "en": "x"},
+        "ref": "r", "status": "confirmed",
+        "bands": [{"min": 0, "below": 10, "points": 3 * sign, "slope": -sign},
+                  {"min": 10, "points": 2 * sign, "slope": -sign}]})
+    arith = Arith(100, "half_up")
+    made = rule_source(KINDS["bands"], spec, arith, sign)
+    assert made is not None
+    source, written = made
+    fn = KINDS["bands"].record(spec, arith, sign)
+    for v in range(-2, 40):
+        assert written(v) == fn(v), (v, source)
+    assert written(9) == written(12) == written(30) == (0, False)
+    assert written(1) == (200 * sign, False)
