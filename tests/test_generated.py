@@ -321,6 +321,21 @@ def test_keys_seen_before_are_checked_again_value_by_value() -> None:
     assert list(again) == list(keys_first)  # the same keys in the same order: one function
 
 
+@pytest.mark.parametrize("sex", [None, "male"])
+def test_a_required_fact_given_as_none_goes_to_pydantic(sex: str | None) -> None:
+    # Beijing requires `sex`, an optional fact elsewhere: None is no value, and pydantic
+    # says so (the fast path steps aside, the same keys given a value take it)
+    schedule = points.load_schedule("beijing/2016")
+    model = schedule.applicant_model()
+    data = {"age": 30, "sex": sex}
+    if sex is None:
+        assert fast_facts(model, data) is None
+        with pytest.raises(ApplicantError, match="sex"):
+            points.score(data, schedule, on=ON)
+    else:
+        assert fast_facts(model, data) == dict(model.parse(data).__dict__)
+
+
 #: every name the written validation may hold
 _VALID = re.compile(r"(O|D|v|valid|make|type|int|copy|Exception|[ndkct]\d+)")
 
