@@ -34,21 +34,26 @@ ON = date(2024, 6, 1)
 #: every name a generated function may hold: its own locals and closure cells, keywords,
 #: and `max`
 _NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|min|[lu]?(total|[tdg]\d+)"
-                   r"|[hpumnz]\d+|hd\d+|[kfcqxsbeyo]\d+)")
+                   r"|[hpumnzv]\d+|hd\d+|[kfcqxsbeyor]\d+)")
 
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
 _EXPLAIN = re.compile(r"(D|F|P|b|v|bool|make|explain|facts|ticks|hits|passes|line|_gate|get"
+                      r"|numerator|denominator"
                       r"|[tchGLQ]\d+|ch\d+)")
 
 
 def _names_and_strings(source: str) -> tuple[set[str], list[str]]:
+    """The names of a generated source and its strings (none is allowed); every number in
+    it must be a whole number written in decimal digits."""
     names, strings = set(), []
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
             names.add(tok.string)
         elif tok.type == tokenize.STRING:
             strings.append(tok.string)
+        elif tok.type == tokenize.NUMBER:
+            assert re.fullmatch(r"0|[1-9][0-9]*", tok.string), tok.string
     return names, strings
 
 
@@ -296,6 +301,64 @@ def test_the_fast_path_steps_aside_for_a_contradiction() -> None:
     assert fast_facts(gz, {"age": 30, "criminal_record": True}) is None
     with pytest.raises(ApplicantError, match="criminal_records_5y"):
         points.score({"age": 30, "criminal_record": True}, "guangzhou/2021", on=ON)
+
+
+def test_keys_seen_before_are_checked_again_value_by_value() -> None:
+    # the fast path is written once per list of keys; its second use still checks every
+    # value, the bounds and the consistency checks that apply to those keys
+    keys_first: dict[str, Any] = {"age": 30, "criminal_records_5y": 0,
+                                  "criminal_record": False, "permit_months": 12}
+    assert fast_facts(Applicant, keys_first) == dict(Applicant.parse(keys_first).__dict__)
+    odd: list[dict[str, Any]] = [
+                 {**keys_first, "criminal_records_5y": 1},  # a contradiction
+                 {**keys_first, "permit_months": 1201},  # above the bound
+                 {**keys_first, "permit_months": -1}, {**keys_first, "permit_months": "12"},
+                 {**keys_first, "criminal_record": 1}, {**keys_first, "age": None}]
+    for data in odd:
+        assert fast_facts(Applicant, data) is None, data
+    again = {**keys_first, "permit_months": 1200, "criminal_record": "否"}
+    assert fast_facts(Applicant, again) == dict(Applicant.parse(again).__dict__)
+    assert list(again) == list(keys_first)  # the same keys in the same order: one function
+
+
+@pytest.mark.parametrize("sex", [None, "male"])
+def test_a_required_fact_given_as_none_goes_to_pydantic(sex: str | None) -> None:
+    # Beijing requires `sex`, an optional fact elsewhere: None is no value, and pydantic
+    # says so (the fast path steps aside, the same keys given a value take it)
+    schedule = points.load_schedule("beijing/2016")
+    model = schedule.applicant_model()
+    data = {"age": 30, "sex": sex}
+    if sex is None:
+        assert fast_facts(model, data) is None
+        with pytest.raises(ApplicantError, match="sex"):
+            points.score(data, schedule, on=ON)
+    else:
+        assert fast_facts(model, data) == dict(model.parse(data).__dict__)
+
+
+#: every name the written validation may hold
+_VALID = re.compile(r"(O|D|v|valid|make|type|int|copy|Exception|[ndkct]\d+)")
+
+
+@pytest.mark.parametrize("sid", bundled_ids())
+def test_the_written_validation_holds_only_its_own_names_and_numbers(sid: str) -> None:
+    from points.engines._input import _Model, written
+
+    model = points.load_schedule(sid).applicant_model()
+    m = _Model(model)
+    if m.checks is None:  # pragma: no cover - every bundled model takes the fast path
+        pytest.skip("a model the fast path does not know")
+    every = tuple(m.checks)
+    for keys in [every, tuple(reversed(every)), ("age", *sorted(m.required))]:
+        made = written(m, tuple(dict.fromkeys(keys)))
+        assert made is not None
+        names, strings = _names_and_strings(made[0])
+        assert strings == []
+        assert all(_VALID.fullmatch(n) for n in names), sorted(
+            n for n in names if not _VALID.fullmatch(n))
+        assert "criminal" not in made[0] and "age" not in names
+    assert written(m, ("colour", "age")) is None  # not a field: always pydantic
+    assert written(m, ("permit_months",)) is None  # neither age nor birth date
 
 
 def test_the_fast_path_takes_the_usual_forms() -> None:

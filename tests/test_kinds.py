@@ -3,8 +3,12 @@ same in both engines; the two-fact `table` kind, worked by hand."""
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import polars as pl
@@ -15,6 +19,9 @@ from hypothesis import strategies as st
 import points
 from points import ScheduleValidationError
 from points.batch import score_frame
+from points.compiled import compile_schedule
+from points.engines._generate import rule_source
+from points.facts import FactInfo, fact_step
 from points.schedule.kinds import KINDS, RuleKind
 from points.schedule.kinds._base import register
 from points.schedule.kinds.flag import Flag, FlagRule
@@ -46,10 +53,11 @@ def _toml_value(v: Any) -> str:
     return format(v, "f") if isinstance(v, Decimal) else str(v)
 
 
-def _schedule(spec: dict[str, Any], section: str = "factors") -> points.Schedule:
+def _schedule(spec: dict[str, Any], section: str = "factors", facts: str = ""
+              ) -> points.Schedule:
     body = "\n".join(f"{k} = {_toml_value(v)}" for k, v in spec.items())
     return points.loads_schedule(
-        HEAD + f'\n[{section}.x]\nlabel = {{ zh = "x", en = "x" }}\n{body}\n'
+        HEAD + facts + f'\n[{section}.x]\nlabel = {{ zh = "x", en = "x" }}\n{body}\n'
         'ref = "r"\nstatus = "confirmed"\n')
 
 
@@ -218,3 +226,187 @@ def test_a_fresh_card_pickles_and_keeps_its_explanation() -> None:
     assert back.lines == read.lines and back.gates == read.gates
     assert back.explain("zh") == read.explain("zh")
     assert pickle.loads(pickle.dumps(read)).to_dict() == read.to_dict()
+
+
+# --- each kind's source: written out, it scores as its record function and its column -------
+
+#: a whole-number fact of the schedule's own that may be below zero
+DECLARED = """
+[facts.n]
+label = { zh = "n", en = "n" }
+kind = "count"
+min = -30
+max = 30
+"""
+#: the kinds that read whole numbers, tried on `DECLARED` too
+_WHOLE = sorted(n for n, k in KINDS.items() if "int" in k.fact_kinds)
+
+
+def _around(info: FactInfo, cuts: set[Any]) -> set[Any]:
+    """Every value of a level or true/false fact; each cut of a number and a step either
+    side, within the fact's bounds."""
+    if info.kind == "bool":
+        return {False, True}
+    if info.kind == "level":
+        return {*info.levels, *([None] if info.optional else [])}
+    lo, hi, step = info.minimum, info.maximum, fact_step(info)
+    assert lo is not None and hi is not None
+    out: set[Any] = set()
+    for cut in cuts:
+        if info.kind == "int":
+            v: Any = math.ceil(cut)
+        elif info.kind == "fraction":
+            v = Fraction(cut)
+        else:
+            v = Decimal(cut.numerator) / Decimal(cut.denominator) if isinstance(
+                cut, Fraction) else Decimal(cut)
+            v = v.quantize(step, rounding="ROUND_CEILING")
+        out |= {x for x in (v - step, v, v + step) if lo <= x <= hi}
+    return out
+
+
+def _cell(info: FactInfo, v: Any) -> Any:
+    """A value as a table cell: a share as "a/b", money as text, anything else as it is."""
+    if isinstance(v, Fraction):
+        return f"{v.numerator}/{v.denominator}"
+    return str(v) if isinstance(v, Decimal) else v
+
+
+def _row(facts: tuple[str, ...], values: tuple[Any, ...],
+         vocab: Mapping[str, FactInfo]) -> dict[str, Any]:
+    row: dict[str, Any] = {"age": 30}
+    for fact, v in zip(facts, values, strict=True):
+        row[fact] = _cell(vocab[fact], v)
+        if fact == "age_years_begun":
+            row["age"] = v  # years begun equal to full years: a birthday
+    return row
+
+
+@pytest.mark.parametrize(("name", "declared"), [(n, False) for n in sorted(KINDS)]
+                         + [(n, True) for n in _WHOLE])
+@pytest.mark.parametrize("sign", [1, -1])
+@_RANDOM
+@given(data=st.data())
+def test_each_kinds_source_scores_as_its_record_function_and_its_column(
+        name: str, declared: bool, sign: int, data: st.DataObject) -> None:
+    """Where a kind writes its rule out (`RuleKind.source`), the written rule, the kind's
+    `record` function and its column expression give the same ticks, at every cut of the
+    rule, a step either side and anywhere (random applicants); the written rule and `record`
+    also on any whole number, beyond the fact's bounds, and on an absent or unknown level."""
+    spec = data.draw(KINDS[name].strategy(Decimal("0.01"), sign))
+    if declared:
+        spec["fact"] = "n"
+    s = _schedule(spec, "factors" if sign > 0 else "deductions", DECLARED if declared else "")
+    c = compile_schedule(s)
+    (node,) = (*c.factors, *c.deductions)
+    with c.scope():
+        made = rule_source(node.rule, node.spec, c.arith, sign)
+    if made is None:  # the kind keeps the call for this spec: only numbers it cannot write
+        kinds = {c.vocab[f].kind for f in node.facts}
+        assert name in ("rate", "bands", "flat_plus_rate") and (
+            kinds != {"int"} or not getattr(node.spec, "whole", True)
+            or any(x != x.to_integral_value() for x in _numbers(node.spec))), spec
+        return
+    source, written = made
+    values = []
+    people = data.draw(st.lists(applicants(s), min_size=1, max_size=4))
+    for fact in node.facts:
+        found = _around(c.vocab[fact], node.cuts(12).get(fact, set()))
+        values.append(sorted(found | {getattr(p, fact) for p in people}, key=repr))
+    combos = list(itertools.product(*values))
+    for combo in combos:
+        assert written(*combo) == node.fn(*combo), (combo, source)
+    if node.facts == (node.fact,) and c.vocab[node.fact].kind == "int":
+        for v in data.draw(st.lists(st.integers(-10**6, 10**6), max_size=20)):
+            assert written(v) == node.fn(v), (v, source)
+    # a level or flag that is absent or not one of the fact's values (an optional level)
+    odd = [[*vs, None, "no such level"] if c.vocab[f].kind in ("level", "bool") else vs
+           for f, vs in zip(node.facts, values, strict=True)]
+    for combo in itertools.product(*odd):
+        assert written(*combo) == node.fn(*combo), (combo, source)
+    model = s.applicant_model()
+    rows = []
+    for combo in combos:  # values of two facts may contradict each other: not an applicant
+        row = _row(node.facts, combo, c.vocab)
+        try:
+            model.parse(row)
+        except points.ApplicantError:
+            continue
+        rows.append((row, combo))
+    assert rows  # the cuts of one fact never contradict
+    combos = [combo for _, combo in rows]
+    frame = pl.DataFrame([row for row, _ in rows])
+    result = score_frame(frame, s, on=ON)
+    assert result.rows_rejected == 0
+    assert result.scored["x"].to_list() == [written(*combo)[0] for combo in combos], source
+
+
+def _numbers(spec: Any) -> list[Decimal]:
+    """The per, start and band edges of a spec (what a kind must write as whole numbers)."""
+    out = [getattr(spec, k) for k in ("per", "start") if getattr(spec, k, None) is not None]
+    for b in getattr(spec, "bands", ()):
+        out += [e for e in (b.min, b.below) if e is not None]
+    return out
+
+
+@pytest.mark.parametrize(("spec", "calls"), [
+    ({"rule": "rate", "fact": "permit_months", "rate": Decimal(2), "per": 12}, False),
+    ({"rule": "rate", "fact": "permit_months", "rate": Decimal(2), "per": 12,
+      "min_units": 2, "cap": Decimal(5)}, False),
+    ({"rule": "rate", "fact": "income_tax_3y", "rate": Decimal(1), "per": 10000}, True),
+    ({"rule": "rate", "fact": "invention_patent_share", "rate": Decimal(20),
+      "whole": False}, True),
+    ({"rule": "count", "fact": "awards_national", "each": Decimal(3), "cap": Decimal(9)},
+     False),
+    ({"rule": "flag", "fact": "married", "points": Decimal(5)}, False),
+    ({"rule": "levels", "fact": "education", "points": {"master": Decimal(5)}}, False),
+    ({"rule": "bands", "fact": "age", "bands": [{"min": 18, "below": 30, "points": 5}]},
+     False),
+    ({"rule": "bands", "fact": "insurance_base_ratio",
+      "bands": [{"min": 1, "points": 5}]}, True),
+    ({"rule": "flat_plus_rate", "fact": "merit_first_class", "flat": Decimal(2),
+      "rate": Decimal(1), "start": 1}, False),
+    (TABLE, False),
+])
+def test_which_rules_are_written_out(spec: dict[str, Any], calls: bool) -> None:
+    """Every bundled kind writes its usual rules out; pro rata, money and shares keep the
+    call of `record`'s function (the generated function says which it wrote)."""
+    s = _schedule(spec)
+    c = compile_schedule(s)
+    with c.scope():
+        made = rule_source(c.factors[0].rule, c.factors[0].spec, c.arith, 1)
+        rp = points.engines._generate.generate(c, None)
+    assert (made is None) is calls
+    assert rp.inlined == (() if calls else ("x",))
+
+
+def test_guangzhou_2021_calls_only_the_rules_it_cannot_write() -> None:
+    c = compile_schedule(points.load_schedule("guangzhou/2021"))
+    with c.scope():
+        rp = points.engines._generate.generate(c, "settlement")
+    called = {f.id for f in (*c.factors, *c.deductions)} - set(rp.inlined)
+    assert called == {"patents", "income_tax"}  # a share pro rata; money
+    assert rp.source.count("= f") == 2
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_written_band_keeps_its_slope_on_the_rules_side_of_zero(sign: int) -> None:
+    # a loaded schedule never has a band crossing zero (`check` refuses it), but the written
+    # rule is `record`'s: its clamp where a band's points would cross zero, on any table
+    from points.schedule.kinds import Arith
+    from points.schedule.kinds.bands import BandsRule
+
+    spec = BandsRule.model_validate({
+        "rule": "bands", "fact": "permit_months", "label": {"zh": "x", "en": "x"},
+        "ref": "r", "status": "confirmed",
+        "bands": [{"min": 0, "below": 10, "points": 3 * sign, "slope": -sign},
+                  {"min": 10, "points": 2 * sign, "slope": -sign}]})
+    arith = Arith(100, "half_up")
+    made = rule_source(KINDS["bands"], spec, arith, sign)
+    assert made is not None
+    source, written = made
+    fn = KINDS["bands"].record(spec, arith, sign)
+    for v in range(-2, 40):
+        assert written(v) == fn(v), (v, source)
+    assert written(9) == written(12) == written(30) == (0, False)
+    assert written(1) == (200 * sign, False)

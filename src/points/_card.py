@@ -217,9 +217,9 @@ class ScoreCard:
     def _of(cls, values: dict[str, Any]) -> ScoreCard:
         """A card from every attribute's value by attribute name (`_lines`, not `lines`), as
         `__init__` would set them, without its per-field cost (the per-record engine makes
-        one per applicant)."""
+        one per applicant). `values` becomes the card's own `__dict__`: pass a fresh dict."""
         card = object.__new__(cls)
-        card.__dict__.update(values)
+        object.__setattr__(card, "__dict__", values)
         return card
 
     def __getstate__(self) -> dict[str, Any]:

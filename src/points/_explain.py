@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .facts import vocabulary
+from .facts import FactInfo, vocabulary
 
 __all__ = [
     "DEFAULT_WIDTH",
@@ -47,24 +47,29 @@ _WORDS = {
 
 def fact_text(name: str, value: Any, lang: str = "en") -> str:
     """A fact's value in words, with its unit."""
-    info = vocabulary().get(name)
+    return fact_words(vocabulary().get(name), value)[0 if lang == "zh" else 1]
+
+
+_UNITS = {"month": ("个月", "months"), "yuan": ("元", "yuan"), "count": ("", ""),
+          "year": ("岁", "years"), "ratio": ("倍", "×"), "hour": ("小时", "hours")}
+
+
+def fact_words(info: FactInfo | None, value: Any) -> tuple[str, str]:
+    """A fact's value in words, with its unit, in Chinese and English (`info`: the fact's,
+    None for a name the vocabulary does not know)."""
     if info is None:
-        return str(value)
-    zh = lang == "zh"
+        return str(value), str(value)
     if info.kind == "level":
-        labels = info.level_labels
-        return labels.get(value, (str(value), str(value)))[0 if zh else 1]
+        labels = info.level_labels.get(value, (str(value), str(value)))
+        return labels[0], labels[1]
     if info.kind == "bool":
-        return ("是" if value else "否") if zh else ("yes" if value else "no")
+        return ("是", "yes") if value else ("否", "no")
     if isinstance(value, Decimal):
         value = f"{value.normalize():f}"
-    units = {"month": ("个月", "months"), "yuan": ("元", "yuan"), "count": ("", ""),
-             "year": ("岁", "years"), "ratio": ("倍", "×"), "hour": ("小时", "hours")}
-    unit = units.get(info.unit or "", ("", ""))
-    u = unit[0] if zh else unit[1]
-    if not zh and value == 1 and u.endswith("s"):
-        u = u[:-1]  # 1 month, 1 year
-    return f"{value}{u}" if zh or not u else f"{value} {u}"
+    zh, en = _UNITS.get(info.unit or "", ("", ""))
+    if value == 1 and en.endswith("s"):
+        en = en[:-1]  # 1 month, 1 year
+    return f"{value}{zh}", f"{value} {en}" if en else f"{value}"
 
 
 _OPS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}

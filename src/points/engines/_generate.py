@@ -20,6 +20,7 @@ deduction's own cap cut it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,9 +38,10 @@ from ..compiled import (
 )
 from ..errors import ApplicantError
 from ..expression import record_fn
+from ..schedule.kinds import Arith, RuleFn, RuleKind
 from ._sure import score_may, sure_plan
 
-__all__ = ["RecordPlan", "counted_key", "generate"]
+__all__ = ["RecordPlan", "counted_key", "generate", "rule_source"]
 
 _OPS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 Run = Callable[[dict[str, Any]], tuple[int, int, bool, int, tuple[int, ...], tuple[bool, ...],
@@ -74,6 +76,9 @@ class RecordPlan:
     #: with its place in `passes`
     locked: tuple[Any, ...]
     purpose_label: tuple[str, str] | None
+    #: the factors and deductions whose rule is written out in `source` (the others call
+    #: their kind's `record` function)
+    inlined: tuple[str, ...] = ()
 
 
 def _int(v: Any) -> str:
@@ -158,6 +163,18 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
     var: dict[str, str] = {}
 
     seq = [0]  # a counter for the names of the parts of rules over several facts
+    inlined: list[str] = []
+
+    def one(f: Any, spec: Any, fn: Any, args: list[str], target: str, hit: str,
+            depth: int) -> bool:
+        """One rule: its kind's source written out, or a call of its function."""
+        lines = _rule_lines(w, f.rule, spec, c.arith, f.sign, args, target, hit)
+        if lines is None:
+            w.add(f"{target}, {hit} = {w.const('f', fn)}({', '.join(args)})", depth)
+            return False
+        for line in lines:
+            w.add(line, depth)
+        return True
 
     def rule(f: Any, target: str, hit: str) -> None:
         depth = 1 if f.when is None else 2
@@ -165,11 +182,15 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
             w.add(f"if {F}[{w.key(f.when)}]:")
         if f.part_fns and f.id not in counted:  # one rule per fact, then summed or the best
             names: list[tuple[str, str]] = []
-            for part_fn, fact in zip(f.part_fns, f.facts, strict=True):
+            written = True
+            for part, part_fn, fact in zip(f.parts, f.part_fns, f.facts, strict=True):
                 j = seq[0]
                 seq[0] += 1
-                w.add(f"n{j}, z{j} = {w.const('f', part_fn)}({F}[{w.key(fact)}])", depth)
+                written &= one(f, part, part_fn, [f"{F}[{w.key(fact)}]"], f"n{j}", f"z{j}",
+                               depth)
                 names.append((f"n{j}", f"z{j}"))
+            if written:
+                inlined.append(f.id)
             if f.combine == "highest":  # a deduction's best is its lowest
                 w.add(f"{target} = {'max' if f.sign > 0 else 'min'}"
                       f"({', '.join(n for n, _ in names)})", depth)
@@ -180,10 +201,13 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
                 w.add(f"{hit} = {' or '.join(z for _, z in names)}", depth)
         else:
             if f.id in counted:
-                args = f"{F}[{counted[f.id]}]"
+                args = [f"{F}[{counted[f.id]}]"]
             else:
-                args = ", ".join(f"{F}[{w.key(x)}]" for x in f.facts)
-            w.add(f"{target}, {hit} = {w.const('f', f.fn)}({args})", depth)
+                args = [f"{F}[{w.key(x)}]" for x in f.facts]
+            if f.parts:  # a shared budget's count through a rule over several facts
+                w.add(f"{target}, {hit} = {w.const('f', f.fn)}({', '.join(args)})", depth)
+            elif one(f, f.spec, f.fn, args, target, hit, depth):
+                inlined.append(f.id)
         if f.when is not None:
             w.add("else:")
             w.add(f"{target} = 0", 2)
@@ -264,7 +288,47 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
             g.id for g in c.groups),
         gate_ids=tuple(c.gates), tiers=tuple(tiers), full=(1 << len(node.tiers)) - 1,
         locked=tuple(_first_locked(node, m, tuple(c.gates)) for m in range(len(tiers))),
-        purpose_label=c.purposes[purpose].label if purpose in c.purposes else None)
+        purpose_label=c.purposes[purpose].label if purpose in c.purposes else None,
+        inlined=tuple(inlined))
+
+
+def _rule_lines(w: _Writer, kind: type[RuleKind], spec: Any, arith: Arith, sign: int,
+                args: list[str], target: str, hit: str) -> list[str] | None:
+    """A rule kind's `source` with the facts' values read from `args` (source expressions):
+    an argument read once goes in as it is, one read more often is bound first to `v0`,
+    `v1`…; None when the kind does not write the rule out."""
+    names = tuple(f"v{i}" for i in range(len(args)))
+    lines = kind.source(spec, arith, sign, names, target, hit, lambda v: w.const("r", v))
+    if lines is None:
+        return None
+    bind = []
+    for name, arg in zip(names, args, strict=True):
+        word = re.compile(rf"\b{name}\b")
+        if name == arg:
+            continue
+        if sum(len(word.findall(line)) for line in lines) == 1:
+            lines = [word.sub(lambda _: arg, line) for line in lines]  # noqa: B023
+        else:
+            bind.append(f"{name} = {arg}")
+    return bind + lines
+
+
+def rule_source(kind: type[RuleKind], spec: Any, arith: Arith, sign: int
+                ) -> tuple[str, RuleFn] | None:
+    """A rule kind's `source` alone, as the function `record` gives (the values of
+    `kind.facts(spec)` → (ticks, cap hit)), and its source; None when the kind does not
+    write the rule out. For tests: the generated function inlines the same lines."""
+    w = _Writer()
+    args = [f"v{i}" for i in range(len(kind.facts(spec)))]
+    lines = _rule_lines(w, kind, spec, arith, sign, args, "t0", "h0")
+    if lines is None:
+        return None
+    source = (f"def make({', '.join(w.names)}):\n    def rule({', '.join(args)}):\n"
+              + "".join(f"        {line}\n" for line in lines)
+              + "        return t0, h0\n    return rule\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<points generated rule>", "exec"), namespace)
+    return source, namespace["make"](*w.values)
 
 
 def _first_locked(node: Any, mask: int, gates: tuple[str, ...]) -> Any:

@@ -25,7 +25,7 @@ from pydantic_core import PydanticUndefined
 
 from ..facts import FLAG_WORDS, ApplicantBase, FactInfo
 
-__all__ = ["fast_facts", "other_model_facts"]
+__all__ = ["fast_facts", "other_model_facts", "written"]
 
 #: a value that fails the fast path (None is a value: an optional fact may be absent)
 _NO: Any = object()
@@ -155,6 +155,8 @@ class _Model:
         #: whole-number facts and their bounds, true/false facts: checked inline
         self.ints: dict[str, tuple[int, int]] = {}
         self.flags: frozenset[str] = frozenset()
+        #: per list of keys: the generated fast path (`written`), None: always pydantic
+        self.written: dict[tuple[str, ...], Any] = {}
         #: the consistency checks the model applies: (needs, unless, test)
         self.consistency = tuple((c.needs, c.unless, c.test) for c in model.checks)
         required = []
@@ -188,49 +190,86 @@ def _optional(check: Check) -> Check:
 
 
 _MODELS: dict[type[ApplicantBase], _Model] = {}
+#: at most this many key lists written per model (then they are written again)
+_WRITTEN_LIMIT = 256
 
 
 def fast_facts(model: type[ApplicantBase], data: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The facts `model.parse(data)` gives (its `__dict__`), or None: validate with pydantic."""
+    """The facts `model.parse(data)` gives (its `__dict__`), or None: validate with pydantic.
+
+    The checks of a mapping's keys, in its order, are written out once per list of keys
+    (`written`: a service sends the same keys again and again), the consistency checks that
+    apply to those keys among them."""
     m = _MODELS.get(model)
     if m is None:
         m = _MODELS[model] = _Model(model)
+    if m.checks is None or type(data) is not dict:
+        return None
+    keys = tuple(data)
+    valid = m.written.get(keys, _NO)
+    if valid is _NO:
+        if len(m.written) >= _WRITTEN_LIMIT:
+            m.written.clear()
+        made = written(m, keys)
+        valid = m.written[keys] = None if made is None else made[1]
+    return None if valid is None else valid(data)
+
+
+def written(m: _Model, keys: tuple[str, ...]
+            ) -> tuple[str, Callable[[dict[str, Any]], dict[str, Any] | None]] | None:
+    """The fast path for mappings with exactly these keys, in this order, as generated
+    Python (its source, and the function), or None when such a mapping always goes to
+    pydantic (a key that is not a field, a required fact or both age and birth date
+    missing). Only generated names and the fact's whole-number bounds are in the source;
+    keys, defaults, checks and consistency tests are values of its closure."""
     checks = m.checks
-    if checks is None or type(data) is not dict:
+    assert checks is not None
+    if any(k not in checks for k in keys) or not m.required <= set(keys) or (
+            "age" not in keys and "birth_date" not in keys):
         return None
-    out = m.defaults.copy()
-    ints, flags = m.ints, m.flags
-    for name, value in data.items():
-        t = type(value)
-        if t is int:  # the usual cases without a call: a count within bounds, a flag
-            bounds = ints.get(name)
-            if bounds is not None and bounds[0] <= value <= bounds[1]:
-                out[name] = value
-                continue
-        elif t is bool and name in flags:
-            out[name] = value
+    names: list[str] = []
+    values: list[Any] = []
+
+    def const(prefix: str, value: Any) -> str:
+        names.append(f"{prefix}{len(names)}")
+        values.append(value)
+        return names[-1]
+
+    no, defaults = const("n", _NO), const("d", m.defaults)
+    key: dict[str, str] = {k: const("k", k) for k in keys}
+    lines = [f"O = {defaults}.copy()"]
+    for k in keys:
+        lines.append(f"v = D[{key[k]}]")
+        bounds = m.ints.get(k)
+        if bounds is not None:  # the usual case without a call: a whole number within bounds
+            lo, hi = (repr(int(b)) for b in bounds)
+            lines.append(f"if type(v) is not int or not {lo} <= v <= {hi}:")
+        elif k in m.flags:
+            lines.append("if v is not True and v is not False:")
+        else:
+            lines += [f"v = {const('c', checks[k])}(v)", f"if v is {no}:", "    return None",
+                      f"O[{key[k]}] = v"]
             continue
-        check = checks.get(name)
-        if check is None:
-            return None
-        v = check(value)
-        if v is _NO:
-            return None
-        out[name] = v
-    if m.required and any(out[n] is None for n in m.required):
-        return None
-    if out.get("age") is None and out.get("birth_date") is None:
-        return None
-    # the model's consistency checks: a check applies when the mapping gives every fact it
-    # reads and none of its `unless_given` (pydantic's `model_fields_set`: the keys)
-    for needs, unless, test in m.consistency:
-        if needs <= data.keys() and unless.isdisjoint(data):
-            try:
-                if test(out):
-                    return None  # a contradiction: pydantic reports it
-            except Exception:  # whatever it is, pydantic decides
-                return None
-    return out
+        lines += [f"    v = {const('c', checks[k])}(v)", f"    if v is {no}:",
+                  "        return None", f"O[{key[k]}] = v"]
+    absent = [f"O[{key[k]}] is None" for k in keys if k in m.required]
+    absent.append(" and ".join(f"O[{key[k]}] is None" for k in ("age", "birth_date")
+                               if k in keys))
+    lines += [f"if {' or '.join(absent)}:", "    return None"]
+    # the model's consistency checks that apply: those given every fact they read and none
+    # of their `unless_given` (pydantic's `model_fields_set`: the keys)
+    given = set(keys)
+    tests = [const("t", test) for needs, unless, test in m.consistency
+             if needs <= given and unless.isdisjoint(given)]
+    if tests:  # a contradiction, or any error, and pydantic decides
+        lines += ["try:", f"    if {' or '.join(f'{t}(O)' for t in tests)}:",
+                  "        return None", "except Exception:", "    return None"]
+    source = (f"def make({', '.join(names)}):\n    def valid(D):\n"
+              + "".join(f"        {line}\n" for line in lines)
+              + "        return O\n    return valid\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<points generated validation>", "exec"), namespace)
+    return source, namespace["make"](*values)
 
 
 #: (applicant's model, schedule's model) → the checks to run again, or None: other fields

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
-from .._explain import fact_text, gate_reason, why_not_text
+from .._explain import fact_text, fact_words, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import InputError, UnknownPurpose
@@ -45,8 +45,8 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "dec", "gate_text", "group_results", "lines", "model", "next_tiers",
-                 "reads_years_begun", "records")
+    __slots__ = ("c", "cards", "dec", "gate_text", "group_results", "lines", "model",
+                 "next_tiers", "reads_years_begun", "records", "words")
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
@@ -58,6 +58,10 @@ class _Plan:
         self.gate_text: dict[tuple[Any, ...], GateResult] = {}  # (id, verdict, values)
         self.group_results: dict[tuple[str, int, bool], GroupResult] = {}
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
+        #: per (purpose, date): a card's values that depend on them alone
+        self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
+        #: (fact, value) → (zh, en) words of one fact of a rule over several facts
+        self.words: dict[tuple[Any, ...], tuple[str, str]] = {}
         self.lines: dict[str | None, tuple[Any, ...]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
@@ -256,38 +260,55 @@ def _with_records(plan: _Plan, applicant: ApplicantBase | Mapping[str, Any], rec
 
 def _score(plan: _Plan, facts: dict[str, Any], applicant_id: str | None,
            purpose: str | None, on: date) -> ScoreCard:
-    c = plan.c
     rp, explain = plan.records.get(purpose) or plan.record(purpose)
     total, raw, eligible, mask, ticks, passes, hits = rp.run(facts)
-    tiers, labels, services = rp.tiers[mask]
-    next_tier = None if mask == rp.full else _next_tier(plan, rp, mask, total, passes)
+    # the card's values: those of its purpose and date kept, the others set here
+    values = (plan.cards.get((purpose, on)) or _card_values(plan, rp, purpose, on)).copy()
+    values["tiers"], values["tier_labels"], values["services"] = rp.tiers[mask]
+    if mask != rp.full:
+        values["next_tier"] = _next_tier(plan, rp, mask, total, passes)
     detail = _Detail(plan, rp, explain, facts, ticks, hits, passes, total, purpose)
-    return ScoreCard._of({
+    dec = plan.dec
+    values["applicant_id"] = applicant_id
+    values["total"] = dec.get(total) or plan.points(total)
+    values["raw_total"] = dec.get(raw) or plan.points(raw)
+    values["floor_applied"] = total != raw
+    values["eligible"] = eligible
+    values["_sure"] = detail.sure
+    values["_detail"] = detail
+    return ScoreCard._of(values)
+
+
+def _card_values(plan: _Plan, rp: RecordPlan, purpose: str | None, on: date
+                 ) -> dict[str, Any]:
+    """Every value of a card of `purpose` on `on`, those `_score` sets left None (kept)."""
+    c = plan.c
+    if len(plan.cards) > 1024:
+        plan.cards.clear()
+    values = plan.cards[purpose, on] = {
         "schedule_id": c.id, "schedule_hash": c.hash, "library_version": __version__,
-        "purpose": purpose, "on": on,
-        "in_force": c.effective_from <= on and (c.effective_until is None
-                                                or on < c.effective_until),
-        "applicant_id": applicant_id, "total": plan.points(total),
-        "raw_total": plan.points(raw), "floor_applied": total != raw, "eligible": eligible,
-        "tiers": tiers, "services": services, "next_tier": next_tier, "tier_labels": labels,
+        "purpose": purpose, "on": on, "in_force": c.in_force(on), "applicant_id": None,
+        "total": None, "raw_total": None, "floor_applied": None, "eligible": None,
+        "tiers": None, "services": None, "next_tier": None, "tier_labels": None,
         "purpose_label": rp.purpose_label, "_rests_on_provisional": None,
-        "_outcome_sure": None, "_flipped_by": (),
-        "_sure": detail.sure, "_lines": None, "_groups": None, "_gates": None,
-        "_detail": detail, "derivations": ()})
+        "_outcome_sure": None, "_flipped_by": (), "_sure": None, "_lines": None,
+        "_groups": None, "_gates": None, "_detail": None, "derivations": ()}
+    return values
 
 
 def _next_tier(plan: _Plan, rp: RecordPlan, mask: int, total: int,
                passes: tuple[bool, ...]) -> NextTier | None:
     """The first tier of the purpose not unlocked: points missing and gates failing (the same
-    for the same numbers: one object, kept)."""
-    i, tier, needs = rp.locked[mask]
-    short = 0 if tier.min_ticks is None else max(0, tier.min_ticks - total)
-    failed = tuple([g for g, at in needs if not passes[at]])
-    key = (rp.purpose, i, short, failed)
+    for the same numbers: one object, kept by the numbers that decide it)."""
+    _, tier, needs = rp.locked[mask]
+    m = tier.min_ticks
+    short = 0 if m is None or total >= m else m - total
+    key = (rp.purpose, mask, short, passes)
     found = plan.next_tiers.get(key)
     if found is None:
         if len(plan.next_tiers) > _CACHE_LIMIT:
             plan.next_tiers.clear()
+        failed = tuple([g for g, at in needs if not passes[at]])
         found = plan.next_tiers[key] = NextTier(
             id=tier.id, label_zh=tier.label_zh, label_en=tier.label_en,
             min_score=tier.min_score, missing=plan.points(short), failed_gates=failed)
@@ -459,24 +480,67 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     chosen_var = dict(chosen)
     ch = "{" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}"
 
-    def build_line(spec: Any) -> Any:
+    def build_line(spec: Any, alone: bool, share: bool) -> Any:
         _, _, fact, head, rule, tail, texts, _ = spec
 
         def line(value: Any, t: int, capped: bool) -> Line:
             if len(texts) > 4096:
                 texts.clear()
-            result = texts[(value, t, capped)] = _new(Line, (
+            key: Any = (value.numerator, value.denominator) if share else value
+            if not alone:
+                key = (key, t, capped)
+            result = texts[key] = _new(Line, (
                 *head, value, *rule, plan.points(t), capped, True, True, *tail, None, None,
                 *_words(c, fact, value, {})))
             return result
         return line
 
+    def build_parts_line(spec: Any) -> Any:
+        """A rule over several facts that always applies and counts: a fresh value per line,
+        its words (`_words` of the value: each fact's, joined) kept by the facts' values
+        (and each fact's by its value)."""
+        _, f, _, head, rule, tail, texts, _ = spec
+        names, words = f.facts, plan.words
+
+        def line(facts: Facts, t: int, capped: bool) -> Line:
+            value = {x: facts[x] for x in names}
+            key = tuple(value.values())
+            both = texts.get(key)
+            if both is None:
+                zh, en = [], []
+                for x, v in value.items():
+                    said = words.get((x, v))
+                    if said is None:
+                        if len(words) > _CACHE_LIMIT:
+                            words.clear()
+                        zh_x, en_x = fact_words(c.vocab.get(x), v)
+                        said = words[x, v] = (f"{x} {zh_x}", f"{x} {en_x}")
+                    zh.append(said[0])
+                    en.append(said[1])
+                if len(texts) > 4096:
+                    texts.clear()
+                both = texts[key] = ("，".join(zh), ", ".join(en))
+            return _new(Line, (*head, value, *rule, plan.points(t), capped, True, True, *tail,
+                               None, None, *both))
+        return line
+
     for i, spec in enumerate(lines):
-        if spec[0]:  # a line is a value: the same value, points and cap, the same line
+        if spec[0]:
+            # a line is a value: the same value, points and cap hit, the same line; a rule
+            # that reads its fact alone gives the points and cap hit of the value (a share
+            # by its numerator and denominator: hashing a `Fraction` costs more than a line)
+            alone = spec[1].facts == (spec[2],)
+            share = c.vocab[spec[2]].kind == "fraction"
+            key = "(v.numerator, v.denominator)" if share else "v"
+            if not alone:
+                key = f"({key}, t{i}, h{i})"
             add(f"v = F[{const(spec[2])}]")
-            add(f"L{i} = {const(spec[6])}.get((v, t{i}, h{i}))")
+            add(f"L{i} = {const(spec[6])}.get({key})")
             add(f"if L{i} is None:")
-            add(f"    L{i} = {const(build_line(spec))}(v, t{i}, h{i})")
+            add(f"    L{i} = {const(build_line(spec, alone, share))}(v, t{i}, h{i})")
+        elif spec[1].parts and not spec[7] and spec[1].when is None and _plain_words(
+                c, spec[1]) and (spec[1].purposes is None or rp.purpose in spec[1].purposes):
+            add(f"L{i} = {const(build_parts_line(spec))}(F, t{i}, h{i})")
         elif _line_key(c, spec[1]):  # the key `_Detail.line` keeps it under, written out
             f, above = spec[1], spec[7]
             on = "True" if f.when is None else f"bool(F[{const(f.when)}])"
@@ -510,8 +574,15 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
 def _line_key(c: CompiledSchedule, f: Any) -> bool:
     """Whether a line is kept by (value, ticks, cap hit, `when`, the choices above it): its
     value is its fact's own (no `within` share) and its words do not name other facts."""
-    info = c.vocab.get(f.fact)
-    return f.within is None and not f.parts and (info is None or info.parsed is None)
+    return not f.parts and _plain_words(c, f)
+
+
+def _plain_words(c: CompiledSchedule, f: Any) -> bool:
+    """Whether the words of a line's value depend on its own facts' values alone (no
+    `within` share, no derived fact): a rule over several facts, whose value is a fresh dict
+    per line, keeps its words by those values."""
+    return f.within is None and all(
+        (info := c.vocab.get(x)) is None or info.parsed is None for x in f.facts)
 
 
 def _int(v: Any) -> str:
@@ -522,6 +593,9 @@ def _int(v: Any) -> str:
 
 def _words(c: CompiledSchedule, fact: str, value: Any, facts: Facts) -> tuple[str, str]:
     """A fact's value in words, zh and en."""
+    info = c.vocab.get(fact)
+    if (info is None or info.parsed is None) and not isinstance(value, dict):
+        return fact_words(info, value)  # `_value_text` of a fact's own value, both at once
     with c.scope():
         return (_value_text(c, fact, value, facts, "zh"),
                 _value_text(c, fact, value, facts, "en"))

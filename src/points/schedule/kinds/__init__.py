@@ -11,10 +11,12 @@ from . import bands, count, flag, flat_plus_rate, levels, rate, table
 from ._base import (
     KINDS,
     Arith,
+    Const,
     FactColumn,
     Problem,
     RuleFn,
     RuleKind,
+    bound_source,
     compare_column,
     fact_step,
     fact_value,
@@ -22,15 +24,18 @@ from ._base import (
     register,
     round_div,
     to_ticks,
+    whole,
 )
 
 __all__ = [
     "KINDS",
     "Arith",
+    "Const",
     "FactColumn",
     "Problem",
     "RuleFn",
     "RuleKind",
+    "bound_source",
     "compare_column",
     "describe_rule",
     "fact_step",
@@ -40,6 +45,7 @@ __all__ = [
     "register",
     "round_div",
     "to_ticks",
+    "whole",
 ]
 
 del bands, count, flag, flat_plus_rate, levels, rate, table

@@ -34,12 +34,14 @@ __all__ = [
     "LIMIT",
     "NUMERIC",
     "Arith",
+    "Const",
     "FactColumn",
     "Problem",
     "RuleFn",
     "RuleKind",
     "bound",
     "bound_column",
+    "bound_source",
     "compare_column",
     "fact_step",
     "fact_value",
@@ -55,10 +57,13 @@ __all__ = [
     "to_ticks",
     "units_column",
     "units_fn",
+    "whole",
 ]
 
 #: the values of the facts a rule reads (in `RuleKind.facts` order) → (ticks, cap hit)
 RuleFn = Callable[..., tuple[int, bool]]
+#: holds a value in the generated function's closure and gives the name it is read by
+Const = Callable[[Any], str]
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str, Any]
 NUMERIC = ("int", "decimal", "fraction")
@@ -144,6 +149,21 @@ class RuleKind:
         """Random valid TOML tables of this kind (without label, ref, status, when)."""
         raise NotImplementedError
 
+    @classmethod
+    def source(cls, spec: Any, arith: Arith, sign: int, args: tuple[str, ...], out: str,
+               hit: str, const: Const) -> list[str] | None:
+        """Optional: `record`'s function written out as straight-line Python for the
+        generated per-record function, or None (it then calls `record`'s function).
+
+        The lines set the local `out` to the rule's ticks and `hit` to whether its cap cut
+        them, exactly as `record` does, reading the facts' values from the locals `args` (in
+        `facts(spec)` order). Numbers go in through `whole` (validated `int`s only); any
+        other value (a table keyed by level) is held in the closure and read by the name
+        `const(value)` gives. No other name, no schedule text. Nested lines are indented by
+        four spaces; `out` may hold a step of the work.
+        """
+        return None
+
 
 _PARTS = ("check", "record", "column", "describe", "cuts", "cliffs", "line_cap", "strategy")
 KINDS: dict[str, type[RuleKind]] = {}
@@ -211,6 +231,26 @@ def bound(ticks: int, cap: int | None, sign: int) -> tuple[int, bool]:
         if cap is not None and ticks < -cap:
             return -cap, True
     return ticks, False
+
+
+def whole(v: int) -> str:
+    """A whole number as source: the only literal a rule's `source` writes."""
+    if type(v) is not int:
+        raise TypeError(f"not a whole number: {v!r}")
+    return repr(v)
+
+
+def bound_source(out: str, hit: str, cap: int | None, sign: int, signed: bool) -> list[str]:
+    """`bound` as source lines on the local `out`, setting `hit`; `signed`: `out` is known
+    to be on the rule's side of zero already (no clamp written)."""
+    lines = []
+    if not signed:
+        lines += [f"if {out} {'<' if sign > 0 else '>'} 0:", f"    {out} = 0"]
+    if cap is None:
+        return [*lines, f"{hit} = False"]
+    edge = whole(cap if sign > 0 else -cap)
+    return [*lines, f"if {out} {'>' if sign > 0 else '<'} {edge}:", f"    {out} = {edge}",
+            f"    {hit} = True", "else:", f"    {hit} = False"]
 
 
 def int_fact(name: str) -> bool:

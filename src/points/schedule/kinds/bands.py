@@ -14,6 +14,7 @@ from .._base import Band, FactorBase
 from ._base import (
     NUMERIC,
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -27,10 +28,12 @@ from ._base import (
     facts_of_kind,
     fine,
     huge,
+    int_fact,
     number,
     register,
     unit_of,
     units_column,
+    whole,
 )
 
 __all__ = ["Bands", "BandsRule"]
@@ -118,6 +121,33 @@ class Bands(RuleKind):
                     return pts, False
             return 0, False
         return bands_fn
+
+    @classmethod
+    def source(cls, spec: BandsRule, arith: Arith, sign: int, args: tuple[str, ...], out: str,
+               hit: str, const: Const) -> list[str] | None:
+        """The bands as one `if`/`elif` chain of whole-number edges (a whole-number fact
+        only), the first band the value falls in scoring, a slope's points kept on the rule's
+        side of zero."""
+        edges = [e for b in spec.bands for e in (b.min, b.below) if e is not None]
+        if not int_fact(spec.fact) or any(e != e.to_integral_value() for e in edges):
+            return None
+        (v,) = args
+        lines = []
+        for i, b in enumerate(spec.bands):
+            lo = whole(int(b.min))
+            test = f"{v} >= {lo}" if b.below is None else f"{lo} <= {v} < {whole(int(b.below))}"
+            lines.append(f"{'if' if i == 0 else 'elif'} {test}:")
+            pts, slope = arith.tick(b.points), arith.tick(b.slope)
+            if not slope:
+                lines.append(f"    {out} = {whole(pts)}")
+                continue
+            lines.append(f"    {out} = {whole(pts)} + {whole(slope)} * ({v} - {lo})")
+            # the points at the band's ends: when both are on the rule's side, no clamp
+            ends = [pts] if b.below is None else [
+                pts, pts + slope * (int(b.below) - int(b.min) - 1)]
+            if (b.below is None and slope * sign < 0) or any(x * sign < 0 for x in ends):
+                lines += [f"    if {out} {'<' if sign > 0 else '>'} 0:", f"        {out} = 0"]
+        return [*lines, "else:", f"    {out} = 0", f"{hit} = False"]
 
     @classmethod
     def column(cls, spec: BandsRule, arith: Arith, sign: int,

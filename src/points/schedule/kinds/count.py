@@ -13,6 +13,7 @@ from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -23,12 +24,14 @@ from ._base import (
     bits_for,
     bound,
     bound_column,
+    bound_source,
     cap_text,
     facts_of_kind,
     never_negative,
     num_column,
     number,
     register,
+    whole,
 )
 
 __all__ = ["Count", "CountRule"]
@@ -81,6 +84,18 @@ class Count(RuleKind):
                 return (cap, True) if ticks > cap else (ticks, False)
             return capped
         return lambda v: bound(each * v, cap, sign)
+
+    @classmethod
+    def source(cls, spec: CountRule, arith: Arith, sign: int, args: tuple[str, ...], out: str,
+               hit: str, const: Const) -> list[str] | None:
+        """`each * v`, then `bound`."""
+        each, cap = arith.ticks(spec.each), arith.ticks(spec.cap)
+        assert each is not None
+        (v,) = args
+        # as `record` (on any whole number): only a factor on a count that cannot be
+        # negative is not clamped
+        signed = sign > 0 and never_negative(spec.fact)
+        return [f"{out} = {whole(each)} * {v}", *bound_source(out, hit, cap, sign, signed)]
 
     @classmethod
     def column(cls, spec: CountRule, arith: Arith, sign: int,

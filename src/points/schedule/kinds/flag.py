@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -19,6 +20,7 @@ from ._base import (
     facts_of_kind,
     number,
     register,
+    whole,
 )
 
 __all__ = ["Flag", "FlagRule"]
@@ -52,6 +54,12 @@ class Flag(RuleKind):
     def record(cls, spec: FlagRule, arith: Arith, sign: int) -> RuleFn:
         pts = arith.tick(spec.points)
         return lambda v: (pts, False) if v else (0, False)
+
+    @classmethod
+    def source(cls, spec: FlagRule, arith: Arith, sign: int, args: tuple[str, ...], out: str,
+               hit: str, const: Const) -> list[str] | None:
+        (v,) = args
+        return [f"{out} = {whole(arith.tick(spec.points))} if {v} else 0", f"{hit} = False"]
 
     @classmethod
     def column(cls, spec: FlagRule, arith: Arith, sign: int,

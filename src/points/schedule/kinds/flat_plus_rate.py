@@ -16,6 +16,7 @@ from ._base import (
     NUMERIC,
     PERS,
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -25,6 +26,7 @@ from ._base import (
     amounts,
     bound,
     bound_column,
+    bound_source,
     compare_column,
     fact_value,
     facts_of_kind,
@@ -36,6 +38,7 @@ from ._base import (
     unit_of,
     units_column,
     units_fn,
+    whole,
 )
 
 __all__ = ["FlatPlusRate", "FlatPlusRateRule"]
@@ -89,6 +92,29 @@ class FlatPlusRate(RuleKind):
             inc, hit = bound(rate * units_of(v), cap, sign)
             return flat + inc, hit
         return flat_plus_rate
+
+    @classmethod
+    def source(cls, spec: FlatPlusRateRule, arith: Arith, sign: int, args: tuple[str, ...],
+               out: str, hit: str, const: Const) -> list[str] | None:
+        """Below `start` 0; from it, `flat` plus the bounded increment (a whole-number fact,
+        whole `start` and `per`; otherwise `record`'s function)."""
+        start, per = spec.start, spec.per
+        if not int_fact(spec.fact) or start != start.to_integral_value() \
+                or per != per.to_integral_value():
+            return None
+        flat, cap, rate = arith.ticks(spec.flat), arith.ticks(spec.cap), arith.ticks(spec.rate)
+        assert flat is not None and rate is not None
+        (v,) = args
+        s, p = int(start), int(per)
+        units = v if not s else f"({v} - {whole(s)})"
+        if p != 1:
+            units = f"{units} // {whole(p)}"
+        # from `start` on the units are never negative: the rate's sign decides the clamp
+        inc = bound_source(out, hit, cap, sign, rate * sign >= 0)
+        if flat:
+            inc.append(f"{out} += {whole(flat)}")
+        return [f"if {v} < {whole(s)}:", f"    {out} = 0", f"    {hit} = False", "else:",
+                f"    {out} = {whole(rate)} * ({units})", *("    " + x for x in inc)]
 
     @classmethod
     def column(cls, spec: FlatPlusRateRule, arith: Arith, sign: int,

@@ -12,6 +12,7 @@ from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -72,6 +73,16 @@ class Levels(RuleKind):
     def record(cls, spec: LevelsRule, arith: Arith, sign: int) -> RuleFn:
         table = level_table(spec, arith)
         return lambda v: (table.get(v, 0), False)
+
+    @classmethod
+    def source(cls, spec: LevelsRule, arith: Arith, sign: int, args: tuple[str, ...],
+               out: str, hit: str, const: Const) -> list[str] | None:
+        """The level's ticks looked up in the table (held in the closure: levels are text)."""
+        table = level_table(spec, arith)
+        (v,) = args
+        if not any(table.values()):
+            return [f"{out} = 0", f"{hit} = False"]
+        return [f"{out} = {const(table.get)}({v}, 0)", f"{hit} = False"]
 
     @classmethod
     def column(cls, spec: LevelsRule, arith: Arith, sign: int,

@@ -16,6 +16,7 @@ from ._base import (
     NUMERIC,
     PERS,
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -26,6 +27,7 @@ from ._base import (
     bits_for,
     bound,
     bound_column,
+    bound_source,
     cap_text,
     den_column,
     fact_value,
@@ -43,6 +45,7 @@ from ._base import (
     unit_of,
     units_column,
     units_fn,
+    whole,
 )
 
 __all__ = ["Rate", "RateRule"]
@@ -122,6 +125,28 @@ class Rate(RuleKind):
                 return 0, False
             return bound(round_div(rate * n, d, rounding), cap, sign)
         return rate_pro_rata
+
+    @classmethod
+    def source(cls, spec: RateRule, arith: Arith, sign: int, args: tuple[str, ...], out: str,
+               hit: str, const: Const) -> list[str] | None:
+        """Whole units of a whole-number fact by a whole `per`: `units = v // per`, then
+        vesting and `bound` (pro rata and other facts keep `record`'s function)."""
+        per = spec.per
+        if not spec.whole or not int_fact(spec.fact) or per != per.to_integral_value():
+            return None
+        rate, cap, min_units = arith.ticks(spec.rate), arith.ticks(spec.cap), spec.min_units
+        assert rate is not None
+        (v,) = args
+        units = v if per == 1 else f"{v} // {whole(int(per))}"
+        # as `record`, on any whole number: its fast path (`_int_rate`) neither tests the
+        # units nor clamps; otherwise units below `min_units` (>= 0) score 0, and past it a
+        # rate on the rule's side of zero needs no clamp
+        if sign > 0 and not min_units and never_negative(spec.fact):
+            return [f"{out} = {whole(rate)} * ({units})",
+                    *bound_source(out, hit, cap, sign, True)]
+        return [f"{out} = {units}", f"if {out} < {whole(min_units)}:", f"    {out} = 0",
+                f"    {hit} = False", "else:", f"    {out} = {whole(rate)} * {out}",
+                *("    " + line for line in bound_source(out, hit, cap, sign, rate * sign >= 0))]
 
     @classmethod
     def column(cls, spec: RateRule, arith: Arith, sign: int,

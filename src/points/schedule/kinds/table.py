@@ -25,6 +25,7 @@ from ...facts import vocabulary
 from .._base import FactorBase, Points
 from ._base import (
     Arith,
+    Const,
     FactColumn,
     Path,
     Problem,
@@ -119,6 +120,16 @@ class Table(RuleKind):
     def record(cls, spec: TableRule, arith: Arith, sign: int) -> RuleFn:
         table = cells(spec, arith)
         return lambda row, col: (table.get((row, col), 0), False)
+
+    @classmethod
+    def source(cls, spec: TableRule, arith: Arith, sign: int, args: tuple[str, ...], out: str,
+               hit: str, const: Const) -> list[str] | None:
+        """The cell's ticks looked up by both values (the table held in the closure)."""
+        table = cells(spec, arith)
+        row, col = args
+        if not any(table.values()):
+            return [f"{out} = 0", f"{hit} = False"]
+        return [f"{out} = {const(table.get)}(({row}, {col}), 0)", f"{hit} = False"]
 
     @classmethod
     def column(cls, spec: TableRule, arith: Arith, sign: int,
