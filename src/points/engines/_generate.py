@@ -114,6 +114,19 @@ class _Writer:
         self.lines.append("    " * indent + line)
 
 
+def _group(w: _Writer, target: str, g: Any, members: list[str]) -> None:
+    """`target` = the group `g` of `members` (their sum, or the highest and at least 0),
+    cut at its cap."""
+    if g.combine == "highest":
+        expr = f"max(0, {', '.join(members)})" if members else "0"
+    else:
+        expr = " + ".join(members) if members else "0"
+    w.add(f"{target} = {expr}")
+    if g.cap is not None:
+        w.add(f"if {target} > {_int(g.cap)}:")
+        w.add(f"{target} = {_int(g.cap)}", 2)
+
+
 def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
     """Write and compile the function of `c` for `purpose` (see the module docstring)."""
     w = _Writer()
@@ -225,15 +238,7 @@ def generate(c: CompiledSchedule, purpose: str | None) -> RecordPlan:
             w.add(f"d{j} = 0")
             w.add(f"hd{j} = False")
     for k, g in enumerate(c.groups):
-        members = [var[m] for m in g.members]
-        if g.combine == "highest":
-            expr = f"max(0, {', '.join(members)})" if members else "0"
-        else:
-            expr = " + ".join(members) if members else "0"
-        w.add(f"g{k} = {expr}")
-        if g.cap is not None:
-            w.add(f"if g{k} > {_int(g.cap)}:")
-            w.add(f"g{k} = {_int(g.cap)}", 2)
+        _group(w, f"g{k}", g, [var[m] for m in g.members])
         var[g.id] = f"g{k}"
     parts = [var[r] for r in c.roots] + [var[d.id] for d in node.deductions]
     w.add(f"raw = {' + '.join(parts) if parts else '0'}")
@@ -366,14 +371,7 @@ def _sure_source(w: _Writer, c: CompiledSchedule, node: Any, var: dict[str, str]
             continue
         lo[g.id], hi[g.id] = f"l{x}", f"u{x}"
         for side, names in (("l", los), ("u", his)):
-            if g.combine == "highest":
-                expr = f"max(0, {', '.join(names)})" if names else "0"
-            else:
-                expr = " + ".join(names) if names else "0"
-            w.add(f"{side}{x} = {expr}")
-            if g.cap is not None:
-                w.add(f"if {side}{x} > {_int(g.cap)}:")
-                w.add(f"{side}{x} = {_int(g.cap)}", 2)
+            _group(w, f"{side}{x}", g, names)
         if g.id in sp.groups:  # scoring, its combination unconfirmed: highest .. sum
             varied.append(x)
             w.add(f"if {x}:")
