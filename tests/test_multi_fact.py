@@ -3,6 +3,9 @@ engines, explained fact by fact, searched exactly, and refused when ill-formed."
 
 from __future__ import annotations
 
+import copy
+import json
+import pickle
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -98,6 +101,31 @@ def test_explained_fact_by_fact(tmp_path: Path) -> None:
     assert line.rule_en.endswith("for each of listening, reading, writing (added up)")
     best = next(ln for ln in card.lines if ln.id == "best")
     assert "(the highest counts)" in best.rule_en and "取最高" in best.rule_zh
+
+
+def test_cards_with_the_same_values_share_a_read_only_line(tmp_path: Path) -> None:
+    # a line is a value: two cards whose facts give the same values, points and cap hit
+    # share it, so its value may not be changed through one card
+    s = _load(tmp_path, FACTS + RULES)
+    first, second, other = (points.score({"age": age, **facts}, s, on=ON)
+                            for age, facts in ((30, CASES[0][0]), (41, CASES[0][0]),
+                                               (30, CASES[1][0])))
+    line = next(ln for ln in first.lines if ln.id == "language")
+    assert next(ln for ln in second.lines if ln.id == "language") is line
+    other_line = next(ln for ln in other.lines if ln.id == "language")
+    assert other_line.value == {"listening": 12, "reading": 3, "writing": 8}
+    assert other_line.points == Decimal(10)
+    with pytest.raises(TypeError, match="read-only"):
+        line.value["listening"] = 12
+    with pytest.raises(TypeError, match="read-only"):
+        line.value.update(listening=12)
+    assert line.value == {"listening": 7, "reading": 9, "writing": 12}
+    # it pickles, copies and serialises as the plain dict it equals
+    again = pickle.loads(pickle.dumps(first))
+    assert next(ln for ln in again.lines if ln.id == "language") == line
+    assert copy.deepcopy(line.value) == line.value
+    assert json.loads(json.dumps(line.value)) == {"listening": 7, "reading": 9, "writing": 12}
+    assert json.loads(json.dumps(first.to_dict()))["lines"][0]["value"] == line.value
 
 
 def test_points_check_is_exact(tmp_path: Path) -> None:

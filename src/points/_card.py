@@ -16,14 +16,30 @@ import attrs
 
 from ._explain import _WORDS, DEFAULT_WIDTH, _pad, _rpad, _wrap, cell_width
 
-__all__ = ["FORMAT", "DerivedFact", "GateResult", "GroupResult", "Line", "NextTier", "ScoreCard",
-           "value_text"]
+__all__ = ["FORMAT", "DerivedFact", "FactValues", "GateResult", "GroupResult", "Line",
+           "NextTier", "ScoreCard", "value_text"]
 
 FORMAT = "points.scorecard/1"
 
 Detail = tuple[tuple["Line", ...], tuple["GroupResult", ...], tuple["GateResult", ...]]
 
 
+
+
+class FactValues(dict[str, Any]):
+    """The value of a line whose rule reads several facts: fact → value, read-only, since
+    cards with the same values share the line. Equal to, and serialised as, a plain dict."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a line's fact values are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> Any:
+        return (FactValues, (dict(self),))
 
 
 def value_text(v: Any) -> str:
@@ -89,8 +105,12 @@ class DerivedFact:
 
 
 def _json(v: Any) -> Any:
+    """A fact's value in JSON: numbers beyond whole ones and dates as text; the values of a
+    rule over several facts as an object."""
     if v is None or isinstance(v, (bool, int, str)):
         return v
+    if isinstance(v, dict):
+        return {k: _json(x) for k, x in v.items()}
     return str(v)
 
 
@@ -357,7 +377,7 @@ class ScoreCard:
                 {
                     "id": ln.id, "kind": ln.kind,
                     "label": {"zh": ln.label_zh, "en": ln.label_en},
-                    "fact": ln.fact, "value": _json_value(ln.value),
+                    "fact": ln.fact, "value": _json(ln.value),
                     "value_text": {"zh": ln.value_zh, "en": ln.value_en},
                     "rule": {"zh": ln.rule_zh, "en": ln.rule_en},
                     "points": str(ln.points), "capped": ln.capped, "applied": ln.applied,
@@ -524,12 +544,6 @@ class ScoreCard:
     def __repr__(self) -> str:
         return (f"ScoreCard(schedule={self.schedule_id!r}, purpose={self.purpose!r}, "
                 f"total={self.total}, tiers={self.tiers!r}, eligible={self.eligible})")
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
-        return v
-    return str(v)
 
 
 # --- the card as text ----------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from .._card import GateResult, GroupResult, Line, NextTier, ScoreCard
+from .._card import FactValues, GateResult, GroupResult, Line, NextTier, ScoreCard
 from .._explain import fact_text, fact_words, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
@@ -496,15 +496,21 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
         return line
 
     def build_parts_line(spec: Any) -> Any:
-        """A rule over several facts that always applies and counts: a fresh value per line,
-        its words (`_words` of the value: each fact's, joined) kept by the facts' values
-        (and each fact's by its value)."""
+        """A rule over several facts that always applies and counts: its line kept by the
+        facts' values, ticks and cap hit (the value a read-only `FactValues`, so cards can
+        share it), its words (each fact's, joined) by the facts' values."""
         _, f, _, head, rule, tail, texts, _ = spec
         names, words = f.facts, plan.words
 
+        made: dict[tuple[Any, ...], Line] = {}  # a line is a value: shared by cards
+
         def line(facts: Facts, t: int, capped: bool) -> Line:
-            value = {x: facts[x] for x in names}
-            key = tuple(value.values())
+            values = tuple([facts[x] for x in names])
+            found = made.get((values, t, capped))
+            if found is not None:
+                return found
+            value = FactValues(zip(names, values, strict=True))
+            key = values
             both = texts.get(key)
             if both is None:
                 zh, en = [], []
@@ -520,8 +526,13 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 if len(texts) > 4096:
                     texts.clear()
                 both = texts[key] = ("，".join(zh), ", ".join(en))
-            return _new(Line, (*head, value, *rule, plan.points(t), capped, True, True, *tail,
-                               None, None, *both))
+            if len(made) > 4096:
+                made.clear()
+            result = made[values, t, capped] = _new(
+                Line, (*head, value, *rule, plan.points(t), capped, True, True, *tail, None,
+                       None, *both))
+            return result
+        line.made = made  # type: ignore[attr-defined]  # looked up inline first
         return line
 
     for i, spec in enumerate(lines):
@@ -540,7 +551,11 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
             add(f"    L{i} = {const(build_line(spec, alone, share))}(v, t{i}, h{i})")
         elif spec[1].parts and not spec[7] and spec[1].when is None and _plain_words(
                 c, spec[1]) and (spec[1].purposes is None or rp.purpose in spec[1].purposes):
-            add(f"L{i} = {const(build_parts_line(spec))}(F, t{i}, h{i})")
+            build = build_parts_line(spec)
+            given = "".join(f"F[{const(x)}], " for x in spec[1].facts)
+            add(f"L{i} = {const(build.made)}.get((({given}), t{i}, h{i}))")
+            add(f"if L{i} is None:")
+            add(f"    L{i} = {const(build)}(F, t{i}, h{i})")
         elif _line_key(c, spec[1]):  # the key `_Detail.line` keeps it under, written out
             f, above = spec[1], spec[7]
             on = "True" if f.when is None else f"bool(F[{const(f.when)}])"
@@ -579,8 +594,8 @@ def _line_key(c: CompiledSchedule, f: Any) -> bool:
 
 def _plain_words(c: CompiledSchedule, f: Any) -> bool:
     """Whether the words of a line's value depend on its own facts' values alone (no
-    `within` share, no derived fact): a rule over several facts, whose value is a fresh dict
-    per line, keeps its words by those values."""
+    `within` share, no derived fact): a rule over several facts keeps its line and
+    words by those values."""
     return f.within is None and all(
         (info := c.vocab.get(x)) is None or info.parsed is None for x in f.facts)
 
