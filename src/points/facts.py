@@ -15,9 +15,11 @@ the look-back window of that many years before the evaluation date.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -40,6 +42,7 @@ from ._vocab import (
     read_standard,
     years_begun,
 )
+from .errors import InputError
 
 __all__ = [
     "CHECKS",
@@ -61,6 +64,7 @@ __all__ = [
     "age_on",
     "applicant_source",
     "candidates",
+    "evaluation_date",
     "extend_model",
     "fact_step",
     "fact_value",
@@ -261,3 +265,19 @@ def candidates(info: FactInfo, cut: set[Any]) -> tuple[list[Any], bool]:
                 values.add(v)
     return sorted(values), False
 
+
+def evaluation_date(on: object) -> date:
+    """`on` as a date, as `points.score` reads it: None is today, a datetime its date, a
+    string ISO `YYYY-MM-DD`; anything else raises `InputError`."""
+    if on is None:
+        return date.today()
+    if isinstance(on, datetime):
+        return on.date()
+    if isinstance(on, date):
+        return on
+    if isinstance(on, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            pass
+    raise InputError("on is a date, or a string YYYY-MM-DD", value=on)

@@ -14,9 +14,9 @@ from ..compiled import (
 )
 from ..expression import describe_expr
 from ..facts import FactInfo, vocabulary, vocabulary_scope
-from ..schedule.kinds import KINDS, describe_rule
+from ..schedule.kinds import describe_rule
 from ..schedule.loader import service_catalogue
-from ..schedule.model import Schedule, ServiceSpec, condition_facts, when_names
+from ..schedule.model import Schedule, ServiceSpec
 from ._words import (
     _FAMILY,
     _FOLLOW,
@@ -147,8 +147,10 @@ def _header(c: _Ctx) -> list[Block]:
 def _facts_section(c: _Ctx) -> list[Block]:
     w, i = c.w, 0 if c.lang == "zh" else 1
     rows: list[Row] = []
-    for name in _facts_used(c.s):
-        info = vocabulary()[name]
+    for name in c.s.facts_read():
+        info = vocabulary().get(name)
+        if info is None:
+            continue  # not a fact of the vocabulary: nothing to list
         if info.declaration is not None:
             continue  # the schedule's own: in the sections below
         levels = ", ".join(f"{lv} = {info.level_labels[lv][i]}"
@@ -475,34 +477,6 @@ def _sourced(s: Schedule) -> Iterator[tuple[str, str]]:
         yield f"tiers.{t.id}", t.status
     if s.ranking is not None:
         yield "ranking", s.ranking.status
-
-
-def _facts_used(s: Schedule) -> list[str]:
-    """Every fact the schedule reads, in the order it reads them; a derived fact's inputs
-    after it."""
-    names: list[str] = []
-    for f in (*s.factors.values(), *s.deductions.values()):
-        names.extend(f.facts or KINDS[f.rule].facts(f))
-        names.extend(when_names(f.when))
-    for gr in s.groups.values():
-        names.extend(when_names(gr.when))
-        if gr.within is not None:
-            names.append(gr.within)
-    for g in s.gates.values():
-        names.extend(condition_facts(g.condition))
-    if s.ranking is not None:
-        names.extend(tb.fact for tb in s.ranking.tie_breaks if tb.fact)
-    out: dict[str, None] = {}
-    stack = list(reversed(names))
-    while stack:
-        n = stack.pop()
-        info = vocabulary().get(n)
-        if info is None or n in out:
-            continue
-        out[n] = None
-        if info.parsed is not None:
-            stack += reversed(info.parsed.reads)
-    return list(out)
 
 
 def _notes(specs: Mapping[str, Any], w: Mapping[str, str]) -> list[Block]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..facts import evaluation_date
 from ._generate import RecordPlan
 from ._generate import generate as generate_record
-from ._record import evaluation_date, facts_of, score
+from ._record import facts_of, score
 
 if TYPE_CHECKING:
     from ._columns import (

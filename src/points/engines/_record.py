@@ -10,10 +10,9 @@ built by the generated explanation only when read, from the ticks and cap hits k
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +22,8 @@ from .._card import FactValues, GateResult, GroupResult, Line, NextTier, ScoreCa
 from .._explain import fact_text, fact_words, gate_reason, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
-from ..errors import InputError, UnknownPurpose
-from ..facts import ApplicantBase, age_on
+from ..errors import UnknownPurpose
+from ..facts import ApplicantBase, age_on, evaluation_date
 from ..facts import years_begun as years_begun_of
 from ..schedule.loader import load_schedule
 from ..schedule.model import Schedule
@@ -32,7 +31,7 @@ from ._generate import RecordPlan, counted_key, generate
 from ._input import fast_facts, other_model_facts
 from ._sure import sure_of
 
-__all__ = ["evaluation_date", "facts_of", "score"]
+__all__ = ["facts_of", "score"]
 
 Facts = Mapping[str, Any]
 Scores = Mapping[str, int]
@@ -120,23 +119,6 @@ def _plan(schedule: Schedule) -> _Plan:
     while len(_PLANS) > 128:
         _PLANS.popitem(last=False)
     return plan
-
-
-def evaluation_date(on: object) -> date:
-    """`on` as a date: None is today, a datetime its date, a string ISO `YYYY-MM-DD`;
-    anything else raises `InputError`."""
-    if on is None:
-        return date.today()
-    if isinstance(on, datetime):
-        return on.date()
-    if isinstance(on, date):
-        return on
-    if isinstance(on, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
-        try:
-            return date.fromisoformat(on)
-        except ValueError:
-            pass
-    raise InputError("on is a date, or a string YYYY-MM-DD", value=on)
 
 
 def facts_of(applicant: ApplicantBase, on: date, *, years_begun: bool = True) -> dict[str, Any]:

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from ..errors import InputError, RecordsError
+from ..errors import RecordsError
+from ..facts import evaluation_date
 from ._result import RecordFacts
 from ._spec import RecordSpec, bundled_spec
 
-__all__ = ["Records", "evaluation_date", "facts_from_records"]
-
-
-def evaluation_date(on: object) -> date:
-    """`on` as a date, as `points.score` reads it: None is today, a datetime its date, a
-    string ISO `YYYY-MM-DD`; anything else raises `InputError`."""
-    if on is None:
-        return date.today()
-    if isinstance(on, datetime):
-        return on.date()
-    if isinstance(on, date):
-        return on
-    if isinstance(on, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
-        try:
-            return date.fromisoformat(on)
-        except ValueError:
-            pass
-    raise InputError("on is a date, or a string YYYY-MM-DD", value=on)
+__all__ = ["Records", "facts_from_records"]
 
 
 Records = Mapping[str, Sequence[Mapping[str, Any]]] | Iterable[Mapping[str, Any]]

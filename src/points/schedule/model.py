@@ -310,7 +310,7 @@ class Schedule(Strict):
                    if i.declaration is not None and i.expr is None}
             required = tuple(self.schedule.required_facts)
             derived = any(i.expr is not None for i in self.vocabulary.values())
-            reads = self._reads()
+            reads = set(self.facts_read())
             asks = tuple(c for c in CHECKS if c.unless & reads)
             self._model = (Applicant if not own and not required and not derived and not asks
                            else extend_model(f"Applicant[{self.id}]", own, required,
@@ -325,28 +325,32 @@ class Schedule(Strict):
         private["_model"] = None
         return {**state, "__pydantic_private__": private}
 
-    def _reads(self) -> set[str]:
-        """The facts the schedule reads anywhere (derived ones with what they read)."""
-        names: set[str] = set()
+    def facts_read(self) -> tuple[str, ...]:
+        """Every fact the schedule reads anywhere, in the order it reads them, each derived
+        fact followed by the facts it reads (`points show` lists them so)."""
+        names: list[str] = []
         for f in (*self.factors.values(), *self.deductions.values()):
-            names.update(f.facts or KINDS[f.rule].facts(f))
-            names.update(when_names(f.when))
+            names.extend(f.facts or KINDS[f.rule].facts(f))
+            names.extend(when_names(f.when))
         for g in self.groups.values():
-            names.update(when_names(g.when))
+            names.extend(when_names(g.when))
             if g.within is not None:
-                names.add(g.within)
+                names.append(g.within)
         for gate in self.gates.values():
-            names.update(condition_facts(gate.condition))
+            names.extend(condition_facts(gate.condition))
         if self.ranking is not None:
-            names.update(tb.fact for tb in self.ranking.tie_breaks if tb.fact)
-        stack = list(names)
+            names.extend(tb.fact for tb in self.ranking.tie_breaks if tb.fact)
+        out: dict[str, None] = {}
+        stack = list(reversed(names))
         while stack:
-            info = self.vocabulary.get(stack.pop())
+            n = stack.pop()
+            if n in out:
+                continue
+            out[n] = None
+            info = self.vocabulary.get(n)
             if info is not None and info.parsed is not None:
-                new = set(info.parsed.reads) - names
-                names |= new
-                stack += new
-        return names
+                stack += reversed(info.parsed.reads)
+        return tuple(out)
 
     def in_force(self, on: date) -> bool:
         """True when `effective_from <= on < effective_until`."""
