@@ -7,6 +7,7 @@ import itertools
 import logging
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -164,3 +165,25 @@ def test_the_library_logs_to_the_points_logger_with_a_null_handler(
     (rec,) = [r for r in caplog.records if r.name == "points.schedule.loader"]
     assert rec.levelno == logging.INFO
     assert rec.getMessage() == f"loaded schedule testville/2025 ({s.content_hash[:19]}) from t.toml"
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False).filter(
+    lambda d: len(d.as_tuple().digits) <= 28)  # `normalize` rounds beyond 28 digits
+       | st.decimals(min_value=-10**6, max_value=10**6, places=2))
+def test_decimal_text_is_the_normalised_plain_form(value: Decimal) -> None:
+    """Words of a decimal: trailing zeros dropped, never an exponent, as the slow form
+    (every fact has at most 15 digits and its places)."""
+    from points._explain import decimal_text
+
+    text = decimal_text(value)
+    assert text == f"{value.normalize():f}"
+    assert "E" not in text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("46145.00", "46145"), ("0.00", "0"), ("100", "100"), ("1E+3", "1000"),
+    ("12.50", "12.5"), ("-0.50", "-0.5"), ("0.0000001", "0.0000001")])
+def test_decimal_text_examples(value: str, text: str) -> None:
+    from points._explain import decimal_text
+
+    assert decimal_text(Decimal(value)) == text

@@ -38,9 +38,9 @@ _NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|min|[lu]?
 
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
-_EXPLAIN = re.compile(r"(D|F|P|b|v|bool|make|explain|facts|ticks|hits|passes|line|_gate|get"
-                      r"|numerator|denominator"
-                      r"|[tchGLQ]\d+|ch\d+)")
+_EXPLAIN = re.compile(r"(D|F|b|v|bool|make|explain|facts|ticks|hits|passes|line|_gate|get"
+                      r"|numerator|denominator|KeyError"
+                      r"|[tchpGLQ]\d+|ch\d+)")
 
 
 def _names_and_strings(source: str) -> tuple[set[str], list[str]]:
@@ -388,18 +388,49 @@ def test_a_card_made_the_fast_way_has_every_attribute() -> None:
 # --- the explanation's caches: a line, group or gate result is shared only when equal ------
 
 
+@pytest.mark.parametrize("constructs", [False, True])
 @settings(max_examples=30, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
-@given(schedule=schedules(), data=st.data())
-def test_cached_explanations_equal_fresh_ones(schedule: points.Schedule,
-                                              data: st.DataObject) -> None:
+@given(data=st.data())
+def test_cached_explanations_equal_fresh_ones(constructs: bool, data: st.DataObject) -> None:
     # every card's explanation is the same whether its lines were built for it or found in
     # the caches another applicant filled: score in one order, then afresh in the other
+    # (with constructs: `when`, derived facts, rules over several facts, `within` shares)
+    schedule = data.draw(schedules(constructs=constructs))
     people = data.draw(st.lists(applicants(schedule), min_size=2, max_size=6))
+
+    def explained(a: Any, purpose: str | None) -> Any:
+        try:
+            return points.score(a, schedule, purpose=purpose, on=ON).to_dict()
+        except ApplicantError as exc:  # a broken branch: the same error both ways
+            return str(exc)
+
     for purpose in [None, *schedule.purposes]:
         _record._PLANS.clear()
-        first = [points.score(a, schedule, purpose=purpose, on=ON).to_dict() for a in people]
+        first = [explained(a, purpose) for a in people]
         _record._PLANS.clear()
-        again = [points.score(a, schedule, purpose=purpose, on=ON).to_dict()
-                 for a in reversed(people)]
+        again = [explained(a, purpose) for a in reversed(people)]
         assert first == list(reversed(again))
+
+
+def test_a_within_line_is_kept_by_its_share_and_limit_not_its_value_alone() -> None:
+    # Beijing counts housing years within the insured (employment) years: the same 120
+    # rental months count 84 − 60 = 24 under 84 insured months, 90 − 60 = 30 under 90, both
+    # 2 whole years (the same points, so the points alone cannot tell the lines apart)
+    s = points.load_schedule("beijing/2016")
+    on = date(2018, 12, 31)
+    base = {"has_permit": True, "employed": True, "sex": "male", "age": 44,
+            "owned_home_months": 60, "rental_months": 120}
+
+    def insured(months: int) -> dict[str, int]:
+        return {f"{k}_months": months
+                for k in ("pension", "medical", "unemployment", "injury", "maternity")}
+
+    _record._PLANS.clear()
+    lines = [points.score({**base, **insured(m)}, s, on=on).line("rental")
+             for m in (84, 90, 84)]
+    assert [(x.value, x.points) for x in lines] == [(24, 1), (30, 1), (24, 1)]
+    assert lines[0] is lines[2]  # kept, and found again
+    assert "(84)" in (lines[0].why_not or "") and "(90)" in (lines[1].why_not or "")
+    _record._PLANS.clear()
+    assert points.score({**base, **insured(90)}, s, on=on).line("rental") == lines[1]

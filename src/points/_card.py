@@ -283,16 +283,15 @@ class ScoreCard:
 
     def _explained(self) -> None:
         if self._detail is not None:
-            lines, groups, gates = self._detail()
-            object.__setattr__(self, "_lines", lines)
-            object.__setattr__(self, "_groups", groups)
-            object.__setattr__(self, "_gates", gates)
-            object.__setattr__(self, "_detail", None)
+            values = self.__dict__  # frozen: written as `__init__` writes them
+            values["_lines"], values["_groups"], values["_gates"] = self._detail()
+            values["_detail"] = None
 
     @property
     def lines(self) -> tuple[Line, ...]:
         """One line per factor and deduction, in schedule order."""
-        self._explained()
+        if self._detail is not None:
+            self._explained()
         return self._lines or ()
 
     @property

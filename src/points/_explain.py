@@ -12,6 +12,7 @@ from .facts import FactInfo, vocabulary
 __all__ = [
     "DEFAULT_WIDTH",
     "cell_width",
+    "decimal_text",
     "fact_text",
     "gate_reason",
     "why_not_text",
@@ -65,11 +66,20 @@ def fact_words(info: FactInfo | None, value: Any) -> tuple[str, str]:
     if info.kind == "bool":
         return ("是", "yes") if value else ("否", "no")
     if isinstance(value, Decimal):
-        value = f"{value.normalize():f}"
+        value = decimal_text(value)
     zh, en = _UNITS.get(info.unit or "", ("", ""))
     if value == 1 and en.endswith("s"):
         en = en[:-1]  # 1 month, 1 year
     return f"{value}{zh}", f"{value} {en}" if en else f"{value}"
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal without trailing zeros, never in exponent form: `46145.00` → `46145`
+    (`f"{value.normalize():f}"`, quicker for the usual plain amounts)."""
+    text = str(value)
+    if "E" in text or not value.is_finite():
+        return f"{value.normalize():f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 _OPS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}

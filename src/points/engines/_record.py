@@ -44,8 +44,8 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "cards", "dec", "gate_text", "group_results", "lines", "model",
-                 "next_tiers", "reads_years_begun", "records", "words")
+    __slots__ = ("c", "cards", "dec", "gate_text", "model", "next_tiers", "reads_years_begun",
+                 "records", "words")
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
@@ -54,14 +54,14 @@ class _Plan:
         self.records: dict[str | None, tuple[RecordPlan, Any]] = {}
         self.reads_years_begun = "age_years_begun" in c.facts
         self.dec: dict[int, Decimal] = {}  # ticks → points
-        self.gate_text: dict[tuple[Any, ...], GateResult] = {}  # (id, verdict, values)
-        self.group_results: dict[tuple[str, int, bool], GroupResult] = {}
+        #: per gate: its results (failed, passed), each kept by its facts' values
+        self.gate_text: dict[str, tuple[dict[Any, GateResult], dict[Any, GateResult]]] = {
+            g.id: ({}, {}) for g in c.gates.values()}
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
         #: per (purpose, date): a card's values that depend on them alone
         self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
         #: (fact, value) → (zh, en) words of one fact of a rule over several facts
         self.words: dict[tuple[Any, ...], tuple[str, str]] = {}
-        self.lines: dict[str | None, tuple[Any, ...]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
         """The generated function of `purpose` and the fixed parts of its lines."""
@@ -81,7 +81,8 @@ class _Plan:
                     f.purposes is None or purpose in f.purposes) and (
                     info is not None and info.parsed is None)
                 lines.append((simple, f, f.fact, (f.id, f.kind, f.label_zh, f.label_en, f.fact),
-                              (f.rule_zh, f.rule_en), (f.group, f.ref, f.status), {}, above))
+                              (f.rule_zh, f.rule_en), (f.group, f.ref, f.status), {}, above,
+                              _key_facts(c, f)))
             hit = self.records[purpose] = (rp, _explainer(self, rp, tuple(lines)))
         return hit
 
@@ -334,11 +335,11 @@ class _Detail:
     def _gate(self, g: Any, passed: bool) -> GateResult:
         """A gate's result: the same verdict on the same values, the same result."""
         facts = self.facts
-        key = (g.id, passed, *[facts[n] for n in g.facts])
-        cache = self.plan.gate_text
+        key = _gate_key([facts[n] for n in g.facts])
+        cache = self.plan.gate_text[g.id][passed]
         result = cache.get(key)
         if result is None:
-            if len(cache) > _CACHE_LIMIT:
+            if len(cache) > 4096:
                 cache.clear()
             with self.plan.c.scope():
                 result = cache[key] = _new(GateResult, (
@@ -350,19 +351,13 @@ class _Detail:
 
     def line(self, spec: Any, t: int, capped: bool, chosen: Mapping[str, str | None]
              ) -> Line:
-        """The line of a factor that may not apply or not count, or reads a derived fact."""
-        _, f, fact, head, rule, tail, texts, above = spec
+        """The line of a factor that may not apply or not count, counts a `within` share,
+        reads a derived fact or several facts, built and kept under `line_key`'s key (the
+        generated explanation looks it up there first)."""
+        _, f, fact, head, rule, tail, texts, above, _ = spec
         plan, facts, purpose = self.plan, self.facts, self.purpose
         c = plan.c
-        value = facts[fact] if not f.parts else {x: facts[x] for x in f.facts}
-        key = None
-        if _line_key(c, f):
-            # the same value, points, cap, `when`, purpose and choice: the same line
-            on = f.when is None or bool(facts[f.when])
-            key = (value, t, capped, on, tuple([chosen.get(g) for g, _ in above]))
-            found = texts.get(key)
-            if found is not None:
-                return found  # type: ignore[no-any-return]
+        value = facts[fact] if not f.parts else FactValues((x, facts[x]) for x in f.facts)
         why_not = why_zh = None
         with c.scope():
             if f.within is not None and facts[_counted(f.id)] != value:
@@ -397,19 +392,21 @@ class _Detail:
                         break
         line = _new(Line, (*head, value, *rule, plan.points(t), capped, applied, counted,
                            *tail, why_not, why_zh, *_words(c, fact, value, facts)))
-        if key is not None:
-            if len(texts) > 4096:
-                texts.clear()
-            texts[key] = line
+        if len(texts) > 4096:
+            texts.clear()
+        texts[line_key(spec, facts, t, capped, chosen)] = line
         return line
 
 
 def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     """The explanation of one purpose as a generated function of a `_Detail`: each group's
-    result (the member a `highest` group chose), each line, each gate, straight-line. A line
-    that always applies and counts is looked up by (value, ticks, cap hit) in its own cache
-    of built lines; the others, the gates and anything not cached yet go through helpers.
-    As in the scoring function, only generated names and whole numbers are in the source."""
+    result (the member a `highest` group chose), each line, each gate, straight-line. Every
+    result is a value kept in a cache by what decides it, looked up inline: a group's by its
+    ticks (and cap hit), a line that always applies and counts by its facts' values (a rule
+    over its own facts gives the same points for them), another line by its value, ticks,
+    cap hit, `when` and the choices above it, a gate's by its verdict and facts' values.
+    Only what is not kept yet goes through helpers. As in the scoring function, only
+    generated names and whole numbers are in the source."""
     c = plan.c
     names: list[str] = []
     values: list[Any] = []
@@ -421,6 +418,19 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
 
     body: list[str] = []
     add = body.append
+
+    def kept(target: str, cache: str, key: str, build: str, rare: bool = True) -> None:
+        """`target` from `cache` by `key`, else built; a key often missing (money: most
+        amounts differ) is tried with `get`, the others with a subscript (cheaper on a hit)."""
+        if rare:
+            add("try:")
+            add(f"    {target} = {cache}[{key}]")
+            add("except KeyError:")
+        else:
+            add(f"{target} = {cache}.get({key})")
+            add(f"if {target} is None:")
+        add(f"    {target} = {build}")
+
     n_lines = len(lines)
     ticks = [f"t{i}" for i in range(len(rp.score_ids))]
     at = {sid: f"t{i}" for i, sid in enumerate(rp.score_ids)}
@@ -430,13 +440,13 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     if n_lines:
         add(f"({''.join(f'h{i}, ' for i in range(n_lines))}) = D.hits")
 
-    def build_group(k: int, g: Any) -> Any:
-        cache: dict[tuple[int, bool], GroupResult] = {}
+    def build_group(g: Any) -> tuple[dict[Any, GroupResult], Any]:
+        cache: dict[Any, GroupResult] = {}
 
         def group(t: int, capped: bool) -> GroupResult:
             if len(cache) > 4096:
                 cache.clear()
-            result = cache[(t, capped)] = _new(GroupResult, (
+            result = cache[t if g.cap is None else (t, capped)] = _new(GroupResult, (
                 g.id, g.label_zh, g.label_en, g.combine, plan.points(t), capped, g.parent))
             return result
         return cache, group
@@ -452,18 +462,20 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 add(f"    b = {m}")
                 add(f"    ch{k} = {const(member)}")
             chosen.append((g.id, f"ch{k}"))
+        cache, group = build_group(g)
+        if g.cap is None:
+            kept(f"G{k}", const(cache), at[g.id], f"{const(group)}({at[g.id]}, False)")
         else:
-            add(f"b = {' + '.join(members) if members else '0'}")
-        capped = "False" if g.cap is None else f"b > {_int(g.cap)}"
-        cache, group = build_group(k, g)
-        add(f"G{k} = {const(cache)}.get(({at[g.id]}, {capped}))")
-        add(f"if G{k} is None:")
-        add(f"    G{k} = {const(group)}({at[g.id]}, {capped})")
+            if g.combine != "highest":
+                add(f"b = {' + '.join(members) if members else '0'}")
+            add(f"b = b > {_int(g.cap)}")
+            kept(f"G{k}", const(cache), f"({at[g.id]}, b)", f"{const(group)}({at[g.id]}, b)")
     chosen_var = dict(chosen)
     ch = "{" + ", ".join(f"{const(gid)}: {var}" for gid, var in chosen) + "}"
 
     def build_line(spec: Any, alone: bool, share: bool) -> Any:
-        _, _, fact, head, rule, tail, texts, _ = spec
+        _, _, fact, head, rule, tail, texts, _, _ = spec
+        info = c.vocab.get(fact)
 
         def line(value: Any, t: int, capped: bool) -> Line:
             if len(texts) > 4096:
@@ -473,89 +485,74 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 key = (key, t, capped)
             result = texts[key] = _new(Line, (
                 *head, value, *rule, plan.points(t), capped, True, True, *tail, None, None,
-                *_words(c, fact, value, {})))
+                *fact_words(info, value)))
             return result
         return line
 
     def build_parts_line(spec: Any) -> Any:
         """A rule over several facts that always applies and counts: its line kept by the
-        facts' values, ticks and cap hit (the value a read-only `FactValues`, so cards can
-        share it), its words (each fact's, joined) by the facts' values."""
-        _, f, _, head, rule, tail, texts, _ = spec
+        facts' values (the value a read-only `FactValues`, so cards can share it), its words
+        (each fact's, joined) by each fact's value."""
+        _, f, _, head, rule, tail, made, _, _ = spec
         names, words = f.facts, plan.words
-
-        made: dict[tuple[Any, ...], Line] = {}  # a line is a value: shared by cards
 
         def line(facts: Facts, t: int, capped: bool) -> Line:
             values = tuple([facts[x] for x in names])
-            found = made.get((values, t, capped))
-            if found is not None:
-                return found
             value = FactValues(zip(names, values, strict=True))
-            key = values
-            both = texts.get(key)
-            if both is None:
-                zh, en = [], []
-                for x, v in value.items():
-                    said = words.get((x, v))
-                    if said is None:
-                        if len(words) > _CACHE_LIMIT:
-                            words.clear()
-                        zh_x, en_x = fact_words(c.vocab.get(x), v)
-                        said = words[x, v] = (f"{x} {zh_x}", f"{x} {en_x}")
-                    zh.append(said[0])
-                    en.append(said[1])
-                if len(texts) > 4096:
-                    texts.clear()
-                both = texts[key] = ("，".join(zh), ", ".join(en))
+            zh, en = [], []
+            for x, v in value.items():
+                said = words.get((x, v))
+                if said is None:
+                    if len(words) > _CACHE_LIMIT:
+                        words.clear()
+                    zh_x, en_x = fact_words(c.vocab.get(x), v)
+                    said = words[x, v] = (f"{x} {zh_x}", f"{x} {en_x}")
+                zh.append(said[0])
+                en.append(said[1])
             if len(made) > 4096:
                 made.clear()
-            result = made[values, t, capped] = _new(
+            result = made[values] = _new(
                 Line, (*head, value, *rule, plan.points(t), capped, True, True, *tail, None,
-                       None, *both))
+                       None, "，".join(zh), ", ".join(en)))
             return result
-        line.made = made  # type: ignore[attr-defined]  # looked up inline first
         return line
 
     for i, spec in enumerate(lines):
+        f = spec[1]
         if spec[0]:
             # a line is a value: the same value, points and cap hit, the same line; a rule
             # that reads its fact alone gives the points and cap hit of the value (a share
             # by its numerator and denominator: hashing a `Fraction` costs more than a line)
-            alone = spec[1].facts == (spec[2],)
-            share = c.vocab[spec[2]].kind == "fraction"
+            alone = f.facts == (spec[2],)
+            kind = c.vocab[spec[2]].kind
+            share = kind == "fraction"
             key = "(v.numerator, v.denominator)" if share else "v"
             if not alone:
                 key = f"({key}, t{i}, h{i})"
             add(f"v = F[{const(spec[2])}]")
-            add(f"L{i} = {const(spec[6])}.get({key})")
-            add(f"if L{i} is None:")
-            add(f"    L{i} = {const(build_line(spec, alone, share))}(v, t{i}, h{i})")
-        elif spec[1].parts and not spec[7] and spec[1].when is None and _plain_words(
-                c, spec[1]) and (spec[1].purposes is None or rp.purpose in spec[1].purposes):
-            build = build_parts_line(spec)
-            given = "".join(f"F[{const(x)}], " for x in spec[1].facts)
-            add(f"L{i} = {const(build.made)}.get((({given}), t{i}, h{i}))")
-            add(f"if L{i} is None:")
-            add(f"    L{i} = {const(build)}(F, t{i}, h{i})")
-        elif _line_key(c, spec[1]):  # the key `_Detail.line` keeps it under, written out
-            f, above = spec[1], spec[7]
-            on = "True" if f.when is None else f"bool(F[{const(f.when)}])"
-            path = "".join(f"{chosen_var[g]}, " for g, _ in above)
-            add(f"L{i} = {const(spec[6])}.get((F[{const(spec[2])}], t{i}, h{i}, {on}, "
-                f"({path})))")
-            add(f"if L{i} is None:")
-            add(f"    L{i} = D.line({const(spec)}, t{i}, h{i}, {ch})")
-        else:
-            add(f"L{i} = D.line({const(spec)}, t{i}, h{i}, {ch})")
+            kept(f"L{i}", const(spec[6]), key,
+                 f"{const(build_line(spec, alone, share))}(v, t{i}, h{i})",
+                 rare=kind != "decimal")
+        elif f.parts and not spec[7] and f.when is None and _plain_words(c, f) and (
+                f.purposes is None or rp.purpose in f.purposes):
+            # the rule reads these facts alone: their values decide its points and cap hit
+            add(f"v = ({''.join(f'F[{const(x)}], ' for x in f.facts)})")
+            kept(f"L{i}", const(spec[6]), "v", f"{const(build_parts_line(spec))}(F, t{i}, h{i})")
+        else:  # `line_key`, written out
+            given = "".join(f"F[{const(x)}], " for x in spec[8])
+            on = "" if f.when is None else f"bool(F[{const(f.when)}]), "
+            path = "".join(f"{chosen_var[g]}, " for g, _ in spec[7])
+            add(f"v = ({given}t{i}, h{i}, {on}{path})")
+            kept(f"L{i}", const(spec[6]), "v", f"D.line({const(spec)}, t{i}, h{i}, {ch})")
     gates = list(c.gates.values())
     if gates:
-        add("P = D.passes")
+        add(f"({''.join(f'p{j}, ' for j in range(len(gates)))}) = D.passes")
     for j, gate in enumerate(gates):  # the key `_Detail._gate` keeps it under
-        key = "".join(f"F[{const(n)}], " for n in gate.facts)
-        add(f"Q{j} = {const(plan.gate_text)}.get(({const(gate.id)}, P[{_int(j)}], {key}))")
-        add(f"if Q{j} is None:")
-        add(f"    Q{j} = D._gate({const(gate)}, P[{_int(j)}])")
+        read = [f"F[{const(n)}]" for n in gate.facts]
+        key = read[0] if len(read) == 1 else f"({''.join(x + ', ' for x in read)})" \
+            if read else "None"
+        kept(f"Q{j}", f"{const(plan.gate_text[gate.id])}[p{j}]", key,
+             f"D._gate({const(gate)}, p{j})")
     add(f"return ({''.join(f'L{i}, ' for i in range(n_lines))}), "
         f"({''.join(f'G{k}, ' for k in range(len(c.groups)))}), "
         f"({''.join(f'Q{j}, ' for j in range(len(gates)))})")
@@ -568,10 +565,34 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     return explain
 
 
-def _line_key(c: CompiledSchedule, f: Any) -> bool:
-    """Whether a line is kept by (value, ticks, cap hit, `when`, the choices above it): its
-    value is its fact's own (no `within` share) and its words do not name other facts."""
-    return not f.parts and _plain_words(c, f)
+def _gate_key(values: list[Any]) -> Any:
+    """A gate's result is kept by its facts' values: the one value, a tuple, or None."""
+    return values[0] if len(values) == 1 else tuple(values) if values else None
+
+
+def _key_facts(c: CompiledSchedule, f: Any) -> tuple[str, ...]:
+    """The facts whose values decide a line's value and words: its fact (a rule over several
+    facts: each), the facts a derived one reads, and for a `within` line its counted share
+    and the group's limit."""
+    names = list(f.facts if f.parts else (f.fact,))
+    for x in tuple(names):
+        info = c.vocab.get(x)
+        if info is not None and info.parsed is not None:
+            names.extend(info.parsed.reads)
+    if f.within is not None:
+        names += [_counted(f.id), f.within]
+    return tuple(dict.fromkeys(names))
+
+
+def line_key(spec: Any, facts: Facts, t: int, capped: bool,
+             chosen: Mapping[str, str | None]) -> tuple[Any, ...]:
+    """What decides a line that is not always the same for its value: the values of its
+    key facts, its ticks and cap hit, its `when`, and the member each `highest` group above
+    it chose (its purpose is its explanation's own)."""
+    f, above = spec[1], spec[7]
+    return (*[facts[n] for n in spec[8]], t, capped,
+            *([] if f.when is None else [bool(facts[f.when])]),
+            *[chosen.get(g) for g, _ in above])
 
 
 def _plain_words(c: CompiledSchedule, f: Any) -> bool:
