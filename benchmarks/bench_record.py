@@ -24,7 +24,12 @@ function; the target for `points.score(Applicant)` is at least 1/1.2 = 0.83). "p
 the growth of peak memory during the first run, measured with `tracemalloc` (Python
 allocations only). The load average is printed: the machine may be shared.
 
-A second table times small batches through `points.batch.score_frame` (`--batch-rows`,
+A second table gives, for every bundled schedule, the time to score `--schedules`
+applicants one at a time (validated beforehand), the time to score them and read each
+card's whole explanation, and what reading costs beside scoring (the difference ÷ scoring:
+at most 1.0 is the target).
+
+A third table times small batches through `points.batch.score_frame` (`--batch-rows`,
 typed columns as from Parquet, all-text as from CSV, and with `outputs=["total",
 "eligible", "tier"]`), best of `--calls` calls each, against the column path alone (as
 before small tables were scored row by row: the baseline) and `points.score` on each row.
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-rows", default="1,100,1000",
                         help="comma-separated sizes of the small-batch table (empty: none)")
     parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--schedules", type=int, default=5000,
+                        help="applicants per bundled schedule in the reading table (0: none)")
     args = parser.parse_args(argv)
 
     import points
@@ -163,11 +170,57 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reading the explanation costs {reading / scoring:.2f}× scoring "
           f"({reading / args.rows * 1e6:.1f} µs against {scoring / args.rows * 1e6:.1f} µs per "
           "card; target: at most 1.0×)")
+    if args.schedules:
+        print()
+        reading_by_schedule(args.schedules, args.repeat, args.seed)
     sizes = [int(x) for x in args.batch_rows.split(",") if x.strip()]
     if sizes:
         print()
         small_batches(schedule, sizes, args.calls, args.seed)
     return 0
+
+
+def reading_by_schedule(rows: int, repeat: int, seed: int) -> None:
+    """Reading the explanation against scoring, on every bundled schedule, one applicant at
+    a time as in the first table: the same generated applicants, validated beforehand by
+    each schedule's model."""
+    import points
+    from points.batch import sample_applicants
+    from points.schedule.loader import bundled_ids
+
+    given = [{k: v for k, v in r.items() if v is not None}
+             for r in sample_applicants(rows, seed=seed, on=ON)]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"reading the explanation on every bundled schedule, {rows:,} applicants, best of "
+          f"{repeat} runs, load average {load:.2f}; ratio: reading ÷ scoring (target: at most "
+          "1.0)")
+    print(f"{'what':<28} {'rows':>9} {'scoring s':>9} {'and read':>9} {'read/s':>10} "
+          f"{'peak MiB':>9} {'ratio':>6}")
+    for sid in bundled_ids():
+        schedule = points.load_schedule(sid)
+        model = schedule.applicant_model()
+        parsed = [model.parse(r) for r in given]
+
+        def score(parsed: list[Any] = parsed, schedule: Any = schedule) -> None:
+            for a in parsed:
+                points.score(a, schedule, on=ON)
+
+        def read(parsed: list[Any] = parsed, schedule: Any = schedule) -> None:
+            for a in parsed:
+                card = points.score(a, schedule, on=ON)
+                card.lines  # noqa: B018
+                card.groups  # noqa: B018
+                card.gates  # noqa: B018
+
+        # alternated (scoring, then scoring and reading) so that a busy minute falls on both
+        scoring, both, peak = float("inf"), float("inf"), 0.0
+        for _ in range(repeat):
+            scoring = min(scoring, _time(score, 1)[0])
+            took, grew = _time(read, 1)
+            both, peak = min(both, took), max(peak, grew)
+        reading = max(both - scoring, 1e-9)
+        print(f"{sid:<28} {rows:>9,} {scoring:>9.3f} {both:>9.3f} {rows / reading:>10,.0f} "
+              f"{peak:>9.2f} {reading / scoring:>6.2f}")
 
 
 def small_batches(schedule: Any, sizes: list[int], calls: int, seed: int) -> None:

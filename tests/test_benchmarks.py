@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # each test runs a benchmark script in a subproce
     ("bench_batch.py", ["--rows", "300", "--repeat", "1", "--rounds", "1",
                         "--check-rows", "0"], 7),
     ("bench_record.py", ["--rows", "200", "--repeat", "1", "--batch-rows", "3",
-                         "--calls", "1"], 6),
+                         "--calls", "1", "--schedules", "20"], 6),
 ])
 def test_benchmark_runs_at_a_tiny_size(script: str, args: list[str], rows: int) -> None:
     out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args],
@@ -33,6 +33,10 @@ def test_benchmark_runs_at_a_tiny_size(script: str, args: list[str], rows: int) 
     else:
         assert lines[0].startswith("checked: the hand-written function agrees")
         assert lines[header + 1 + rows].startswith("reading the explanation costs")
+        read = next(i for i, line in enumerate(lines) if line.startswith("reading the "
+                                                                          "explanation on"))
+        assert [line.split()[:2] for line in lines[read + 2:read + 4]] == [
+            ["beijing/2016", "20"], ["guangzhou-settlement/2023", "20"]]
         small = next(i for i, line in enumerate(lines) if line.startswith("small batches"))
         assert len([line for line in lines[small + 2:] if "      3 " in line]) == 5
 

@@ -39,7 +39,7 @@ _NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|min|[lu]?
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
 _EXPLAIN = re.compile(r"(D|F|b|v|bool|make|explain|facts|ticks|hits|passes|line|_gate|get"
-                      r"|numerator|denominator|KeyError"
+                      r"|numerator|denominator|KeyError|None|k"
                       r"|[tchpGLQ]\d+|ch\d+)")
 
 
@@ -429,7 +429,8 @@ def test_a_within_line_is_kept_by_its_share_and_limit_not_its_value_alone() -> N
     _record._PLANS.clear()
     lines = [points.score({**base, **insured(m)}, s, on=on).line("rental")
              for m in (84, 90, 84)]
-    assert [(x.value, x.points) for x in lines] == [(24, 1), (30, 1), (24, 1)]
+    assert [(x.value, x.points) for x in lines] == [(24, Decimal(1)), (30, Decimal(1)),
+                                                    (24, Decimal(1))]
     assert lines[0] is lines[2]  # kept, and found again
     assert "(84)" in (lines[0].why_not or "") and "(90)" in (lines[1].why_not or "")
     _record._PLANS.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,8 @@ __all__ = [
     "cell_width",
     "decimal_text",
     "fact_text",
-    "gate_reason",
+    "gate_fact_words",
+    "gate_reasons",
     "why_not_text",
 ]
 
@@ -91,18 +92,24 @@ def fact_label(name: str, lang: str = "en") -> str:
     return info.zh if lang == "zh" and info is not None else name
 
 
-def gate_reason(passed: bool, text: str, names: Sequence[str], facts: Mapping[str, Any],
-                lang: str = "en") -> str:
-    """`passed: age ≤ 45 years (age is 38 years)` / `通过：年龄 ≤ 45岁（年龄为38岁）`."""
-    w = _WORDS["zh" if lang == "zh" else "en"]
-    seen = list(dict.fromkeys(names))
-    head = w["passed" if passed else "failed"]
-    if lang == "zh":
-        actual = "，".join(f"{fact_label(n, 'zh')}为{fact_text(n, facts[n], 'zh')}"
-                          for n in seen)
-        return f"{head}，{text}" + (f"（{actual}）" if actual else "")
-    actual = ", ".join(f"{n} is {fact_text(n, facts[n])}" for n in seen)
-    return f"{head}: {text}" + (f" ({actual})" if actual else "")
+def gate_fact_words(name: str, value: Any) -> tuple[str, str]:
+    """One fact of a gate's reason, zh and en: `年龄为38岁`, `age is 38 years`."""
+    zh, en = fact_words(vocabulary().get(name), value)
+    return f"{fact_label(name, 'zh')}为{zh}", f"{name} is {en}"
+
+
+def gate_reasons(passed: bool, text_zh: str, text_en: str,
+                 said: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """A gate's verdict in words, zh and en, with the words of each fact it reads
+    (`gate_fact_words`, each fact once): `通过，年龄 ≤ 45岁（年龄为38岁）`,
+    `passed: age ≤ 45 years (age is 38 years)`."""
+    verdict = "passed" if passed else "failed"
+    zh = f"{_WORDS['zh'][verdict]}，{text_zh}"
+    en = f"{_WORDS['en'][verdict]}: {text_en}"
+    if said:
+        zh += f"（{'，'.join(w[0] for w in said)}）"
+        en += f" ({', '.join(w[1] for w in said)})"
+    return zh, en
 
 
 def why_not_text(kind: str, lang: str = "en", **v: Any) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from .._card import FactValues, GateResult, GroupResult, Line, NextTier, ScoreCard
-from .._explain import fact_text, fact_words, gate_reason, why_not_text
+from .._explain import fact_text, fact_words, gate_fact_words, gate_reasons, why_not_text
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import UnknownPurpose
@@ -44,8 +44,8 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "cards", "dec", "gate_text", "model", "next_tiers", "reads_years_begun",
-                 "records", "words")
+    __slots__ = ("c", "cards", "dec", "gate_text", "gate_words", "model", "next_tiers",
+                 "reads_years_begun", "records", "words")
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
@@ -62,6 +62,8 @@ class _Plan:
         self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
         #: (fact, value) → (zh, en) words of one fact of a rule over several facts
         self.words: dict[tuple[Any, ...], tuple[str, str]] = {}
+        #: (fact, value) → (zh, en) words of one fact of a gate's reason
+        self.gate_words: dict[tuple[str, Any], tuple[str, str]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
         """The generated function of `purpose` and the fixed parts of its lines."""
@@ -333,68 +335,79 @@ class _Detail:
                        self.purpose)
 
     def _gate(self, g: Any, passed: bool) -> GateResult:
-        """A gate's result: the same verdict on the same values, the same result."""
-        facts = self.facts
-        key = _gate_key([facts[n] for n in g.facts])
-        cache = self.plan.gate_text[g.id][passed]
+        """A gate's result: the same verdict on the same values, the same result (its words
+        joined from each fact's, kept by the fact's value)."""
+        facts, plan = self.facts, self.plan
+        names = tuple(dict.fromkeys(g.facts))
+        values = [facts[n] for n in names]
+        key = _gate_key(values)
+        cache = plan.gate_text[g.id][passed]
         result = cache.get(key)
         if result is None:
+            words = plan.gate_words
+            said = []
+            for n, v in zip(names, values, strict=True):
+                w = words.get((n, v))
+                if w is None:
+                    if len(words) > _CACHE_LIMIT:
+                        words.clear()
+                    with plan.c.scope():
+                        w = words[n, v] = gate_fact_words(n, v)
+                said.append(w)
+            zh, en = gate_reasons(passed, g.text_zh, g.text, said)
             if len(cache) > 4096:
                 cache.clear()
-            with self.plan.c.scope():
-                result = cache[key] = _new(GateResult, (
-                    g.id, g.label_zh, g.label_en, passed,
-                    ("passed: " if passed else "failed: ") + g.text + _actual(g.facts, facts),
-                    g.veto, g.ref, g.status,
-                    gate_reason(passed, g.text_zh, g.facts, facts, "zh")))
+            result = cache[key] = _new(GateResult, (
+                g.id, g.label_zh, g.label_en, passed, en, g.veto, g.ref, g.status, zh))
         return result
 
-    def line(self, spec: Any, t: int, capped: bool, chosen: Mapping[str, str | None]
-             ) -> Line:
+    def line(self, spec: Any, t: int, capped: bool, chosen: Mapping[str, str | None],
+             key: tuple[Any, ...]) -> Line:
         """The line of a factor that may not apply or not count, counts a `within` share,
-        reads a derived fact or several facts, built and kept under `line_key`'s key (the
-        generated explanation looks it up there first)."""
+        reads a derived fact or several facts, built and kept under `key` (what decides it:
+        the generated explanation works it out and looks it up first)."""
         _, f, fact, head, rule, tail, texts, above, _ = spec
         plan, facts, purpose = self.plan, self.facts, self.purpose
         c = plan.c
         value = facts[fact] if not f.parts else FactValues((x, facts[x]) for x in f.facts)
         why_not = why_zh = None
-        with c.scope():
-            if f.within is not None and facts[_counted(f.id)] != value:
-                value = facts[_counted(f.id)]
-                group_zh = {g.id: g.label_zh for g in c.groups}
-                why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
-                           f"most {f.within} ({facts[f.within]}) in all")
+        if f.within is not None and facts[_counted(f.id)] != value:
+            value = facts[_counted(f.id)]
+            group_zh = {g.id: g.label_zh for g in c.groups}
+            why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
+                       f"most {f.within} ({facts[f.within]}) in all")
+            with c.scope():
                 why_zh = why_not_text("within", "zh", value=value, total=facts[f.fact],
                                       label=group_zh.get(f.group or "", f.group),
                                       within=f.within, limit=facts[f.within])
-            applied = True
-            if f.when is not None and not facts[f.when]:
-                applied = False
-                if f.when.startswith("when:"):
-                    why_not = f"applies only when {f.when_en}"
-                    why_zh = f"仅在{f.when_zh}时适用"
-                else:
-                    why_not = f"{f.when} is false"
+        applied = True
+        if f.when is not None and not facts[f.when]:
+            applied = False
+            if f.when.startswith("when:"):
+                why_not = f"applies only when {f.when_en}"
+                why_zh = f"仅在{f.when_zh}时适用"
+            else:
+                why_not = f"{f.when} is false"
+                with c.scope():
                     why_zh = why_not_text("when", "zh", fact=f.when)
-            elif f.purposes is not None and purpose not in f.purposes:
-                applied = False
-                why_not = f"not applied for purpose {purpose}"
-                why_zh = why_not_text("purpose", "zh", purpose=purpose)
-            counted = applied
-            if counted:
-                for g, member in above:  # every `highest` ancestor must choose this path
-                    if chosen.get(g) not in (None, member):
-                        counted = False
-                        label = next(x.label_zh for x in c.groups if x.id == g)
-                        why_not = f"group {g} counts only its highest member"
-                        why_zh = why_not_text("highest", "zh", label=label)
-                        break
+        elif f.purposes is not None and purpose not in f.purposes:
+            applied = False
+            why_not = f"not applied for purpose {purpose}"
+            why_zh = why_not_text("purpose", "zh", purpose=purpose)
+        counted = applied
+        if counted:
+            for g, member in above:  # every `highest` ancestor must choose this path
+                if chosen.get(g) not in (None, member):
+                    counted = False
+                    label = next(x.label_zh for x in c.groups if x.id == g)
+                    why_not = f"group {g} counts only its highest member"
+                    why_zh = why_not_text("highest", "zh", label=label)
+                    break
         line = _new(Line, (*head, value, *rule, plan.points(t), capped, applied, counted,
                            *tail, why_not, why_zh, *_words(c, fact, value, facts)))
         if len(texts) > 4096:
             texts.clear()
-        texts[line_key(spec, facts, t, capped, chosen)] = line
+        texts[key] = line
         return line
 
 
@@ -538,17 +551,35 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
             # the rule reads these facts alone: their values decide its points and cap hit
             add(f"v = ({''.join(f'F[{const(x)}], ' for x in f.facts)})")
             kept(f"L{i}", const(spec[6]), "v", f"{const(build_parts_line(spec))}(F, t{i}, h{i})")
-        else:  # `line_key`, written out
+        else:
+            # what decides the line: the values of its key facts (`_key_facts`), a `within`
+            # line's counted share (and the group's limit when it cut the share: the words
+            # name it), its ticks and cap hit, its `when`, the member each `highest` group
+            # above it chose, or with one such group whether it chose this line's path (its
+            # purpose is this explanation's own)
             given = "".join(f"F[{const(x)}], " for x in spec[8])
+            if f.within is not None:
+                add(f"k = F[{const(_counted(f.id))}]")
+                given += f"k, F[{const(f.within)}] if k != F[{const(f.fact)}] else None, "
             on = "" if f.when is None else f"bool(F[{const(f.when)}]), "
-            path = "".join(f"{chosen_var[g]}, " for g, _ in spec[7])
-            add(f"v = ({given}t{i}, h{i}, {on}{path})")
-            kept(f"L{i}", const(spec[6]), "v", f"D.line({const(spec)}, t{i}, h{i}, {ch})")
+            if len(spec[7]) == 1:  # one `highest` group above: whether it chose this path
+                g, member = spec[7][0]
+                path = f"{chosen_var[g]} is None or {chosen_var[g]} == {const(member)}, "
+            else:
+                path = "".join(f"{chosen_var[g]}, " for g, _ in spec[7])
+            # a rule reading its fact alone: the value (and `when`) decide ticks and cap hit
+            points = "" if f.facts == (f.fact,) and f.within is None else f"t{i}, h{i}, "
+            add(f"v = ({given}{points}{on}{path})")
+            often = f.within is not None or any(
+                (info := c.vocab.get(x)) is not None and info.kind == "decimal"
+                for x in spec[8])  # money, or a share cut by another fact's value
+            kept(f"L{i}", const(spec[6]), "v", f"D.line({const(spec)}, t{i}, h{i}, {ch}, v)",
+                 rare=not often)
     gates = list(c.gates.values())
     if gates:
         add(f"({''.join(f'p{j}, ' for j in range(len(gates)))}) = D.passes")
     for j, gate in enumerate(gates):  # the key `_Detail._gate` keeps it under
-        read = [f"F[{const(n)}]" for n in gate.facts]
+        read = [f"F[{const(n)}]" for n in dict.fromkeys(gate.facts)]
         key = read[0] if len(read) == 1 else f"({''.join(x + ', ' for x in read)})" \
             if read else "None"
         kept(f"Q{j}", f"{const(plan.gate_text[gate.id])}[p{j}]", key,
@@ -566,33 +597,21 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
 
 
 def _gate_key(values: list[Any]) -> Any:
-    """A gate's result is kept by its facts' values: the one value, a tuple, or None."""
+    """A gate's result is kept by the values of the facts it reads (each once): the one
+    value, a tuple, or None."""
     return values[0] if len(values) == 1 else tuple(values) if values else None
 
 
 def _key_facts(c: CompiledSchedule, f: Any) -> tuple[str, ...]:
     """The facts whose values decide a line's value and words: its fact (a rule over several
-    facts: each), the facts a derived one reads, and for a `within` line its counted share
-    and the group's limit."""
+    facts: each) and the facts a derived one reads (a `within` line's share and limit are
+    added in the generated explanation)."""
     names = list(f.facts if f.parts else (f.fact,))
     for x in tuple(names):
         info = c.vocab.get(x)
         if info is not None and info.parsed is not None:
             names.extend(info.parsed.reads)
-    if f.within is not None:
-        names += [_counted(f.id), f.within]
     return tuple(dict.fromkeys(names))
-
-
-def line_key(spec: Any, facts: Facts, t: int, capped: bool,
-             chosen: Mapping[str, str | None]) -> tuple[Any, ...]:
-    """What decides a line that is not always the same for its value: the values of its
-    key facts, its ticks and cap hit, its `when`, and the member each `highest` group above
-    it chose (its purpose is its explanation's own)."""
-    f, above = spec[1], spec[7]
-    return (*[facts[n] for n in spec[8]], t, capped,
-            *([] if f.when is None else [bool(facts[f.when])]),
-            *[chosen.get(g) for g, _ in above])
 
 
 def _plain_words(c: CompiledSchedule, f: Any) -> bool:
@@ -633,10 +652,3 @@ def _value_text(c: CompiledSchedule, name: str, value: Any, facts: Facts, lang: 
         f"{m} {fact_text(m, facts[m], lang)}" for m in info.parsed.reads)
     return f"{text}（= {info.expr}；{inputs}）" if lang == "zh" else \
         f"{text} (= {info.expr}; {inputs})"
-
-
-def _actual(names: tuple[str, ...], facts: Facts) -> str:
-    if not names:
-        return ""
-    seen = dict.fromkeys(names)
-    return " (" + ", ".join(f"{n} is {fact_text(n, facts[n])}" for n in seen) + ")"
