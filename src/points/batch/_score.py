@@ -295,7 +295,9 @@ def _date_field(name: str, dtype: pl.DataType, on: date) -> _Field:
         # pattern and `to_date`; the few cells they leave (year 0, ...) get both, slowly
         text = c.cast(pl.String)
         p = text.map_batches(iso_dates, return_dtype=pl.Date)
-        shaped = text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        # (year 0: no Python date, as per record; it used to stop the batch)
+        shaped = text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") \
+            & ~text.str.starts_with("0000")
         slow = {_p(name): pl.when(shaped).then(
             text.str.to_date("%Y-%m-%d", strict=False, cache=False)).otherwise(None)}
     else:
