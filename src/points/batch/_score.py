@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 import attrs
@@ -60,6 +61,7 @@ from ._problem import Problem as _Problem
 from ._problem import parsed as _p
 from ._result import BatchResult, output_names, points_columns
 from ._small import SMALL_ROWS, small_plan
+from ._text import few_places, iso_dates
 
 __all__ = [
     "BATCH_COLUMNS",
@@ -208,10 +210,10 @@ def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
     elif dtype.is_float() or _is_text(dtype):
         # quick: a plain number with at most `places` decimals; slow: the rest, checking
         # that the decimals beyond `places` are zeros ("12.340" is 12.34)
+        # (few places: checked on the cells' views, ~2x quicker than `str.find`)
         text = c.cast(pl.String)
-        decimals = (text.str.len_bytes().cast(pl.Int64)
-                    - text.str.find(".", literal=True) - 1).fill_null(0)
-        parse = {_p(name): pl.when(decimals <= places).then(
+        few = text.map_batches(partial(few_places, places=places), return_dtype=pl.Boolean)
+        parse = {_p(name): pl.when(few).then(
                      text.cast(target, strict=False).reinterpret(dtype=pl.Int128)),
                  _p(name, "/fine"): pl.lit(True)}
         stripped = _text(c)
@@ -289,10 +291,15 @@ def _date_field(name: str, dtype: pl.DataType, on: date) -> _Field:
         p = c.dt.date()
         problems.append(_Problem(c.dt.time() != pl.time(0), "has a time of day (give a date)"))
     elif _is_text(dtype):  # exactly YYYY-MM-DD, as pydantic (Polars alone takes "1990-1-2",
-        # " 990-01-01" and "1990- 1-01"); most dates differ, a cache of them would not pay
+        # " 990-01-01" and "1990- 1-01"): read from the cells' views, ~3x quicker than a
+        # pattern and `to_date`; the few cells they leave (year 0, ...) get both, slowly
         text = c.cast(pl.String)
-        shaped = text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-        p = pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False, cache=False))
+        p = text.map_batches(iso_dates, return_dtype=pl.Date)
+        # (year 0: no Python date, as per record; it used to stop the batch)
+        shaped = text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") \
+            & ~text.str.starts_with("0000")
+        slow = {_p(name): pl.when(shaped).then(
+            text.str.to_date("%Y-%m-%d", strict=False, cache=False)).otherwise(None)}
     else:
         p = pl.lit(None, pl.Date)
     pc = pl.col(_p(name))
