@@ -38,6 +38,7 @@ def both_ways(table: pl.DataFrame, schedule: points.Schedule, purpose: str | Non
         columns.rows_read, columns.places, columns.points_columns)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(schedule=schedules(), data=st.data())
 def test_small_tables_score_as_the_column_path(schedule: points.Schedule, data: st.DataObject,
@@ -188,6 +189,7 @@ CONTRADICTIONS: list[dict[str, Any]] = [
 ]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(schedule=schedules(max_factors=5, constructs=True), data=st.data())
 def test_small_tables_with_every_construct_score_and_reject_as_the_column_path(

@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
@@ -259,6 +260,7 @@ FACTS = st.fixed_dictionaries({
 })
 
 
+@pytest.mark.slow
 @settings(max_examples=800)
 @given(case=expression(), rows=st.lists(FACTS, min_size=1, max_size=5))
 def test_records_columns_and_model_agree(case: Case, rows: list[dict[str, Any]]) -> None:

@@ -189,6 +189,7 @@ def web_dicts(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @settings(max_examples=400, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(data=web_dicts())
@@ -241,6 +242,7 @@ CONTRADICTIONS: list[dict[str, Any]] = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(drawn=construct_dicts())
@@ -253,6 +255,7 @@ def test_the_fast_path_agrees_with_pydantic_on_every_construct(
     _fast_agrees_or_steps_aside(schedule.applicant_model(), data)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(schedule=st.one_of(schedules(max_factors=3, constructs=True),

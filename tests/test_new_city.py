@@ -222,6 +222,7 @@ def test_neither_or_both_branches_is_an_error(city: points.Schedule, family: dic
 MINIMUM, MAXIMUM = Decimal(-60), Decimal(506)
 
 
+@pytest.mark.slow
 def test_points_check_gives_the_exact_bounds(city: points.Schedule) -> None:
     b = analysis.bounds(city)
     assert (b.minimum, b.maximum, b.exact) == (MINIMUM, MAXIMUM, True)
@@ -231,6 +232,7 @@ def test_points_check_gives_the_exact_bounds(city: points.Schedule) -> None:
         assert points.score(given, city, on=ON).total == expected
 
 
+@pytest.mark.slow
 def test_points_check_bounds_hold_today(city: points.Schedule) -> None:
     b = analysis.bounds(city)
     assert b.minimum == MINIMUM and b.maximum >= MAXIMUM

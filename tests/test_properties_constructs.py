@@ -155,6 +155,7 @@ def check(schedule: Schedule, data: st.DataObject, n: int) -> Counter[str]:
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, phases=NO_SHRINK, suppress_health_check=HEALTH)
 @given(schedule=schedules(max_factors=5, constructs=True), data=st.data())
 def test_batch_equals_per_record_with_every_construct(schedule: Schedule,
@@ -229,6 +230,7 @@ WANTED += [f"expr {w}" for w in ("floor division", "min", "max", "sum", "count",
                                  "in", "and", "or", "not", "comparison")]
 
 
+@pytest.mark.slow
 def test_the_generated_schedules_use_every_construct() -> None:
     """Over 150 derandomised schedules (drawing nothing else, so the count of each
     construct does not hang on what other tests draw), every construct comes up."""
@@ -245,6 +247,7 @@ def test_the_generated_schedules_use_every_construct() -> None:
         [w for w in WANTED if not found[w]], found)
 
 
+@pytest.mark.slow
 def test_generated_applicants_are_scored_refused_and_explained() -> None:
     """On the same draws as the fast property: applicants are both scored and refused (by
     a branch, only where the schedule has one), and every card is explained."""

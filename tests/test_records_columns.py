@@ -349,6 +349,7 @@ def check(recs: dict[str, list[dict[str, Any]]], on: date, spec: RecordSpec,
         got.rejects.height - got.rejects.select("kind", "row").unique().height)
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(data=st.data())
 def test_columns_equal_per_record_on_typed_values(data: st.DataObject) -> None:
@@ -356,6 +357,7 @@ def test_columns_equal_per_record_on_typed_values(data: st.DataObject) -> None:
     check(data.draw(record_sets(on, bad=False)), on, data.draw(specs()), as_text=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(data=st.data())
 def test_columns_equal_per_record_on_text_with_bad_values(data: st.DataObject) -> None:
@@ -363,6 +365,7 @@ def test_columns_equal_per_record_on_text_with_bad_values(data: st.DataObject) -
     check(data.draw(record_sets(on, bad=True)), on, data.draw(specs()), as_text=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(data=st.data())
 def test_columns_equal_per_record_with_a_schedule_s_own_derivations(
