@@ -51,6 +51,9 @@ TAX = [
     ("12.3401", None), ("12.345", None), ("29999.991", None),
     ("12.3400000000000000001", None),  # 22 bytes: the slow way finds the 1
     ("1.2.3", "is not a decimal number"), ("12,5", "is not a decimal number"),
+    # exponents: the places after applying it, trailing zeros aside (as per record)
+    ("1e-3", None), ("1.5e-3", None), ("1E-2", 0), ("1.20e-1", 0), ("2.5E4", 200),
+    ("12345678.9e-1", 1000), ("1.0000001e4", None),  # 1,234,567.89: at the cap; 10,000.001
 ]
 
 
@@ -176,8 +179,25 @@ def test_few_places_counts_the_bytes_after_the_first_point(cells: list[str | Non
                                                           places: int, start: int) -> None:
     s = pl.Series(cells, dtype=pl.String)[start:]
     after = (s.str.len_bytes().cast(pl.Int64) - s.str.find(".", literal=True) - 1).fill_null(0)
-    expected = (after <= places) & s.is_not_null() & (s.str.len_bytes() <= 12)
+    expected = (after <= places) & s.is_not_null() & (s.str.len_bytes() <= 12) \
+        & ~s.str.contains("[eE]")
     assert few_places(s, places).to_list() == expected.to_list()
+
+
+def test_an_exponent_is_left_to_the_slow_way() -> None:
+    s = pl.Series(["1e3", "1E3", "12.5e", "e", "12.34", "123456789e"])
+    assert few_places(s, 2).to_list() == [False, False, False, False, True, False]
+
+
+def test_a_float_column_with_more_places_than_money_has_is_rejected() -> None:
+    # 0.00001 is written "1e-05" as text: 5 places, as pydantic finds for the float
+    frame = pl.DataFrame({"age": [30, 30, 30], "income_tax_3y": [0.00001, 12.5, 25000.0]})
+    r = score_module._score_frame(frame, points.load_schedule(GZ), None, ON, 1, "forbid",
+                                  small=False)
+    assert r.rejects.select("row", "reason").rows() == [
+        (1, "has more than 2 decimal places")]
+    assert r.scored["income_tax"].to_list() == [0, 200]
+    assert _per_record_refuses({"age": 30, "income_tax_3y": 0.00001})
 
 
 def test_few_places_by_hand() -> None:

@@ -217,8 +217,12 @@ def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
                      text.cast(target, strict=False).reinterpret(dtype=pl.Int128)),
                  _p(name, "/fine"): pl.lit(True)}
         stripped = _text(c)
+        # an exponent ("1e-3", "1.5E2", a float written so): its places worked out exactly
+        exponent = stripped.map_elements(partial(_within_places, places=places),
+                                         return_dtype=pl.Boolean)
         slow = {_p(name): stripped.cast(target, strict=False).reinterpret(dtype=pl.Int128),
-                _p(name, "/fine"): ~stripped.str.contains(rf"\.\d{{{places}}}\d*[1-9]")}
+                _p(name, "/fine"): pl.when(stripped.str.contains("[eE]")).then(exponent)
+                .otherwise(~stripped.str.contains(rf"\.\d{{{places}}}\d*[1-9]"))}
         problems.append(_Problem(~pl.col(_p(name, "/fine")),
                                  f"has more than {places} decimal places"))
     else:
@@ -229,6 +233,17 @@ def _decimal_field(name: str, dtype: pl.DataType) -> _Field:
     problems += [_failed(c, pc, "is not a decimal number"),
                  *_bounds(pc, lo, hi, (info.minimum, info.maximum))]
     return _Field(name, parse, problems, slow)
+
+
+def _within_places(text: str, places: int) -> bool:
+    """Whether a number's text has at most `places` decimal places, trailing zeros aside
+    ("1.20e-1" has 2, "1e-3" 3); text that is not a number passes (its cast fails)."""
+    try:
+        value = Decimal(text)
+        return not value.is_finite() or value == value.quantize(Decimal(1).scaleb(-places),
+                                                                rounding="ROUND_DOWN")
+    except ArithmeticError:  # not a number, or too long for any bound: reported otherwise
+        return True
 
 
 def _fraction_field(name: str, dtype: pl.DataType) -> _Field:

@@ -136,8 +136,9 @@ _PREFIX = np.array([[sum(0xFF << (8 * j) for j in range(4) if 4 * i + j < k)
 
 def few_places(s: pl.Series, places: int) -> pl.Series:
     """Per cell, whether it has at most `places` bytes after its first "." (or no "."), as
-    a plain decimal with at most `places` decimals has. False for a null cell and one over
-    12 bytes (the slow way decides those)."""
+    a plain decimal with at most `places` decimals has. False for a null cell, one over
+    12 bytes and one with an exponent ("e" or "E": "1e-3" has 3 places): the slow way
+    decides those."""
     words = _words(s)
     if words is None:
         return pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
@@ -152,7 +153,18 @@ def few_places(s: pl.Series, places: int) -> pl.Series:
     found = np.zeros_like(n)
     z = np.empty_like(n)
     mask = np.empty_like(n)
+    y = np.empty_like(n)
+    inside = np.minimum(n, _U32(12)).astype(np.intp)
     for i, x in enumerate(words[1:]):
+        np.take(_PREFIX[i], inside, out=mask)  # the cell's own bytes of this word
+        for letter in (_U32(0x65656565), _U32(0x45454545)):  # "e", "E": zero bytes of y
+            np.bitwise_xor(x, letter, out=y)
+            np.subtract(y, _U32(0x01010101), out=z)
+            np.invert(y, out=y)
+            z &= y
+            z &= _U32(0x80808080)
+            z &= mask
+            found |= z
         x ^= _U32(0x2E2E2E2E)
         np.subtract(x, _U32(0x01010101), out=z)
         np.invert(x, out=x)
