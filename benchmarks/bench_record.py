@@ -13,7 +13,8 @@ every applicant. Rows:
 - `points.score(Applicant)`, validated beforehand by the schedule's applicant model
   (`schedule.applicant_model()`: `Applicant` with the consistency checks Guangzhou asks for);
 - `points.score` of a standard `Applicant`, which the schedule's model checks again;
-- `points.score(dict)`, validation included (the figure a web service sees);
+- `points.score(dict)`, validation included (the figure a web service sees), and the same
+  naming the schedule by its id (`"guangzhou/2021"`) on every call;
 - `points.score(Applicant)` and reading the card's whole explanation (`lines`, `groups`,
   `gates`), one applicant at a time as a service does; the line after the table gives what
   reading costs beside scoring alone, from further runs of the two, alternated;
@@ -125,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             points.score(r, schedule, on=ON)
 
+    def by_id() -> None:  # a service naming its schedule on each call
+        for r in rows:
+            points.score(r, SCHEDULE, on=ON)
+
     def from_applicants() -> None:
         for a in parsed:
             points.score(a, schedule, on=ON)
@@ -149,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         ("points.score(Applicant), validated beforehand", from_applicants, None),
         ("points.score(standard Applicant), checked again", from_standard, None),
         ("points.score(dict), validation included", from_dicts, None),
+        ("points.score(dict, schedule by id)", by_id, None),
         ("points.score(Applicant), explanation read", explained, None),
         ("model.parse(dict) alone", validate_only, None),
     ]

@@ -99,3 +99,22 @@ def test_wusheng_page_says_its_year_counts_are_provisional() -> None:
                      "child_junior_3y", "child_senior_3y"):
             assert f"`gates.{gate}`" in page.split("\n## ", 2)[1]  # listed in the summary
         assert word in page
+
+
+def test_a_bundled_id_is_found_once_and_its_schedule_kept() -> None:
+    # a service names its schedule by id on every call: the file is found once, the
+    # schedule loaded once (again only if the file changed)
+    from points.schedule import loader
+
+    first = points.load_schedule("guangzhou/2021")
+    found = loader._bundled_path.cache_info().hits
+    assert points.load_schedule("guangzhou/2021") is first
+    assert loader._bundled_path.cache_info().hits == found + 1
+
+
+@pytest.mark.parametrize("ref", ["guangzhou/1999", "not an id"])
+def test_an_unknown_id_is_refused_every_time(ref: str) -> None:
+    for _ in range(2):  # a refusal is not kept as if it were a file
+        with pytest.raises(points.errors.ScheduleNotFound) as info:
+            points.load_schedule(ref)
+        assert info.value.value == ref
