@@ -7,6 +7,7 @@ small schedules into a temporary folder that stands in for the bundled one.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from datetime import date, datetime
@@ -233,3 +234,18 @@ def test_each_bundled_version_is_chosen_on_its_first_day_when_alone() -> None:
         if any(o.in_force(day) for o in others):
             continue
         assert pick(place, day) == sid
+
+
+def test_a_bundled_file_changed_or_gone_since_it_was_found(bundle: Write,
+                                                           tmp_path: Path) -> None:
+    # an id's file is found once; a change to it is read again, and its removal refused
+    bundle("x/a", "2018-01-01")
+    assert points.load_schedule("x/a").schedule.effective_until is None
+    bundle("x/a", "2018-01-01", "2020-01-01")
+    path = tmp_path / "x" / "a.toml"
+    stamp = path.stat().st_mtime_ns + 10**9  # a second on, whatever the clock's grain
+    os.utime(path, ns=(stamp, stamp))
+    assert points.load_schedule("x/a").schedule.effective_until == date(2020, 1, 1)
+    path.unlink()
+    with pytest.raises(points.errors.ScheduleNotFound):
+        points.load_schedule("x/a")

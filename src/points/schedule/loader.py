@@ -57,6 +57,12 @@ _MERGED_TABLES = ("factors", "groups", "deductions", "gates", "purposes", "servi
 
 def bundled_dir() -> Path:
     """The folder holding the bundled schedules (inside the wheel, or the source tree)."""
+    return _bundled_root()
+
+
+@lru_cache(maxsize=1)
+def _bundled_root() -> Path:
+    """`bundled_dir`, found once: the package's folder does not move while it runs."""
     packaged = Path(str(resources.files("points"))) / "_bundled"
     if packaged.is_dir():
         return packaged
@@ -193,17 +199,17 @@ def _resolve(ref: str | Path) -> Path:
             raise ScheduleNotFound("no schedule file at this path", file=str(ref),
                                    value=str(ref))
         return path
-    return _bundled_path(ref)
+    return _bundled_path(bundled_dir(), ref)
 
 
 @lru_cache(maxsize=256)
-def _bundled_path(ref: str) -> Path:
-    """The file of a bundled id, found once (a service names its schedule on every call:
-    finding the package folder costs some 50 µs, the scoring itself 10)."""
+def _bundled_path(root: Path, ref: str) -> Path:
+    """The file of a bundled id under `root`, found once (a service names its schedule on
+    every call: finding the package folder cost some 50 µs, the scoring itself 10)."""
     if not _ID.match(ref):
         raise ScheduleNotFound(
             'not a schedule id ("place/version") nor a path to a .toml file', value=ref)
-    path = bundled_dir() / f"{ref}.toml"
+    path = root / f"{ref}.toml"
     if not path.is_file():
         known = ", ".join(bundled_ids())
         raise ScheduleNotFound(f"no bundled schedule with this id (bundled: {known})", value=ref)
