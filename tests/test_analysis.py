@@ -434,7 +434,7 @@ def test_a_cliff_of_one_fact_of_a_rule_over_several() -> None:
     assert not analysis.analyse(s).of_kind("near_cliff")
 
 
-def test_every_bundled_schedule_is_analysed_quickly_and_exactly() -> None:
+def test_every_bundled_schedule_is_analysed_exactly() -> None:
     for sid in BUNDLED:
         result = analysis.analyse(sid)
         assert result.bounds and not result.of_kind("inexact"), sid

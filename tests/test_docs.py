@@ -85,7 +85,7 @@ def run_page(page: Path) -> str:
 WITH_PYTHON = [p for p in PAGES if any(lang == "python" for lang, _ in
                                        blocks(p.read_text(encoding="utf-8")))]
 #: Pages whose examples take seconds: the tutorial runs Hypothesis searches.
-SLOW_PAGES = {"testing-a-policy.md"}
+SLOW_PAGES = {"testing-a-policy.md", "tutorial-new-city.md"}
 
 
 @pytest.mark.parametrize("page", [

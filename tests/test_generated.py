@@ -90,6 +90,7 @@ def test_generated_source_of_every_construct_holds_only_names_and_numbers() -> N
     only_generated(points.load_schedule(SCHEDULE))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(schedule=schedules(max_factors=5, constructs=True))

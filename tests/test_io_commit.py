@@ -306,6 +306,7 @@ score_file(sys.argv[1], sys.argv[2], "guangzhou/2021", on=date(2024, 6, 1), chun
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
 def test_outputs_do_not_depend_on_the_thread_count(tmp_path: Path, suffix: str) -> None:
     src = tmp_path / "list.parquet"

@@ -290,26 +290,35 @@ def test_unknown_chinese_words_are_still_rejected() -> None:
 # --- stopping quietly, limits -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["sample", "-n", "20000"],
                                   ["score", "-", "--format", "csv", "-o", "-",
                                    "--on", "2024-06-01", "--rejects", "REJ"]])
 def test_a_closed_pipe_ends_quietly(tmp_path: Path, args: list[str]) -> None:
     import subprocess
     import sys
+    import threading
 
     src = tmp_path / "in.csv"
     subprocess.run([sys.executable, "-m", "points.cli", "sample", "-n", "20000", "-o",
                     str(src)], check=True, timeout=300, cwd=tmp_path)
     args = [a.replace("REJ", str(tmp_path / "rej.csv")) for a in args]
-    with src.open("rb") as stdin:
+    # stderr to a file, not a pipe (a full pipe nobody reads would stall both sides), and
+    # a watchdog: a run that never writes or never ends is killed, the test fails
+    errors = tmp_path / "stderr.txt"
+    with src.open("rb") as stdin, errors.open("wb") as stderr:
         proc = subprocess.Popen([sys.executable, "-m", "points.cli", *args], stdin=stdin,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=tmp_path)
-        assert proc.stdout is not None and proc.stderr is not None
-        first = proc.stdout.readline()  # like `head -1`
-        proc.stdout.close()
-        err = proc.stderr.read()
-        code = proc.wait(timeout=300)
+                                stdout=subprocess.PIPE, stderr=stderr, cwd=tmp_path)
+        watchdog = threading.Timer(300, proc.kill)
+        watchdog.start()
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()  # like `head -1`
+            proc.stdout.close()
+            code = proc.wait(timeout=300)
+        finally:
+            watchdog.cancel()
+    err = errors.read_bytes()
     assert first
     assert code == 141
     assert b"Traceback" not in err and b"BrokenPipe" not in err
