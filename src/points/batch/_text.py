@@ -134,6 +134,20 @@ _PREFIX = np.array([[sum(0xFF << (8 * j) for j in range(4) if 4 * i + j < k)
                      for k in range(13)] for i in range(3)], dtype=np.uint32)
 
 
+def _zero_bytes(v: NDArray[np.uint32], among: NDArray[np.uint32], z: NDArray[np.uint32],
+                found: NDArray[np.uint32]) -> None:
+    """Mark in `found` the zero bytes of each word of `v` among the bytes `among` marks
+    (`v` and `z` are overwritten). (v - 0x01..) & ~v & 0x80.. flags every zero byte, and
+    perhaps bytes above one through a borrow; the marked bytes are a prefix, so when such
+    a byte is marked the zero byte below it is too, and "any" is exact."""
+    np.subtract(v, _U32(0x01010101), out=z)
+    np.invert(v, out=v)
+    z &= v
+    z &= _U32(0x80808080)
+    z &= among
+    found |= z
+
+
 def few_places(s: pl.Series, places: int) -> pl.Series:
     """Per cell, whether it has at most `places` bytes after its first "." (or no "."), as
     a plain decimal with at most `places` decimals has. False for a null cell, one over
@@ -160,19 +174,9 @@ def few_places(s: pl.Series, places: int) -> pl.Series:
         # become "e", the zero bytes of y
         np.bitwise_or(x, _U32(0x20202020), out=y)
         y ^= _U32(0x65656565)
-        np.subtract(y, _U32(0x01010101), out=z)
-        np.invert(y, out=y)
-        z &= y
-        z &= _U32(0x80808080)
-        z &= np.take(_PREFIX[i], inside, out=mask)
-        found |= z
+        _zero_bytes(y, np.take(_PREFIX[i], inside, out=mask), z, found)
         x ^= _U32(0x2E2E2E2E)
-        np.subtract(x, _U32(0x01010101), out=z)
-        np.invert(x, out=x)
-        z &= x
-        z &= _U32(0x80808080)
-        z &= np.take(_PREFIX[i], before, out=mask)
-        found |= z
+        _zero_bytes(x, np.take(_PREFIX[i], before, out=mask), z, found)
     ok = found == 0
     ok &= n <= 12
     if s.null_count():
