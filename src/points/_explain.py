@@ -92,10 +92,11 @@ def fact_label(name: str, lang: str = "en") -> str:
     return info.zh if lang == "zh" and info is not None else name
 
 
-def gate_fact_words(name: str, value: Any) -> tuple[str, str]:
-    """One fact of a gate's reason, zh and en: `年龄为38岁`, `age is 38 years`."""
-    zh, en = fact_words(vocabulary().get(name), value)
-    return f"{fact_label(name, 'zh')}为{zh}", f"{name} is {en}"
+def gate_fact_words(name: str, info: FactInfo | None, said: tuple[str, str]
+                    ) -> tuple[str, str]:
+    """One fact of a gate's reason, zh and en, from its value's words (`fact_words`):
+    `年龄为38岁`, `age is 38 years`."""
+    return f"{name if info is None else info.zh}为{said[0]}", f"{name} is {said[1]}"
 
 
 def gate_reasons(passed: bool, text_zh: str, text_en: str,

@@ -44,8 +44,8 @@ class _Plan:
     """What the engine keeps per schedule: the compiled form, the generated function of each
     purpose (written on first use) and the explanation's fixed parts and caches."""
 
-    __slots__ = ("c", "cards", "dec", "gate_text", "gate_words", "model", "next_tiers",
-                 "reads_years_begun", "records", "words")
+    __slots__ = ("c", "cards", "dec", "gate_text", "model", "next_tiers", "reads_years_begun",
+                 "records", "words")
 
     def __init__(self, c: CompiledSchedule) -> None:
         self.c = c
@@ -60,10 +60,8 @@ class _Plan:
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
         #: per (purpose, date): a card's values that depend on them alone
         self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
-        #: (fact, value) → (zh, en) words of one fact of a rule over several facts
-        self.words: dict[tuple[Any, ...], tuple[str, str]] = {}
-        #: (fact, value) → (zh, en) words of one fact of a gate's reason
-        self.gate_words: dict[tuple[str, Any], tuple[str, str]] = {}
+        #: (fact, value) → its words, zh and en (`said`)
+        self.words: dict[tuple[str, Any], tuple[str, str]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
         """The generated function of `purpose` and the fixed parts of its lines."""
@@ -87,6 +85,16 @@ class _Plan:
                               _key_facts(c, f)))
             hit = self.records[purpose] = (rp, _explainer(self, rp, tuple(lines)))
         return hit
+
+    def said(self, name: str, value: Any) -> tuple[str, str]:
+        """A fact's value in words, zh and en (`fact_words`), kept: the words of the facts
+        of a rule over several facts and of a gate's reason are joined from these."""
+        words = self.words.get((name, value))
+        if words is None:
+            if len(self.words) > _CACHE_LIMIT:
+                self.words.clear()
+            words = self.words[name, value] = fact_words(self.c.vocab.get(name), value)
+        return words
 
     def points(self, ticks: int) -> Decimal:
         d = self.dec.get(ticks)
@@ -344,16 +352,9 @@ class _Detail:
         cache = plan.gate_text[g.id][passed]
         result = cache.get(key)
         if result is None:
-            words = plan.gate_words
-            said = []
-            for n, v in zip(names, values, strict=True):
-                w = words.get((n, v))
-                if w is None:
-                    if len(words) > _CACHE_LIMIT:
-                        words.clear()
-                    with plan.c.scope():
-                        w = words[n, v] = gate_fact_words(n, v)
-                said.append(w)
+            vocab = plan.c.vocab
+            said = [gate_fact_words(n, vocab.get(n), plan.said(n, v))
+                    for n, v in zip(names, values, strict=True)]
             zh, en = gate_reasons(passed, g.text_zh, g.text, said)
             if len(cache) > 4096:
                 cache.clear()
@@ -507,21 +508,16 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
         facts' values (the value a read-only `FactValues`, so cards can share it), its words
         (each fact's, joined) by each fact's value."""
         _, f, _, head, rule, tail, made, _, _ = spec
-        names, words = f.facts, plan.words
+        names = f.facts
 
         def line(facts: Facts, t: int, capped: bool) -> Line:
             values = tuple([facts[x] for x in names])
             value = FactValues(zip(names, values, strict=True))
             zh, en = [], []
             for x, v in value.items():
-                said = words.get((x, v))
-                if said is None:
-                    if len(words) > _CACHE_LIMIT:
-                        words.clear()
-                    zh_x, en_x = fact_words(c.vocab.get(x), v)
-                    said = words[x, v] = (f"{x} {zh_x}", f"{x} {en_x}")
-                zh.append(said[0])
-                en.append(said[1])
+                said = plan.said(x, v)
+                zh.append(f"{x} {said[0]}")
+                en.append(f"{x} {said[1]}")
             if len(made) > 4096:
                 made.clear()
             result = made[values] = _new(
