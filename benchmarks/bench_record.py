@@ -79,6 +79,18 @@ def _time(run: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None =
     return best, peak
 
 
+def _alternated(score: Callable[[], Any], read: Callable[[], Any], repeat: int
+                ) -> tuple[float, float, float]:
+    """The best time of `score` and of `read` over `repeat` runs of each, alternated (a busy
+    minute falls on both), and the peak MiB `read` allocated."""
+    scoring, both, peak = float("inf"), float("inf"), 0.0
+    for _ in range(repeat):
+        scoring = min(scoring, _time(score, 1)[0])
+        took, grew = _time(read, 1)
+        both, peak = min(both, took), max(peak, grew)
+    return scoring, both, peak
+
+
 def check(schedule: Any, parsed: list[Any]) -> str:
     """The hand-written function agrees with `points.score` on every applicant."""
     import points
@@ -172,10 +184,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.rows / seconds[label]:>13,.0f} {peak:>9.2f} {base / seconds[label]:>6.2f}")
     # reading: the run that scores and reads every card, less the run that only scores,
     # timed alternately (a busy minute falls on both), the best of each
-    scoring = both = float("inf")
-    for _ in range(args.repeat):
-        scoring = min(scoring, _time(from_applicants, 1)[0])
-        both = min(both, _time(explained, 1)[0])
+    scoring, both, _ = _alternated(from_applicants, explained, args.repeat)
     reading = both - scoring
     print(f"reading the explanation costs {reading / scoring:.2f}× scoring "
           f"({reading / args.rows * 1e6:.1f} µs against {scoring / args.rows * 1e6:.1f} µs per "
@@ -222,12 +231,7 @@ def reading_by_schedule(rows: int, repeat: int, seed: int) -> None:
                 card.groups  # noqa: B018
                 card.gates  # noqa: B018
 
-        # alternated (scoring, then scoring and reading) so that a busy minute falls on both
-        scoring, both, peak = float("inf"), float("inf"), 0.0
-        for _ in range(repeat):
-            scoring = min(scoring, _time(score, 1)[0])
-            took, grew = _time(read, 1)
-            both, peak = min(both, took), max(peak, grew)
+        scoring, both, peak = _alternated(score, read, repeat)
         reading = max(both - scoring, 1e-9)
         print(f"{sid:<28} {rows:>9,} {scoring:>9.3f} {both:>9.3f} {rows / reading:>10,.0f} "
               f"{peak:>9.2f} {reading / scoring:>6.2f}")
