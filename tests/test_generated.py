@@ -38,7 +38,7 @@ _NAME = re.compile(r"(F|T|x|make|run|sure|left|v|raw|total|ok|mask|max|min|[lu]?
 
 
 #: the explanation's names: its own and the `_Detail` attributes it reads
-_EXPLAIN = re.compile(r"(D|F|b|v|bool|make|explain|facts|ticks|hits|passes|line|_gate|get"
+_EXPLAIN = re.compile(r"(D|F|b|v|bool|make|explain|facts|ticks|hits|passes|get"
                       r"|numerator|denominator|KeyError|None|k"
                       r"|[tchpGLQ]\d+|ch\d+)")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +14,7 @@ __all__ = [
     "decimal_text",
     "fact_text",
     "gate_fact_words",
-    "gate_reasons",
+    "gate_reason_frame",
     "why_not_text",
 ]
 
@@ -99,25 +98,24 @@ def gate_fact_words(name: str, info: FactInfo | None, said: tuple[str, str]
     return f"{name if info is None else info.zh}为{said[0]}", f"{name} is {said[1]}"
 
 
-def gate_reasons(passed: bool, text_zh: str, text_en: str,
-                 said: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """A gate's verdict in words, zh and en, with the words of each fact it reads
-    (`gate_fact_words`, each fact once): `通过，年龄 ≤ 45岁（年龄为38岁）`,
+def gate_reason_frame(passed: bool, text_zh: str, text_en: str, reads: bool
+                      ) -> tuple[str, str, str, str]:
+    """What a gate's reason says around the words of the facts it reads (`gate_fact_words`,
+    each fact once, joined with `，` and `, `; `reads`: whether it reads any): zh before and
+    after, en before and after. Joined: `通过，年龄 ≤ 45岁（年龄为38岁）`,
     `passed: age ≤ 45 years (age is 38 years)`."""
     verdict = "passed" if passed else "failed"
     zh = f"{_WORDS['zh'][verdict]}，{text_zh}"
     en = f"{_WORDS['en'][verdict]}: {text_en}"
-    if said:
-        zh += f"（{'，'.join(w[0] for w in said)}）"
-        en += f" ({', '.join(w[1] for w in said)})"
-    return zh, en
+    return (zh + "（", "）", en + " (", ")") if reads else (zh, "", en, "")
 
 
 def why_not_text(kind: str, lang: str = "en", **v: Any) -> str:
     """Why a line was not applied or not counted, in words.
 
     `kind` is `when` (fact), `purpose` (purpose), `highest` (group, label) or `within`
-    (value, total, group, label, within, limit).
+    (value, total, group, label, within, limit; in Chinese `within_label`, the zh label of
+    `within`, may stand for it).
     """
     zh = lang == "zh"
     if kind == "when":
@@ -129,7 +127,7 @@ def why_not_text(kind: str, lang: str = "en", **v: Any) -> str:
             f"group {v['group']} counts only its highest member"
     if zh:
         return (f"只计{v['value']}（共{v['total']}）：“{v['label']}”合计最多计"
-                f"{fact_label(v['within'], 'zh')}（{v['limit']}）")
+                f"{v.get('within_label') or fact_label(v['within'], 'zh')}（{v['limit']}）")
     return (f"counts {v['value']} of {v['total']}: group {v['group']} counts at most "
             f"{v['within']} ({v['limit']}) in all")
 

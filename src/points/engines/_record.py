@@ -19,7 +19,14 @@ from typing import Any
 import attrs
 
 from .._card import FactValues, GateResult, GroupResult, Line, NextTier, ScoreCard
-from .._explain import fact_text, fact_words, gate_fact_words, gate_reasons, why_not_text
+from .._explain import (
+    fact_label,
+    fact_text,
+    fact_words,
+    gate_fact_words,
+    gate_reason_frame,
+    why_not_text,
+)
 from .._version import __version__
 from ..compiled import CompiledSchedule, compile_schedule
 from ..errors import UnknownPurpose
@@ -38,6 +45,8 @@ Scores = Mapping[str, int]
 _new = tuple.__new__
 #: at most this many entries in a plan's caches of points and value texts
 _CACHE_LIMIT = 65_536
+#: at most this many results kept per line, group and gate of an explanation
+_KEEP = 4096
 
 
 class _Plan:
@@ -61,7 +70,7 @@ class _Plan:
         #: per (purpose, date): a card's values that depend on them alone
         self.cards: dict[tuple[str | None, date], dict[str, Any]] = {}
         #: (fact, value) → its words, zh and en (`said`)
-        self.words: dict[tuple[str, Any], tuple[str, str]] = {}
+        self.words: dict[tuple[str, Any], tuple[str, str, str, str]] = {}
 
     def record(self, purpose: str | None) -> tuple[RecordPlan, Any]:
         """The generated function of `purpose` and the fixed parts of its lines."""
@@ -86,14 +95,18 @@ class _Plan:
             hit = self.records[purpose] = (rp, _explainer(self, rp, tuple(lines)))
         return hit
 
-    def said(self, name: str, value: Any) -> tuple[str, str]:
-        """A fact's value in words, zh and en (`fact_words`), kept: the words of the facts
-        of a rule over several facts and of a gate's reason are joined from these."""
+    def said(self, name: str, value: Any) -> tuple[str, str, str, str]:
+        """A fact's value in words, zh and en (`fact_words`), then as a gate's reason says it
+        (`gate_fact_words`), kept: the words of the facts of a rule over several facts and
+        of a gate's reason are joined from these."""
         words = self.words.get((name, value))
         if words is None:
             if len(self.words) > _CACHE_LIMIT:
                 self.words.clear()
-            words = self.words[name, value] = fact_words(self.c.vocab.get(name), value)
+            info = self.c.vocab.get(name)
+            value_words = fact_words(info, value)
+            words = self.words[name, value] = (
+                *value_words, *gate_fact_words(name, info, value_words))
         return words
 
     def points(self, ticks: int) -> Decimal:
@@ -342,75 +355,6 @@ class _Detail:
         return sure_of(self.plan.c, self.facts, _scores(self.rp, self.ticks, self.total),
                        self.purpose)
 
-    def _gate(self, g: Any, passed: bool) -> GateResult:
-        """A gate's result: the same verdict on the same values, the same result (its words
-        joined from each fact's, kept by the fact's value)."""
-        facts, plan = self.facts, self.plan
-        names = tuple(dict.fromkeys(g.facts))
-        values = [facts[n] for n in names]
-        key = _gate_key(values)
-        cache = plan.gate_text[g.id][passed]
-        result = cache.get(key)
-        if result is None:
-            vocab = plan.c.vocab
-            said = [gate_fact_words(n, vocab.get(n), plan.said(n, v))
-                    for n, v in zip(names, values, strict=True)]
-            zh, en = gate_reasons(passed, g.text_zh, g.text, said)
-            if len(cache) > 4096:
-                cache.clear()
-            result = cache[key] = _new(GateResult, (
-                g.id, g.label_zh, g.label_en, passed, en, g.veto, g.ref, g.status, zh))
-        return result
-
-    def line(self, spec: Any, t: int, capped: bool, chosen: Mapping[str, str | None],
-             key: tuple[Any, ...]) -> Line:
-        """The line of a factor that may not apply or not count, counts a `within` share,
-        reads a derived fact or several facts, built and kept under `key` (what decides it:
-        the generated explanation works it out and looks it up first)."""
-        _, f, fact, head, rule, tail, texts, above, _ = spec
-        plan, facts, purpose = self.plan, self.facts, self.purpose
-        c = plan.c
-        value = facts[fact] if not f.parts else FactValues((x, facts[x]) for x in f.facts)
-        why_not = why_zh = None
-        if f.within is not None and facts[_counted(f.id)] != value:
-            value = facts[_counted(f.id)]
-            group_zh = {g.id: g.label_zh for g in c.groups}
-            why_not = (f"counts {value} of {facts[f.fact]}: group {f.group} counts at "
-                       f"most {f.within} ({facts[f.within]}) in all")
-            with c.scope():
-                why_zh = why_not_text("within", "zh", value=value, total=facts[f.fact],
-                                      label=group_zh.get(f.group or "", f.group),
-                                      within=f.within, limit=facts[f.within])
-        applied = True
-        if f.when is not None and not facts[f.when]:
-            applied = False
-            if f.when.startswith("when:"):
-                why_not = f"applies only when {f.when_en}"
-                why_zh = f"仅在{f.when_zh}时适用"
-            else:
-                why_not = f"{f.when} is false"
-                with c.scope():
-                    why_zh = why_not_text("when", "zh", fact=f.when)
-        elif f.purposes is not None and purpose not in f.purposes:
-            applied = False
-            why_not = f"not applied for purpose {purpose}"
-            why_zh = why_not_text("purpose", "zh", purpose=purpose)
-        counted = applied
-        if counted:
-            for g, member in above:  # every `highest` ancestor must choose this path
-                if chosen.get(g) not in (None, member):
-                    counted = False
-                    label = next(x.label_zh for x in c.groups if x.id == g)
-                    why_not = f"group {g} counts only its highest member"
-                    why_zh = why_not_text("highest", "zh", label=label)
-                    break
-        line = _new(Line, (*head, value, *rule, plan.points(t), capped, applied, counted,
-                           *tail, why_not, why_zh, *_words(c, fact, value, facts)))
-        if len(texts) > 4096:
-            texts.clear()
-        texts[key] = line
-        return line
-
 
 def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     """The explanation of one purpose as a generated function of a `_Detail`: each group's
@@ -458,7 +402,7 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
         cache: dict[Any, GroupResult] = {}
 
         def group(t: int, capped: bool) -> GroupResult:
-            if len(cache) > 4096:
+            if len(cache) > _KEEP:
                 cache.clear()
             result = cache[t if g.cap is None else (t, capped)] = _new(GroupResult, (
                 g.id, g.label_zh, g.label_en, g.combine, plan.points(t), capped, g.parent))
@@ -492,7 +436,7 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
         info = c.vocab.get(fact)
 
         def line(value: Any, t: int, capped: bool) -> Line:
-            if len(texts) > 4096:
+            if len(texts) > _KEEP:
                 texts.clear()
             key: Any = (value.numerator, value.denominator) if share else value
             if not alone:
@@ -518,13 +462,101 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 said = plan.said(x, v)
                 zh.append(f"{x} {said[0]}")
                 en.append(f"{x} {said[1]}")
-            if len(made) > 4096:
+            if len(made) > _KEEP:
                 made.clear()
             result = made[values] = _new(
                 Line, (*head, value, *rule, plan.points(t), capped, True, True, *tail, None,
                        None, "，".join(zh), ", ".join(en)))
             return result
         return line
+
+    def build_rich_line(spec: Any) -> Any:
+        """A line that may not apply or not count, counts a `within` share, reads a derived
+        fact or several facts: built and kept under `key` (what decides it, worked out by
+        the generated explanation). Its fixed words are written here, once."""
+        _, f, fact, head, rule, tail, texts, above, _ = spec
+        info = c.vocab.get(fact)
+        plain = not f.parts and (info is None or info.parsed is None)
+        counted_at: str | None = None
+        limit_at = label = within_zh = ""
+        if f.within is not None:
+            counted_at, limit_at = _counted(f.id), f.within
+            label = next((g.label_zh for g in c.groups if g.id == f.group), f.group)
+            with c.scope():
+                within_zh = fact_label(f.within, "zh")
+        not_applied: tuple[str, str] | None = None
+        if f.purposes is not None and rp.purpose not in f.purposes:
+            not_applied = (f"not applied for purpose {rp.purpose}",
+                           why_not_text("purpose", "zh", purpose=rp.purpose))
+        when_words = ("", "")
+        if f.when is not None:
+            if f.when.startswith("when:"):
+                when_words = (f"applies only when {f.when_en}", f"仅在{f.when_zh}时适用")
+            else:
+                with c.scope():
+                    when_words = (f"{f.when} is false", why_not_text("when", "zh", fact=f.when))
+        # every `highest` group above must choose this line's path
+        paths = [(g, member, f"group {g} counts only its highest member",
+                  why_not_text("highest", "zh",
+                               label=next(x.label_zh for x in c.groups if x.id == g)))
+                 for g, member in above]
+        parts, when = f.facts if f.parts else None, f.when
+
+        def line(facts: Facts, t: int, capped: bool, chosen: Mapping[str, str | None],
+                 key: tuple[Any, ...]) -> Line:
+            value = facts[fact] if parts is None else FactValues((x, facts[x]) for x in parts)
+            why_not = why_zh = None
+            if counted_at is not None and facts[counted_at] != value:
+                total, value, limit = value, facts[counted_at], facts[limit_at]
+                why_not = why_not_text("within", value=value, total=total, group=f.group,
+                                       within=limit_at, limit=limit)
+                why_zh = why_not_text("within", "zh", value=value, total=total,
+                                      label=label, within=limit_at, within_label=within_zh,
+                                      limit=limit)
+            applied = True
+            if when is not None and not facts[when]:
+                applied = False
+                why_not, why_zh = when_words
+            elif not_applied is not None:
+                applied = False
+                why_not, why_zh = not_applied
+            counted = applied
+            if counted:
+                for g, member, en, zh in paths:
+                    if chosen.get(g) not in (None, member):
+                        counted, why_not, why_zh = False, en, zh
+                        break
+            words = fact_words(info, value) if plain else _words(c, fact, value, facts)
+            if len(texts) > _KEEP:
+                texts.clear()
+            result = texts[key] = _new(Line, (
+                *head, value, *rule, plan.points(t), capped, applied, counted, *tail, why_not,
+                why_zh, *words))
+            return result
+        return line
+
+    def build_gate(g: Any) -> Any:
+        """A gate's result: its verdict in words with the words of each fact it reads (each
+        once, kept by value in `_Plan.said`), kept by its verdict and those values."""
+        names = tuple(dict.fromkeys(g.facts))
+        frames = (gate_reason_frame(False, g.text_zh, g.text, bool(names)),
+                  gate_reason_frame(True, g.text_zh, g.text, bool(names)))
+        results = plan.gate_text[g.id]
+        said = plan.said
+
+        def gate(passed: bool, key: Any) -> GateResult:
+            values = (key,) if len(names) == 1 else key or ()
+            words = [said(n, v) for n, v in zip(names, values, strict=True)]
+            zh_head, zh_tail, en_head, en_tail = frames[passed]
+            cache = results[passed]
+            if len(cache) > _KEEP:
+                cache.clear()
+            result = cache[key] = _new(GateResult, (
+                g.id, g.label_zh, g.label_en, passed,
+                en_head + ", ".join([w[3] for w in words]) + en_tail, g.veto, g.ref, g.status,
+                zh_head + "，".join([w[2] for w in words]) + zh_tail))
+            return result
+        return gate
 
     for i, spec in enumerate(lines):
         f = spec[1]
@@ -569,17 +601,17 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
             often = f.within is not None or any(
                 (info := c.vocab.get(x)) is not None and info.kind == "decimal"
                 for x in spec[8])  # money, or a share cut by another fact's value
-            kept(f"L{i}", const(spec[6]), "v", f"D.line({const(spec)}, t{i}, h{i}, {ch}, v)",
-                 rare=not often)
+            kept(f"L{i}", const(spec[6]), "v",
+                 f"{const(build_rich_line(spec))}(F, t{i}, h{i}, {ch}, v)", rare=not often)
     gates = list(c.gates.values())
     if gates:
         add(f"({''.join(f'p{j}, ' for j in range(len(gates)))}) = D.passes")
-    for j, gate in enumerate(gates):  # the key `_Detail._gate` keeps it under
+    for j, gate in enumerate(gates):  # kept by the values of the facts it reads, each once
         read = [f"F[{const(n)}]" for n in dict.fromkeys(gate.facts)]
-        key = read[0] if len(read) == 1 else f"({''.join(x + ', ' for x in read)})" \
-            if read else "None"
-        kept(f"Q{j}", f"{const(plan.gate_text[gate.id])}[p{j}]", key,
-             f"D._gate({const(gate)}, p{j})")
+        add("v = " + (read[0] if len(read) == 1 else f"({''.join(x + ', ' for x in read)})"
+                      if read else "None"))
+        kept(f"Q{j}", f"{const(plan.gate_text[gate.id])}[p{j}]", "v",
+             f"{const(build_gate(gate))}(p{j}, v)")
     add(f"return ({''.join(f'L{i}, ' for i in range(n_lines))}), "
         f"({''.join(f'G{k}, ' for k in range(len(c.groups)))}), "
         f"({''.join(f'Q{j}, ' for j in range(len(gates)))})")
@@ -590,12 +622,6 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
     explain = namespace["make"](*values)
     explain.source = source  # for reading (the tests check what it holds)
     return explain
-
-
-def _gate_key(values: list[Any]) -> Any:
-    """A gate's result is kept by the values of the facts it reads (each once): the one
-    value, a tuple, or None."""
-    return values[0] if len(values) == 1 else tuple(values) if values else None
 
 
 def _key_facts(c: CompiledSchedule, f: Any) -> tuple[str, ...]:
