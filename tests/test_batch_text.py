@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from unittest.mock import patch
 
 import polars as pl
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 import points
 from points import ApplicantError
-from points.batch import BatchResult
+from points.batch import BatchResult, _text
 from points.batch import _score as score_module
 from points.batch._text import few_places, iso_dates
 
@@ -174,14 +175,17 @@ DECIMAL_CHARS = st.sampled_from("0123456789..-+eE x")
 
 
 @given(st.lists(st.one_of(st.text(DECIMAL_CHARS, max_size=14), st.none()), max_size=40),
-       st.integers(0, 6), st.integers(0, 3))
+       st.integers(0, 6), st.integers(0, 3), st.sampled_from([1, 3, 8, _text._STEP]))
 def test_few_places_counts_the_bytes_after_the_first_point(cells: list[str | None],
-                                                          places: int, start: int) -> None:
+                                                          places: int, start: int,
+                                                          step: int) -> None:
+    # read `step` cells at a time (the slices' edges, with nulls and a sliced column)
     s = pl.Series(cells, dtype=pl.String)[start:]
     after = (s.str.len_bytes().cast(pl.Int64) - s.str.find(".", literal=True) - 1).fill_null(0)
     expected = (after <= places) & s.is_not_null() & (s.str.len_bytes() <= 12) \
         & ~s.str.contains("[eE]")
-    assert few_places(s, places).to_list() == expected.to_list()
+    with patch.object(_text, "_STEP", step):
+        assert few_places(s, places).to_list() == expected.to_list()
 
 
 def test_an_exponent_is_left_to_the_slow_way() -> None:

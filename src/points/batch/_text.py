@@ -12,6 +12,7 @@ soon it comes.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
 
@@ -29,9 +30,15 @@ _MAX_YEARS = 1000
 _NO_DAY = -(2**31)
 
 
-def _words(s: pl.Series) -> tuple[NDArray[np.uint32], ...] | None:
-    """Per cell: byte length, text bytes 0-3, 4-7 and 8-11 (little-endian words; a null
-    cell has length 0); None where the views cannot be read this way."""
+#: cells read per slice: the slice's words (4 × 128 KiB) stay in the processor's cache, so
+#: the dozens of whole-slice operations that follow read no main memory
+_STEP = 1 << 15
+
+
+def _views(s: pl.Series) -> tuple[NDArray[np.uint32], NDArray[np.bool_] | None] | None:
+    """The cells' views as four 32-bit words each (byte length, text bytes 0-3, 4-7,
+    8-11, little-endian), read-only, and where the nulls are (None: none); None where the
+    views cannot be read this way."""
     if sys.byteorder != "little" or s.dtype != pl.String or s.len() == 0:
         return None
     a = s.to_arrow(compat_level=pl.CompatLevel.newest())
@@ -40,10 +47,35 @@ def _words(s: pl.Series) -> tuple[NDArray[np.uint32], ...] | None:
     if a.type != pa.string_view():
         return None
     views = np.frombuffer(a.buffers()[1], dtype=np.uint32).reshape(-1, 4)
-    words = views[a.offset:a.offset + len(a)].T.copy()  # 4 rows, contiguous, writable
-    if a.null_count:  # a null cell's view is undefined: read it as empty
-        words[0][np.asarray(s.is_null().to_numpy())] = 0
+    nulls = np.asarray(s.is_null().to_numpy()) if a.null_count else None
+    return views[a.offset:a.offset + len(a)], nulls
+
+
+def _words(s: pl.Series) -> tuple[NDArray[np.uint32], ...] | None:
+    """Per cell: byte length, text bytes 0-3, 4-7 and 8-11 (`_views`; a null cell has
+    length 0), as four contiguous writable arrays; None where the views cannot be read."""
+    read = _views(s)
+    if read is None:
+        return None
+    views, nulls = read
+    words = views.T.copy()
+    if nulls is not None:  # a null cell's view is undefined: read it as empty
+        words[0][nulls] = 0
     return tuple(words)
+
+
+def _sliced(views: NDArray[np.uint32], nulls: NDArray[np.bool_] | None
+            ) -> Iterator[tuple[int, int, tuple[NDArray[np.uint32], ...]]]:
+    """`_words` a slice of `_STEP` cells at a time: (first, end, words), the words in one
+    buffer that the next slice overwrites."""
+    buffer = np.empty((4, min(_STEP, len(views))), dtype=np.uint32)
+    for lo in range(0, len(views), _STEP):
+        hi = min(lo + _STEP, len(views))
+        words = buffer[:, :hi - lo]
+        np.copyto(words, views[lo:hi].T)
+        if nulls is not None:
+            words[0][nulls[lo:hi]] = 0
+        yield lo, hi, tuple(words)
 
 
 def _series(values: NDArray[np.int32], good: NDArray[np.bool_], dtype: pa.DataType,
@@ -153,32 +185,37 @@ def few_places(s: pl.Series, places: int) -> pl.Series:
     a plain decimal with at most `places` decimals has. False for a null cell, one over
     12 bytes and one with an exponent ("e" or "E": "1e-3" has 3 places): the slow way
     decides those."""
-    words = _words(s)
-    if words is None:
+    read = _views(s)
+    if read is None:
         return pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
-    n = words[0]
-    # more places than `places` ⇔ a "." among bytes 0..n-2-places: "." bytes are the zero
-    # bytes of x = word ^ "....", and (x - 0x01..) & ~x & 0x80.. flags every zero byte (and
-    # perhaps bytes above one, through a borrow: those are in the prefix too, so "any" is
-    # exact)
-    before = n.astype(np.int32)
-    before -= 1 + places
-    np.clip(before, 0, 12, out=before)
-    found = np.zeros_like(n)
-    z = np.empty_like(n)
-    mask = np.empty_like(n)
-    y = np.empty_like(n)
-    inside = np.minimum(n, _U32(12)).astype(np.intp)
-    for i, x in enumerate(words[1:]):
-        # "e" or "E" among the cell's own bytes: with bit 0x20 set, only those two bytes
-        # become "e", the zero bytes of y
-        np.bitwise_or(x, _U32(0x20202020), out=y)
-        y ^= _U32(0x65656565)
-        _zero_bytes(y, np.take(_PREFIX[i], inside, out=mask), z, found)
-        x ^= _U32(0x2E2E2E2E)
-        _zero_bytes(x, np.take(_PREFIX[i], before, out=mask), z, found)
-    ok = found == 0
-    ok &= n <= 12
-    if s.null_count():
-        ok &= np.asarray(s.is_not_null().to_numpy())
-    return pl.Series(s.name, ok, dtype=pl.Boolean)
+    out = np.empty(s.len(), dtype=np.bool_)
+    step = min(_STEP, s.len())
+    found, z, mask, y = (np.empty(step, dtype=np.uint32) for _ in range(4))
+    before = np.empty(step, dtype=np.int32)
+    inside = np.empty(step, dtype=np.intp)
+    for lo, hi, words in _sliced(*read):
+        m = hi - lo
+        n = words[0]
+        f, zm, mm, ym, b, ins = found[:m], z[:m], mask[:m], y[:m], before[:m], inside[:m]
+        # more places than `places` ⇔ a "." among bytes 0..n-2-places: "." bytes are the
+        # zero bytes of x = word ^ "....", and (x - 0x01..) & ~x & 0x80.. flags every zero
+        # byte (and perhaps bytes above one, through a borrow: those are in the prefix
+        # too, so "any" is exact)
+        np.subtract(n, 1 + places, out=b, casting="unsafe")
+        np.clip(b, 0, 12, out=b)
+        np.minimum(n, _U32(12), out=ins, casting="unsafe")
+        f.fill(0)
+        for i, x in enumerate(words[1:]):
+            # "e" or "E" among the cell's own bytes: with bit 0x20 set, only those two
+            # bytes become "e", the zero bytes of y
+            np.bitwise_or(x, _U32(0x20202020), out=ym)
+            ym ^= _U32(0x65656565)
+            _zero_bytes(ym, np.take(_PREFIX[i], ins, out=mm), zm, f)
+            x ^= _U32(0x2E2E2E2E)
+            _zero_bytes(x, np.take(_PREFIX[i], b, out=mm), zm, f)
+        ok = out[lo:hi]
+        np.equal(f, 0, out=ok)
+        ok &= n <= 12
+    if read[1] is not None:
+        out &= ~read[1]
+    return pl.Series(s.name, out, dtype=pl.Boolean)
