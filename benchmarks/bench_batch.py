@@ -8,8 +8,10 @@ written once to a Parquet file) under the same Guangzhou 2021 rules. Before timi
 hand-written versions are checked against `score_frame`, and `score_frame` against the
 per-record `points.score` on a sample of rows (`--check-rows`, all rows with 0). Rows:
 
-- `score_frame` on typed columns (as from Parquet), on all-text columns (as from CSV), and
-  with `outputs=["total", "eligible", "tier"]` (only those columns);
+- `score_frame` on typed columns (as from Parquet), on all-text columns (as from CSV), on
+  all-text columns with `columns="read"` (the 7 columns Guangzhou 2021 never reads skipped,
+  as the hand-written versions skip them), and with `outputs=["total", "eligible", "tier"]`
+  (only those columns);
 - hand-written Polars (the baseline), hand-written NumPy;
 - a fused numba loop giving the same columns as the hand-written Polars version, and one
   giving only the total, eligibility and tier (`gz2021_numba.py`; numba is a
@@ -70,6 +72,7 @@ ON = date(2024, 6, 1)
 IMPLEMENTATIONS = {
     "points": "points score_frame (typed columns)",
     "points_text": "points score_frame (all-text columns, as from CSV)",
+    "points_text_read": "points score_frame (all-text, columns=\"read\")",
     "points_outputs": "points score_frame, outputs total/eligible/tier",
     "polars": "hand-written Polars",
     "polars_text": "hand-written Polars, all-text columns + strict casts",
@@ -115,6 +118,10 @@ def _runner(key: str) -> Any:
         from points.batch import score_frame
 
         return lambda df: score_frame(df, SCHEDULE, on=ON).scored
+    if key == "points_text_read":
+        from points.batch import score_frame
+
+        return lambda df: score_frame(df, SCHEDULE, on=ON, columns="read").scored
     if key == "points_outputs":
         from points.batch import score_frame
 
@@ -138,7 +145,7 @@ def _size(result: Any) -> float | None:
 def worker(key: str, data: Path, repeat: int) -> dict[str, Any]:
     """Time one implementation in this process (run by the parent in a subprocess)."""
     df = pl.read_parquet(data)
-    if key in ("points_text", "polars_text"):
+    if key in ("points_text", "points_text_read", "polars_text"):
         df = df.with_columns(pl.all().cast(pl.String))
     if key.startswith("numba") and gz2021_numba is None:
         return {"key": key, "skipped": "numba is not installed (pip install points[bench])"}
@@ -236,7 +243,8 @@ def table(runs: list[dict[str, dict[str, Any]]], rows: int) -> str:
         median, low, high = paired(runs, key, "polars") or (float("nan"),) * 3
         lines.append(f"{label:<54} {rows:>10,} {best:>8.3f} {rows / best:>12,.0f} "
                      f"{peak:>9.0f} {size_text:>14} {median:>6.2f} {low:>5.2f}–{high:<5.2f}")
-    for ours, theirs in (("points_text", "polars_text"), ("points", "numba"),
+    for ours, theirs in (("points_text", "polars_text"), ("points_text_read", "polars_text"),
+                         ("points", "numba"),
                          ("points_outputs", "numba_total")):
         ratio = paired(runs, ours, theirs)
         if ratio is not None:

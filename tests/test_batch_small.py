@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 import points
 from points import Applicant
-from points.batch import _score, sample_frame, score_frame
+from points.batch import _score, sample_frame, score_frame, unread_columns
 from points.batch._small import small_plan
 from points.testing import applicants, schedules
 from test_equivalence import frame
@@ -254,3 +254,85 @@ def test_the_new_city_small_table_takes_the_row_by_row_path(
     both_ways(broken, schedule, None, monkeypatch)
     assert score_frame(broken, schedule, on=ON).rejects["field"].unique().to_list() == [
         "branches.family"]
+
+
+# --- columns="read": only the columns the schedule reads ---------------------------------
+
+
+@SETTINGS
+@given(schedule=schedules(), data=st.data())
+def test_reading_only_the_read_columns_scores_valid_rows_alike(
+        schedule: points.Schedule, data: st.DataObject) -> None:
+    # valid applicants: the same scored table with or without the unread columns, typed or
+    # all text, on the small path and the column path alike (1 or 600 rows)
+    people = data.draw(st.lists(applicants(schedule), min_size=1, max_size=4))
+    table = frame(people * data.draw(st.sampled_from([1, 150])))
+    if data.draw(st.booleans()):
+        table = table.with_columns(pl.all().cast(pl.String))
+    for purpose in [None, *schedule.purposes]:
+        full = score_frame(table, schedule, purpose=purpose, on=ON)
+        read = score_frame(table, schedule, purpose=purpose, on=ON, columns="read")
+        assert_frame_equal(read.scored, full.scored)
+        assert read.rejects.height == full.rejects.height == 0
+
+
+def test_a_bad_cell_in_an_unread_column_rejects_only_by_default() -> None:
+    # Guangzhou 2021 never reads sex or insurance_base_ratio: by default their bad cells
+    # reject rows 2 and 3, as points.score refuses them; with columns="read" those rows are
+    # scored as if the cells were not given; a bad cell in a read column rejects either way
+    schedule = points.load_schedule("guangzhou/2021")
+    assert {"sex", "insurance_base_ratio"} <= set(
+        unread_columns(schedule, ["sex", "insurance_base_ratio", "permit_months"]))
+    assert unread_columns(schedule, ["permit_months", "age", "applicant_id"]) == []
+    table = pl.DataFrame({"age": ["30", "31", "32", "33"],
+                          "permit_months": ["12", "24", "36", "x"],
+                          "sex": ["male", "robot", "female", "female"],
+                          "insurance_base_ratio": ["1.5", "1", "abc", "2"]})
+    full = score_frame(table, schedule, on=ON)
+    assert full.rejects.select("row", "field", "value").rows() == [
+        (2, "sex", "robot"), (3, "insurance_base_ratio", "abc"), (4, "permit_months", "x")]
+    with pytest.raises(points.ApplicantError):
+        points.score({"age": 31, "permit_months": 24, "sex": "robot"}, schedule, on=ON)
+    read = score_frame(table, schedule, on=ON, columns="read")
+    assert read.rejects.select("row", "field", "value").rows() == [(4, "permit_months", "x")]
+    assert read.scored["row"].to_list() == [1, 2, 3]
+    without = score_frame(table.drop("sex", "insurance_base_ratio"), schedule, on=ON)
+    assert_frame_equal(read.scored, without.scored.filter(pl.col("row") <= 3))
+    assert read.scored["total"].to_list() == [
+        int(points.score({"age": a, "permit_months": m}, schedule, on=ON).total * 100)
+        for a, m in ((30, 12), (31, 24), (32, 36))]
+
+
+def test_columns_is_all_or_read() -> None:
+    with pytest.raises(points.InputError, match="columns is") as info:
+        score_frame(pl.DataFrame({"age": [30]}), "guangzhou/2021", on=ON,
+                    columns="some")  # type: ignore[arg-type]
+    assert info.value.value == "some"
+
+
+def test_score_file_and_the_command_skip_unread_columns(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from points.batch import score_file
+    from points.cli import app
+
+    source = tmp_path / "in.csv"
+    table = sample_frame(300, seed=13, on=ON).with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(pl.lit("robot"))
+        .otherwise(pl.col("sex")).alias("sex"))
+    table.write_csv(source)
+    full = score_file(source, tmp_path / "full.csv", "guangzhou/2021", on=ON, chunk_rows=128)
+    read = score_file(source, tmp_path / "read.csv", "guangzhou/2021", on=ON, chunk_rows=128,
+                      columns="read")
+    assert (full.rows_scored, full.rows_rejected, read.rows_scored, read.rows_rejected) == (
+        299, 1, 300, 0)
+    scored = pl.read_csv(tmp_path / "read.csv")
+    assert_frame_equal(scored.filter(pl.col("row") != 5), pl.read_csv(tmp_path / "full.csv"))
+    run = CliRunner().invoke(app, ["score", str(source), "--on", "2024-06-01", "--skip-unread",
+                                   "-o", str(tmp_path / "cli.csv")])
+    assert run.exit_code == 0, run.output
+    assert_frame_equal(pl.read_csv(tmp_path / "cli.csv"), scored)
+    for args in ([str(source), "--engine", "dask"], ["--records", str(tmp_path)]):
+        run = CliRunner().invoke(app, ["score", *args, "--on", "2024-06-01", "--skip-unread",
+                                       "-o", str(tmp_path / "x.parquet")])
+        assert run.exit_code != 0 and "--skip-unread works with" in run.output, run.output

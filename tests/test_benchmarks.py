@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow  # each test runs a benchmark script in a subproce
 
 @pytest.mark.parametrize(("script", "args", "rows"), [
     ("bench_batch.py", ["--rows", "300", "--repeat", "1", "--rounds", "1",
-                        "--check-rows", "0"], 7),
+                        "--check-rows", "0"], 9),
     ("bench_record.py", ["--rows", "200", "--repeat", "1", "--batch-rows", "3",
                          "--calls", "1", "--schedules", "20"], 7),
 ])

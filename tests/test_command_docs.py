@@ -28,6 +28,7 @@ EXAMPLES: dict[str, list[str]] = {
     "score": ["points score", "points score applicants.csv --on 2024-06-01 -o scored.csv",
               "points score applicants.csv --on 2024-06-01 --outputs total,eligible,tier "
               "-o totals.csv",
+              "points score applicants.csv --on 2024-06-01 --skip-unread -o scored.csv",
               "points score applicants.csv --schedule guangzhou/2018 --on 2024-06-01 "
               "--out-of-force -o history.csv",
               "points score --records export --on 2024-06-01"],

@@ -1,7 +1,8 @@
 """Batch scoring: tables and files of applicants, scored in columns, nothing lost.
 
 - `score_frame(data, schedule, on=)`: a Polars or pandas table in, a `BatchResult` out
-  (scored rows and rejects with row, field, value, reason).
+  (scored rows and rejects with row, field, value, reason); `unread_columns`: the columns
+  its `columns="read"` skips.
 - `score_file` / `rank_file`: files (CSV, Parquet, JSON Lines, Excel) in, scored or ranked
   file, rejects and summary out, committed together or not at all; `read_table` /
   `write_table` for the same formats.
@@ -24,7 +25,7 @@ from ._rank_sure import COLUMNS as RANK_SURE_COLUMNS
 from ._ranking import RankResult, rank
 from ._run import rank_file, read_table, score_file
 from ._sample import sample_applicants, sample_frame, sample_frames
-from ._score import BATCH_COLUMNS, BatchResult, score_frame
+from ._score import BATCH_COLUMNS, BatchResult, score_frame, unread_columns
 from ._write import neutralise_formulas, write_table
 
 __all__ = [
@@ -48,5 +49,6 @@ __all__ = [
     "sample_frames",
     "score_file",
     "score_frame",
+    "unread_columns",
     "write_table",
 ]

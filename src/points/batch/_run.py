@@ -161,6 +161,7 @@ def _run(
     bom: bool = True,
     encoding: str | None = None,
     outputs: Sequence[str] | None = None,
+    columns: Literal["all", "read"] = "all",
 ) -> BatchSummary:
     from . import _score as batch
 
@@ -205,7 +206,7 @@ def _run(
                     try:
                         res = batch.score_frame(frame, sched, purpose=purpose, on=on,
                                                 row_offset=base + start, extra=extra,
-                                                outputs=needed)
+                                                outputs=needed, columns=columns)
                     except InputError as exc:
                         if exc.source is not None:
                             raise
@@ -325,6 +326,7 @@ def score_file(
     encoding: str | None = None,
     bom: bool = True,
     outputs: Sequence[str] | None = None,
+    columns: Literal["all", "read"] = "all",
 ) -> BatchSummary:
     """Score an applicant file, directory of files or stream; write scored rows and rejects.
 
@@ -344,7 +346,9 @@ def score_file(
     `write=False` scores and counts without writing any file. `encoding` is the text
     encoding of CSV input (default: UTF-8, else GB18030 when the text is not valid UTF-8);
     `bom=False` writes CSV files without a UTF-8 byte-order mark. `outputs` names the scored
-    columns to write (`row` and `applicant_id` always are; see `score_frame`).
+    columns to write (`row` and `applicant_id` always are; see `score_frame`);
+    `columns="read"` skips the columns of facts the schedule never reads (see
+    `score_frame`: a bad cell there then rejects nothing).
 
     Raises `InputError` when an input cannot be read at all and `OutputError` when an output
     cannot be written; then no output is left under its final name.
@@ -352,7 +356,7 @@ def score_file(
     return _run(input, output, schedule, rejects=rejects, purpose=purpose, on=on,
                 format=format, output_format=output_format, chunk_rows=chunk_rows,
                 progress=progress, ranked=False, quota=None, seed=None, extra=extra,
-                write=write, bom=bom, encoding=encoding, outputs=outputs)
+                write=write, bom=bom, encoding=encoding, outputs=outputs, columns=columns)
 
 
 def rank_file(
@@ -372,6 +376,7 @@ def rank_file(
     progress: ProgressHook | None = None,
     encoding: str | None = None,
     bom: bool = True,
+    columns: Literal["all", "read"] = "all",
 ) -> BatchSummary:
     """Score like `score_file`, then rank the scored list and write it with rank and admitted.
 
@@ -380,6 +385,7 @@ def rank_file(
     `quota` and `seed` override the schedule's `[ranking]`; `purpose` defaults to the
     ranking's purpose. Reading, scoring and rejects stream; the scored list is held in
     memory for ranking. The summary carries the cutoff and the number admitted.
+    `columns="read"` as in `score_file`.
     """
     sched = schedule if isinstance(schedule, Schedule) else load_schedule(schedule)
     if purpose is None and sched.ranking is not None:
@@ -387,4 +393,4 @@ def rank_file(
     return _run(input, output, sched, rejects=rejects, purpose=purpose, on=on,
                 format=format, output_format=output_format, chunk_rows=chunk_rows,
                 progress=progress, ranked=True, quota=quota, seed=seed, extra=extra,
-                bom=bom, encoding=encoding)
+                bom=bom, encoding=encoding, columns=columns)
