@@ -122,6 +122,35 @@ def test_the_card_shows_a_derived_fact_with_its_inputs(sched: points.Schedule) -
     assert "pension_months 50个月" in card.explain("zh")
 
 
+def test_a_derived_number_may_name_its_unit(tmp_path: Path) -> None:
+    # words only: the fewest months of two, with "months" in the card and a gate's reason
+    s = _load(tmp_path, """
+[facts.fewest]
+label = { zh = "较少月数", en = "fewer months" }
+expr = "min(pension_months, medical_months)"
+unit = "month"
+
+[factors.insured]
+label = { zh = "参保", en = "insured" }
+rule = "rate"
+fact = "fewest"
+per = 12
+rate = 1
+ref = "t"
+status = "confirmed"
+
+[gates.two_years]
+label = { zh = "两年", en = "two years" }
+condition = { fact = "fewest", ge = 24 }
+ref = "t"
+status = "confirmed"
+""")
+    card = points.score({"age": 30, "pension_months": 30, "medical_months": 25}, s, on=ON)
+    assert card.line("insured").value_en.startswith("25 months (= min(")
+    assert card.gates[0].reason == "passed: fewest ≥ 24 months (fewest is 25 months)"
+    assert card.gates[0].reason_zh.endswith("（较少月数为25个月）")
+
+
 def test_a_derived_fact_is_never_given(sched: points.Schedule) -> None:
     with pytest.raises(ApplicantError, match="lowest_language: is derived by the schedule"):
         points.score({"age": 30, "lowest_language": 3}, sched, on=ON)
@@ -190,6 +219,8 @@ status = "confirmed"
     ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "1 +"\n', "facts.a.expr", ""),
     ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "a"\nkind = "count"\nmax = 3\n',
      "facts.a", "takes no max"),
+    ('[facts.a]\nlabel = { zh = "a", en = "a" }\nexpr = "permit_months > 3"\nunit = "month"\n',
+     "facts.a.unit", "a unit is for a derived number, not a true/false"),
 ])
 def test_hostile_and_circular_expressions_are_refused(
         tmp_path: Path, facts: str, key: str, message: str) -> None:

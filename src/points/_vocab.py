@@ -120,7 +120,7 @@ class FactDecl(_Strict):
         if isinstance(self.levels, list) and not 1 <= len(self.levels) <= 64:
             raise ValueError("a level list has 1 to 64 values")
         if self.expr is not None:
-            extra = [k for k in ("unit", "places", "min", "max", "levels", "window_years")
+            extra = [k for k in ("places", "min", "max", "levels", "window_years")
                      if getattr(self, k) is not None]
             if self.optional or self.required:
                 extra.append("optional" if self.optional else "required")

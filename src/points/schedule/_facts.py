@@ -88,8 +88,14 @@ def _derived(s: Schedule, vocab: dict[str, FactInfo], where: str) -> list[Proble
         except ExpressionError as exc:
             problems.append((path, f"{exc.message} (at character {exc.position + 1})", text))
             return
+        unit = todo[name].unit
+        if unit is not None and expr.type.kind != "number":
+            problems.append((("facts", name, "unit"), "a unit is for a derived number, not "
+                             f"a {'true/false' if expr.type.kind == 'bool' else 'level'}",
+                             unit))
+            return
         vocab[name] = derived_info(name, todo[name].label.zh, todo[name].label.en, expr,
-                                   where, todo[name].section)
+                                   where, todo[name].section, unit)
 
     for name in todo:
         visit(name, ())
@@ -97,8 +103,9 @@ def _derived(s: Schedule, vocab: dict[str, FactInfo], where: str) -> list[Proble
 
 
 def derived_info(name: str, zh: str, en: str, expr: Expr, where: str,
-                 section: str | None) -> FactInfo:
-    """The `FactInfo` of a derived fact: its kind and bounds from its expression."""
+                 section: str | None, unit: str | None = None) -> FactInfo:
+    """The `FactInfo` of a derived fact: its kind and bounds from its expression (`unit`:
+    the declared unit of a number, words only)."""
     t = expr.type
     kind: Any = {"bool": "bool", "level": "level"}.get(t.kind)
     lo: Any = None
@@ -114,7 +121,7 @@ def derived_info(name: str, zh: str, en: str, expr: Expr, where: str,
     return FactInfo(name=name, kind=kind, zh=zh, en=en, minimum=lo, maximum=hi,
                     levels=t.levels, places=t.places, optional=t.optional,
                     aliases=dict(t.aliases), declaration=where, expr=expr.text,
-                    section=section, parsed=expr)
+                    section=section, parsed=expr, unit=unit)
 
 
 def _required(s: Schedule) -> Iterator[Problem]:
