@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import points
 from _helpers import Card, Facts, failed, insured
@@ -145,6 +147,24 @@ def test_seven_years_with_at_most_five_back_paid_months(
 ) -> None:
     c = card({**OK, "age": 30, **insured(months), "insurance_back_paid_months": back_paid})
     assert ("insurance_7y" not in failed(c)) is passes
+
+
+TYPES = ("pension", "medical", "unemployment", "injury", "maternity")
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(st.lists(st.integers(70, 90), min_size=5, max_size=5), st.integers(0, 8))
+def test_the_insurance_gate_is_the_policy_spelled_out(months: list[int], back_paid: int
+                                                      ) -> None:
+    # the schedule lists the six ways (b = 0..5 back-paid months, every type ≥ 84 − b);
+    # spelled out here as the policy reads: at most 5 months back-paid, and b of them
+    # (0 ≤ b ≤ back-paid) bring every type to 84
+    spelled = back_paid <= 5 and any(
+        all(m >= 84 - b for m in months) for b in range(back_paid + 1))
+    c = card({**OK, "age": 30, **{f"{t}_months": m for t, m in zip(TYPES, months,
+                                                                      strict=True)},
+              "insurance_back_paid_months": back_paid})
+    assert ("insurance_7y" not in failed(c)) is spelled
 
 
 def test_all_five_insurance_types_are_needed() -> None:
