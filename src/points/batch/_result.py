@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -9,9 +10,10 @@ import attrs
 import polars as pl
 
 from ..engines import points_expr
+from ..errors import InputError
 from ..schedule.model import Schedule
 
-__all__ = ["BatchResult", "output_names", "points_columns"]
+__all__ = ["BatchResult", "output_names", "points_columns", "wanted_outputs"]
 
 #: the compact columns of `scored` and their types in `points()` (and in files)
 _WIDE: dict[str, pl.DataType] = {
@@ -103,6 +105,24 @@ def output_names(schedule: Schedule, applied_at: bool = False) -> tuple[str, ...
             "eligible", "provisional", "outcome_sure", "tier", "tiers", "services",
             "schedule_id", "schedule_hash", "purpose", *ties, *rank, "in_force",
             *(["applied_at"] if applied_at else []))
+
+
+def wanted_outputs(schedule: Schedule, outputs: Sequence[str] | None, applied_at: bool
+                   ) -> frozenset[str] | None:
+    """The scored columns to keep: `outputs` with `row` and `applicant_id` (None: all).
+    Raises `InputError` naming any column `output_names` does not list."""
+    if outputs is None:
+        return None
+    if isinstance(outputs, str):
+        raise InputError("outputs is a list of column names, not one string", value=outputs)
+    known = output_names(schedule, applied_at)
+    unknown = [n for n in outputs if n not in known]
+    if unknown:
+        raise InputError(
+            f"unknown output column{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(str, unknown))}; the scored columns are "
+            f"{', '.join(known)}", value=unknown)
+    return frozenset({"row", "applicant_id", *outputs})
 
 
 def points_columns(c: Any) -> tuple[str, ...]:

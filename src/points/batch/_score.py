@@ -60,7 +60,7 @@ from ._checks import branch_masks, branch_rejects, check_problems
 from ._problem import REJECTS_SCHEMA as _REJECTS_SCHEMA
 from ._problem import Problem as _Problem
 from ._problem import parsed as _p
-from ._result import BatchResult, output_names, points_columns
+from ._result import BatchResult, output_names, points_columns, wanted_outputs
 from ._small import SMALL_ROWS, small_plan
 from ._text import few_places, iso_dates
 
@@ -532,11 +532,8 @@ def score_frame(
     (`["total", "eligible", "tier"]`; `row` and `applicant_id` are always kept, in the usual
     order): the others are not computed where they need not be, which is faster and
     smaller. Every row is still validated and rejected as without it. `columns="read"`
-    takes only the columns of facts the schedule reads (any purpose; also `age`, the
-    required facts, the applicant id, birth date and application time) and skips the
-    other facts' columns as `extra="ignore"` skips unknown ones: quicker on a wide table,
-    but a bad cell in a skipped column rejects nothing (`points.score` would refuse the
-    row, and the default, `"all"`, does as it does).
+    skips the columns `unread_columns` names, as `extra="ignore"` skips unknown ones:
+    quicker, but a bad cell there rejects nothing (per record and by default, it does).
     """
     on = evaluation_date(on)
     frame = _polars(data)
@@ -548,30 +545,17 @@ def score_frame(
         purpose = schedule.schedule.default_purpose
     elif purpose not in schedule.purposes:
         raise UnknownPurpose(purpose, schedule.id, list(schedule.purposes))
-    wanted = None
-    if outputs is not None:
-        if isinstance(outputs, str):
-            raise InputError("outputs is a list of column names, not one string",
-                             value=outputs)
-        known = output_names(schedule, "applied_at" in frame.columns)
-        unknown = [n for n in outputs if n not in known]
-        if unknown:
-            raise InputError(
-                f"unknown output column{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(map(str, unknown))}; the scored columns are "
-                f"{', '.join(known)}", value=unknown)
-        wanted = frozenset({"row", "applicant_id", *outputs})
-    if columns == "read":
-        frame = frame.drop(unread_columns(schedule, frame.columns))
-    elif columns != "all":
+    wanted = wanted_outputs(schedule, outputs, "applied_at" in frame.columns)
+    if columns not in ("all", "read"):
         raise InputError("columns is \"all\" or \"read\"", value=columns)
+    frame = frame.drop(unread_columns(schedule, frame.columns)) if columns == "read" else frame
     with vocabulary_scope(schedule.vocabulary):
         return _score_frame(frame, schedule, purpose, on, row_offset, extra, wanted=wanted)
 
 
 def unread_columns(schedule: Schedule, names: Sequence[str]) -> list[str]:
-    """The columns among `names` that `columns="read"` skips: facts of the schedule's
-    vocabulary that it never reads (not `age`, nor a required fact)."""
+    """The columns among `names` of facts `schedule` never reads (for any purpose; never
+    `age` nor a required fact): what `columns="read"` skips."""
     vocab = schedule.vocabulary
     keep = compile_schedule(schedule).facts | {"age", "age_years_begun"} | {
         n for n, info in vocab.items() if info.required}
