@@ -369,6 +369,35 @@ per = 12
                     "factors.adult", "factors.adult_again", "groups.best", "groups.capped"}
 
 
+def test_nothing_is_called_dead_or_idle_from_a_search_cut_short() -> None:
+    # a gate on the fewest of five month counts ties the six facts into one search too
+    # large to try in full; the values tried then left pension_months at its lowest, and
+    # the 3-a-year employment factor (up to 300 points) was reported to always score 0,
+    # its cap never to cut. Only the search limit is reported now.
+    fewest = ('\n[facts.insured]\n' + label("insured") + '\nexpr = "min(pension_months, '
+              'medical_months, unemployment_months, injury_months, maternity_months) + '
+              'insurance_back_paid_months"\n')
+    s = toy(f"""
+[factors.employment]
+{label("employment")}
+fact = "pension_months"
+rule = "rate"
+rate = 3
+per = 12
+cap = 200
+
+[gates.insured_7y]
+{label("insured 7 years")}
+condition = {{ all = [{{ fact = "insurance_back_paid_months", le = 5 }},
+                      {{ fact = "insured", ge = 84 }}] }}
+""", fewest)
+    found = analysis.analyse(s)
+    assert found.of_kind("inexact")  # the search was cut short, and says so
+    assert not [f for f in found.findings if f.path.startswith("factors.employment")]
+    card = points.score({"age": 30, "pension_months": 120}, s, on="2024-06-01")
+    assert card.points("employment") == 30  # it does score
+
+
 def test_idle_cap_is_reported_as_information() -> None:
     s = toy(f"""
 [factors.age_years]

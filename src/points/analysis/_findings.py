@@ -87,9 +87,12 @@ def _gate_findings(space: Space, scopes: list[str | None]) -> Iterator[Finding]:
                               "the search limit was reached: the gate was not decided")
 
 
-def _ranges(space: Space) -> dict[str, tuple[int, int]]:
-    """Each factor's, deduction's and group's lowest and highest points (groups relaxed)."""
+def _ranges(space: Space) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """Each factor's, deduction's and group's lowest and highest points (groups relaxed),
+    and the ones not proven: read from facts the search could not try in every outcome (too
+    many together, or sampled), so that the values tried may miss the lowest or highest."""
     out: dict[str, tuple[int, int]] = {}
+    unproven: set[str] = set()
     for names in space.variables:
         var = space.var(names[0])
         for k, i in enumerate(var.factors):
@@ -99,7 +102,11 @@ def _ranges(space: Space) -> dict[str, tuple[int, int]]:
             if f.when is not None:
                 lo, hi = min(lo, 0), max(hi, 0)
             out[f.id] = (lo, hi)
+            if not var.exact:
+                unproven.add(f.id)
     for g in space.c.groups:
+        if any(m in unproven for m in g.members):
+            unproven.add(g.id)
         los = [out[m][0] for m in g.members]
         his = [out[m][1] for m in g.members]
         if g.combine == "highest":
@@ -109,12 +116,12 @@ def _ranges(space: Space) -> dict[str, tuple[int, int]]:
         if g.cap is not None:
             lo, hi = min(lo, g.cap), min(hi, g.cap)
         out[g.id] = (lo, hi)
-    return out
+    return out, unproven
 
 
 def _factor_findings(space: Space) -> Iterator[Finding]:
     c = space.c
-    ranges = _ranges(space)
+    ranges, unproven = _ranges(space)
     parent: dict[str, str | None] = {f.id: f.group for f in space.factors}
     parent.update({g.id: g.parent for g in c.groups})
     members = {g.id: g.members for g in c.groups}
@@ -126,9 +133,12 @@ def _factor_findings(space: Space) -> Iterator[Finding]:
             return why[node]
         lo, hi = ranges[node]
         reason: str | None = None
+        p = parent.get(node)
+        if node in unproven or (p is not None and any(m in unproven for m in members[p])):
+            why[node] = ""  # the values tried may not show every outcome: claim nothing
+            return None
         if lo == hi:
             reason = f"it always scores {c.to_points(lo)}"
-        p = parent.get(node)
         if reason is None and p is not None:
             how, cap = combine[p]
             others = [m for m in members[p] if m != node]
@@ -157,13 +167,13 @@ def _factor_findings(space: Space) -> Iterator[Finding]:
         for k, i in enumerate(var.factors):
             f = space.factors[i]
             cap = getattr(f.spec, "cap", None)  # the spec's own `cap` key, if its kind has one
-            if cap is not None and not any(sig[1][k] for sig in var.sigs):
+            if cap is not None and var.exact and not any(sig[1][k] for sig in var.sigs):
                 section = "factors" if f.kind == "factor" else "deductions"
                 yield Finding("idle_cap", "info", f"{section}.{f.id}.cap",
                               f"the cap {plain(cap)} never cuts any points "
                               f"within the bounds of {' and '.join(f.facts)}")
     for g in c.groups:
-        if g.cap is None:
+        if g.cap is None or g.id in unproven:
             continue
         his = [ranges[m][1] for m in g.members]
         top = max(his, default=0) if g.combine == "highest" else sum(his)
