@@ -470,11 +470,13 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
             return result
         return line
 
-    def build_rich_line(spec: Any) -> Any:
+    def build_rich_line(spec: Any, off_path: dict[Any, Line] | None = None) -> Any:
         """A line that may not apply or not count, counts a `within` share, reads a derived
         fact or several facts: built and kept under `key` (what decides it, worked out by
-        the generated explanation). Its fixed words are written here, once."""
-        _, f, fact, head, rule, tail, texts, above, _ = spec
+        the generated explanation); with `off_path`, kept there when the one `highest`
+        group above chose another path (then `key` leaves the path out). Its fixed words
+        are written here, once."""
+        _, f, fact, head, rule, tail, on_path, above, _ = spec
         info = c.vocab.get(fact)
         plain = not f.parts and (info is None or info.parsed is None)
         counted_at: str | None = None
@@ -521,11 +523,13 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 applied = False
                 why_not, why_zh = not_applied
             counted = applied
-            if counted:
-                for g, member, en, zh in paths:
-                    if chosen.get(g) not in (None, member):
+            texts = on_path
+            for g, member, en, zh in paths:
+                if chosen.get(g) not in (None, member):
+                    if counted:
                         counted, why_not, why_zh = False, en, zh
-                        break
+                    texts = on_path if off_path is None else off_path
+                    break
             words = fact_words(info, value) if plain else _words(c, fact, value, facts)
             if len(texts) > _KEEP:
                 texts.clear()
@@ -597,10 +601,20 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 path = "".join(f"{chosen_var[g]}, " for g, _ in spec[7])
             # a rule reading its fact alone: the value (and `when`) decide ticks and cap hit
             points = "" if f.facts == (f.fact,) and f.within is None else f"t{i}, h{i}, "
-            add(f"v = ({given}{points}{on}{path})")
             often = f.within is not None or any(
                 (info := c.vocab.get(x)) is not None and info.kind == "decimal"
                 for x in spec[8])  # money, or a share cut by another fact's value
+            if len(spec[7]) == 1 and len(spec[8]) == 1 and not (points or on) and \
+                    f.within is None:
+                # one fact and one `highest` group above: kept by the fact's value, in one
+                # cache for each side of the group's choice (no tuple to build and hash)
+                off: dict[Any, Line] = {}
+                add(f"v = {given[:-2]}")
+                kept(f"L{i}", f"({const(spec[6])} if {path[:-2]} else {const(off)})", "v",
+                     f"{const(build_rich_line(spec, off))}(F, t{i}, h{i}, {ch}, v)",
+                     rare=not often)
+                continue
+            add(f"v = ({given}{points}{on}{path})")
             kept(f"L{i}", const(spec[6]), "v",
                  f"{const(build_rich_line(spec))}(F, t{i}, h{i}, {ch}, v)", rare=not often)
     gates = list(c.gates.values())
