@@ -297,13 +297,15 @@ class ScoreCard:
     @property
     def groups(self) -> tuple[GroupResult, ...]:
         """One result per group, members before the groups that hold them."""
-        self._explained()
+        if self._detail is not None:
+            self._explained()
         return self._groups or ()
 
     @property
     def gates(self) -> tuple[GateResult, ...]:
         """Every gate of the schedule, passed or failed, with the reason in words."""
-        self._explained()
+        if self._detail is not None:
+            self._explained()
         return self._gates or ()
 
     def line(self, id: str) -> Line:
