@@ -133,15 +133,17 @@ def _factor_findings(space: Space) -> Iterator[Finding]:
             return why[node]
         lo, hi = ranges[node]
         reason: str | None = None
-        p = parent.get(node)
-        if node in unproven or (p is not None and any(m in unproven for m in members[p])):
-            why[node] = ""  # the values tried may not show every outcome: claim nothing
+        if node in unproven:  # the values tried may not show every outcome: claim nothing
+            why[node] = ""
             return None
         if lo == hi:
             reason = f"it always scores {c.to_points(lo)}"
+        p = parent.get(node)
         if reason is None and p is not None:
             how, cap = combine[p]
             others = [m for m in members[p] if m != node]
+            if any(m in unproven for m in others):
+                how = ""  # its siblings' ranges are not proven: nothing said of them
             if how == "sum" and cap is not None and sum(ranges[m][0] for m in others) >= cap:
                 reason = f"the other members of group {p!r} always fill its cap"
             elif how == "highest":

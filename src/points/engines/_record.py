@@ -329,9 +329,9 @@ def _scores(rp: RecordPlan, ticks: tuple[int, ...], total: int) -> dict[str, int
 
 class _Detail:
     """What the explanation is built from, kept until the card's lines are read (a card
-    builds them before it is pickled): the facts and what the generated function returned.
-    The member each `highest` group chose and every gate's verdict are worked out here,
-    from the same compiled form. A plain slotted class: made once per score."""
+    builds them before it is pickled): the facts and what the generated function returned
+    (ticks, cap hits, gate verdicts), read by the generated explanation, which works out the
+    member each `highest` group chose. A plain slotted class: made once per score."""
 
     __slots__ = ("explain", "facts", "hits", "passes", "plan", "purpose", "rp", "ticks",
                  "total")
