@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 import points
 from points import Applicant
 from points.batch import _score, sample_frame, score_frame, unread_columns
-from points.batch._small import small_plan
+from points.batch._small import SMALL_ROWS, small_plan
 from points.testing import applicants, schedules
 from test_equivalence import frame
 
@@ -270,7 +270,7 @@ def test_reading_only_the_read_columns_scores_valid_rows_alike(
     table = frame(data.draw(st.lists(applicants(schedule), min_size=1, max_size=4)))
     if data.draw(st.booleans()):
         table = table.with_columns(pl.all().cast(pl.String))
-    with patch.object(_score, "SMALL_ROWS", data.draw(st.sampled_from([0, _score.SMALL_ROWS]))):
+    with patch.object(_score, "SMALL_ROWS", data.draw(st.sampled_from([0, SMALL_ROWS]))):
         for purpose in [None, *schedule.purposes]:
             full = score_frame(table, schedule, purpose=purpose, on=ON)
             read = score_frame(table, schedule, purpose=purpose, on=ON, columns="read")
