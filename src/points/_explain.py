@@ -114,8 +114,8 @@ def why_not_text(kind: str, lang: str = "en", **v: Any) -> str:
     """Why a line was not applied or not counted, in words.
 
     `kind` is `when` (fact), `purpose` (purpose), `highest` (group, label) or `within`
-    (value, total, group, label, within, limit; in Chinese `within_label`, the zh label of
-    `within`, may stand for it).
+    (value, total, limit; in English group and within, in Chinese label and within_label,
+    the labels of the group and of the fact it counts within).
     """
     zh = lang == "zh"
     if kind == "when":
@@ -127,7 +127,7 @@ def why_not_text(kind: str, lang: str = "en", **v: Any) -> str:
             f"group {v['group']} counts only its highest member"
     if zh:
         return (f"只计{v['value']}（共{v['total']}）：“{v['label']}”合计最多计"
-                f"{v.get('within_label') or fact_label(v['within'], 'zh')}（{v['limit']}）")
+                f"{v['within_label']}（{v['limit']}）")
     return (f"counts {v['value']} of {v['total']}: group {v['group']} counts at most "
             f"{v['within']} ({v['limit']}) in all")
 

@@ -142,11 +142,11 @@ def _factor_findings(space: Space) -> Iterator[Finding]:
         if reason is None and p is not None:
             how, cap = combine[p]
             others = [m for m in members[p] if m != node]
-            if any(m in unproven for m in others):
-                how = ""  # its siblings' ranges are not proven: nothing said of them
-            if how == "sum" and cap is not None and sum(ranges[m][0] for m in others) >= cap:
+            proven = not any(m in unproven for m in others)  # else nothing said of them
+            if proven and how == "sum" and cap is not None and \
+                    sum(ranges[m][0] for m in others) >= cap:
                 reason = f"the other members of group {p!r} always fill its cap"
-            elif how == "highest":
+            elif proven and how == "highest":
                 for m in others:
                     if ranges[m][0] >= hi:
                         reason = f"{m!r} always scores at least as much in group {p!r}"

@@ -234,7 +234,7 @@ def score(
         sched = load_schedule(schedule)
         when = _date(on, SAMPLE_ON if sample else date.today())
         force = _in_force(sched, when, out_of_force)
-        name, address = _engine(engine, master, scheduler, fmt, to)
+        name, address = _engine(engine, master, scheduler, fmt, to, skip_unread)
         asked = None if outputs is None else [c.strip() for c in outputs.split(",")
                                               if c.strip()]
         if name is not None:
@@ -242,9 +242,6 @@ def score(
                 raise InputError(f"--engine {name} needs an INPUT (Parquet)")
             if asked is not None:
                 raise InputError(f"--outputs works with the local engine, not --engine {name}")
-            if skip_unread:
-                raise InputError(
-                    f"--skip-unread works with the local engine, not --engine {name}")
             from .. import distributed
 
             summary = distributed.score_file(
@@ -280,8 +277,11 @@ def score(
 
 
 def _engine(engine: str, master: str | None, scheduler: str | None,
-            fmt: str | None, to: str | None) -> tuple[Any, str | None]:
+            fmt: str | None, to: str | None, skip_unread: bool = False
+            ) -> tuple[Any, str | None]:
     """The distributed engine's name and address; None for the local engine."""
+    if engine != "local" and skip_unread:
+        raise InputError(f"--skip-unread works with the local engine, not --engine {engine}")
     if engine == "local":
         if master is not None or scheduler is not None:
             raise InputError("--master and --scheduler go with --engine spark or dask")
@@ -343,11 +343,8 @@ def rank(
         sched = load_schedule(schedule)
         when = _date(on, date.today())
         force = _in_force(sched, when, out_of_force)
-        name, address = _engine(engine, master, scheduler, fmt, to)
+        name, address = _engine(engine, master, scheduler, fmt, to, skip_unread)
         if name is not None:
-            if skip_unread:
-                raise InputError(
-                    f"--skip-unread works with the local engine, not --engine {name}")
             from .. import distributed
 
             summary = distributed.rank_file(

@@ -470,6 +470,8 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
             return result
         return line
 
+    group_zh = {g.id: g.label_zh for g in c.groups}
+
     def build_rich_line(spec: Any, off_path: dict[Any, Line] | None = None) -> Any:
         """A line that may not apply or not count, counts a `within` share, reads a derived
         fact or several facts: built and kept under `key` (what decides it, worked out by
@@ -483,7 +485,7 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
         limit_at = label = within_zh = ""
         if f.within is not None:
             counted_at, limit_at = _counted(f.id), f.within
-            label = next((g.label_zh for g in c.groups if g.id == f.group), f.group)
+            label = group_zh.get(f.group or "", f.group or "")
             with c.scope():
                 within_zh = fact_label(f.within, "zh")
         not_applied: tuple[str, str] | None = None
@@ -499,8 +501,7 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                     when_words = (f"{f.when} is false", why_not_text("when", "zh", fact=f.when))
         # every `highest` group above must choose this line's path
         paths = [(g, member, f"group {g} counts only its highest member",
-                  why_not_text("highest", "zh",
-                               label=next(x.label_zh for x in c.groups if x.id == g)))
+                  why_not_text("highest", "zh", label=group_zh[g]))
                  for g, member in above]
         parts, when = f.facts if f.parts else None, f.when
 
@@ -513,8 +514,7 @@ def _explainer(plan: _Plan, rp: RecordPlan, lines: tuple[Any, ...]) -> Any:
                 why_not = why_not_text("within", value=value, total=total, group=f.group,
                                        within=limit_at, limit=limit)
                 why_zh = why_not_text("within", "zh", value=value, total=total,
-                                      label=label, within=limit_at, within_label=within_zh,
-                                      limit=limit)
+                                      label=label, within_label=within_zh, limit=limit)
             applied = True
             if when is not None and not facts[when]:
                 applied = False
